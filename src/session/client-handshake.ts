@@ -1,0 +1,93 @@
+/**
+ * Client side of a path's first exchange: HELLO for a new session (session-v1 §2) or JOIN to add a
+ * path to an existing one (session-v1 §5.1).
+ */
+import { HandshakeError, ProtocolError } from '../shared/errors.js';
+import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
+import { NkInitiator, seal } from './noise.js';
+import { Session } from './session.js';
+import { nextMessage, type PathTransport } from './transport.js';
+import {
+  decodeHelloReplyPayload,
+  decodeRefuse,
+  encodeHelloPayload,
+  encodeJoinHead,
+  envelope,
+  joinNonce,
+  MessageType,
+  messageType,
+  PROLOGUE,
+  RefuseCode,
+} from './wire.js';
+
+/** Runs HELLO on `transport` and returns the new session with the path attached. */
+export async function startSession(
+  transport: PathTransport,
+  egressKey: Uint8Array,
+  pathId: number,
+  options: Partial<SessionOptions> = {},
+): Promise<{ session: Session; idleTimeoutMs: number }> {
+  const opts = { ...SESSION_DEFAULTS, ...options };
+  const noise = new NkInitiator(egressKey, PROLOGUE);
+  const msg1 = noise.writeMessage1(
+    encodeHelloPayload({ pathId, streamWindow: opts.streamWindow, sessionWindow: opts.sessionWindow }),
+  );
+  const hello = envelope(MessageType.hello, msg1.length);
+  hello.set(msg1, 2);
+  const reply = nextMessage(transport, opts.handshakeTimeoutMs, 'handshake');
+  transport.send(hello);
+  const { first: msg, backlog } = await reply;
+  const type = messageType(msg, opts.maxMessageBytes);
+  if (type === MessageType.refuse) {
+    const r = decodeRefuse(msg);
+    if (r.code === RefuseCode.badHandshake) {
+      throw new HandshakeError(
+        `the egress refused the handshake: it does not hold the pinned key (${r.reason})`,
+      );
+    }
+    throw new HandshakeError(`the egress refused the session: ${r.reason}`);
+  }
+  if (type !== MessageType.helloReply) throw new ProtocolError(`expected HELLO_REPLY, got type ${type}`);
+  let payload: Uint8Array;
+  try {
+    payload = noise.readMessage2(msg.subarray(2));
+  } catch {
+    throw new HandshakeError('egress key mismatch: the egress did not prove it holds the pinned public key');
+  }
+  const reply2 = decodeHelloReplyPayload(payload);
+  if (reply2.streamWindow < 1024 || reply2.sessionWindow < reply2.streamWindow) {
+    throw new ProtocolError('egress announced unusable windows');
+  }
+  const session = new Session({
+    role: 'client',
+    sessionId: reply2.sessionId,
+    keys: noise.split(),
+    peerStreamWindow: reply2.streamWindow,
+    peerSessionWindow: reply2.sessionWindow,
+    options,
+  });
+  session.addPath(pathId, transport, backlog);
+  return { session, idleTimeoutMs: reply2.idleTimeoutMs };
+}
+
+/**
+ * Adds `transport` to `session` as path `pathId` (greater than any id used before). Resolves when the egress
+ * accepted it (its first RECORD on the path), rejects on REFUSE, close or timeout.
+ */
+export async function joinSession(session: Session, transport: PathTransport, pathId: number): Promise<void> {
+  const head = encodeJoinHead(session.id, pathId);
+  const tag = seal(session.joinKey, joinNonce(pathId), head, new Uint8Array(0));
+  const join = Buffer.allocUnsafe(head.length + tag.length);
+  join.set(head, 0);
+  join.set(tag, head.length);
+  const first = nextMessage(transport, session.options.handshakeTimeoutMs, 'join');
+  transport.send(join);
+  const { first: msg, backlog } = await first;
+  const type = messageType(msg, session.options.maxMessageBytes);
+  if (type === MessageType.refuse) {
+    const r = decodeRefuse(msg);
+    throw new HandshakeError(`the egress refused to join the path: ${r.reason}`);
+  }
+  if (type !== MessageType.record) throw new ProtocolError(`expected a RECORD after JOIN, got type ${type}`);
+  session.addPath(pathId, transport, [msg, ...backlog]);
+}

@@ -1,0 +1,653 @@
+/**
+ * The session core shared by client and egress: reliable, numbered records over any number of paths,
+ * resend on path loss, in-order delivery, streams and their credit (docs/spec/session-v1.md §3-§5).
+ * It knows paths only as PathTransport, so in-memory pairs test it as well as real data channels.
+ */
+import { EventEmitter } from 'node:events';
+import { ProtocolError, type ResetReason, resetReasonFromCode, StreamError } from '../shared/errors.js';
+import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
+import {
+  BODY_HEADER_RELIABLE,
+  DATA_FRAME_OVERHEAD,
+  decodeBody,
+  encodeBody,
+  type Frame,
+  FrameType,
+  frameSize,
+} from './frames.js';
+import type { SessionKeys } from './noise.js';
+import { PathState } from './path-state.js';
+import { resetCode, SessionStream, type StreamHost } from './stream.js';
+import { CloseCode, type PathTransport } from './transport.js';
+import { MessageType, messageType } from './wire.js';
+
+export interface SessionInit {
+  role: 'client' | 'egress';
+  sessionId: Buffer;
+  keys: SessionKeys;
+  peerStreamWindow: number;
+  peerSessionWindow: number;
+  options?: Partial<SessionOptions>;
+}
+
+interface Unacked {
+  body: Buffer;
+  pathId: number;
+  /** DATA bytes in it, for path stats. */
+  dataBytes: number;
+}
+
+export interface SessionStats {
+  paths: number;
+  streams: number;
+  unackedRecords: number;
+  bufferedRecords: number;
+  resentRecords: number;
+}
+
+/**
+ * Events: 'stream' (stream, host, port) on the egress for each OPEN; 'path-closed' (pathId, code, reason);
+ * 'path-leaving' (pathId); 'no-paths'; 'closed' (error?).
+ */
+export class Session extends EventEmitter implements StreamHost {
+  readonly role: 'client' | 'egress';
+  readonly id: Buffer;
+  readonly options: SessionOptions;
+  private readonly keys: SessionKeys;
+  private readonly paths = new Map<number, PathState>();
+  private readonly streams = new Map<number, SessionStream>();
+  private nextStreamId = 1;
+  private readonly pendingOpens = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  /** session-v1 §3.1 send side */
+  private nextSeq = 0;
+  private readonly unacked = new Map<number, Unacked>();
+  private resendQueue: number[] = [];
+  private readonly control: Frame[] = [];
+  private readonly maxDataPending = new Map<number, Frame & { type: typeof FrameType.maxData }>();
+  private readonly sendable = new Set<SessionStream>();
+  /** session-v1 §3.1 receive side */
+  private recvNext = 0;
+  private readonly reorder = new Map<number, Frame[]>();
+  private ackPath: PathState | undefined;
+  /** session-v1 §4.3 session-wide credit */
+  private peerSessionMax: number;
+  private sessionSent = 0;
+  private localSessionMax: number;
+  private sessionConsumed = 0;
+  private sessionRecv = 0;
+  private flushScheduled = false;
+  private flushing = false;
+  private readonly timer: NodeJS.Timeout;
+  private maxPathId = -1;
+  resentRecords = 0;
+  closed = false;
+
+  constructor(init: SessionInit) {
+    super();
+    this.role = init.role;
+    this.id = init.sessionId;
+    this.keys = init.keys;
+    this.options = { ...SESSION_DEFAULTS, ...init.options };
+    this.peerSessionMax = init.peerSessionWindow;
+    this.peerStreamWindow = init.peerStreamWindow;
+    this.localSessionMax = this.options.sessionWindow;
+    const tick = Math.max(20, Math.min(this.options.pingIntervalMs, this.options.pathTimeoutMs) / 2);
+    this.timer = setInterval(() => this.checkLiveness(), tick);
+    this.timer.unref();
+  }
+
+  private readonly peerStreamWindow: number;
+
+  get pathCount(): number {
+    let n = 0;
+    for (const p of this.paths.values()) if (!p.leaving) n += 1;
+    return n;
+  }
+
+  get pathIds(): number[] {
+    return [...this.paths.keys()];
+  }
+
+  /** Seals JOIN messages (session-v1 §5.1). */
+  get joinKey(): Uint8Array {
+    return this.keys.join;
+  }
+
+  get highestPathId(): number {
+    return this.maxPathId;
+  }
+
+  get stats(): SessionStats {
+    return {
+      paths: this.paths.size,
+      streams: this.streams.size,
+      unackedRecords: this.unacked.size,
+      bufferedRecords: this.reorder.size,
+      resentRecords: this.resentRecords,
+    };
+  }
+
+  /** Attaches a path whose handshake or JOIN succeeded (session-v1 §5.1). */
+  addPath(pathId: number, transport: PathTransport, backlog: Uint8Array[] = []): void {
+    if (this.closed) {
+      transport.close(CloseCode.goingAway, 'session closed');
+      return;
+    }
+    if (pathId <= this.maxPathId) throw new ProtocolError(`path id ${pathId} reused`);
+    this.maxPathId = pathId;
+    const path = new PathState(pathId, transport, this.keys.send, this.keys.recv);
+    this.paths.set(pathId, path);
+    transport.onmessage = (msg) => this.onMessage(path, msg);
+    transport.onclose = (code, reason) => this.onPathClosed(path, code, reason, true);
+    transport.ondrain = () => this.scheduleFlush();
+    for (const msg of backlog) this.onMessage(path, msg);
+    this.scheduleFlush();
+  }
+
+  /** Accepts a path and tells the peer at once with an ACK record (session-v1 §5.1, egress side). */
+  addJoinedPath(pathId: number, transport: PathTransport, backlog: Uint8Array[] = []): void {
+    this.addPath(pathId, transport, backlog);
+    const path = this.paths.get(pathId);
+    if (path) path.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.recvNext }]));
+  }
+
+  /** Client: opens a stream to host:port; resolves when the egress has connected (session-v1 §4.1). */
+  openStream(host: string, port: number): Promise<SessionStream> {
+    if (this.closed) return Promise.reject(new StreamError('closed', 'session closed'));
+    if (this.streams.size >= this.options.maxStreams) {
+      return Promise.reject(new StreamError('refused', 'too many streams in this session'));
+    }
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const stream = new SessionStream(id, this, this.peerStreamWindow, this.options.streamWindow);
+    this.streams.set(id, stream);
+    this.control.push({ type: FrameType.open, streamId: id, host, port });
+    this.scheduleFlush();
+    return new Promise((resolve, reject) => {
+      this.pendingOpens.set(id, {
+        resolve: () => resolve(stream),
+        reject: (e) => {
+          stream.destroy();
+          reject(e);
+        },
+      });
+    });
+  }
+
+  /** Egress: the destination is connected (OPENED) or not (RESET). */
+  acceptStream(stream: SessionStream): void {
+    this.control.push({ type: FrameType.opened, streamId: stream.id });
+    this.scheduleFlush();
+  }
+
+  rejectStream(stream: SessionStream, reason: ResetReason): void {
+    stream.reset(reason);
+  }
+
+  /** Closes a path on purpose (e.g. replaced); its records are resent elsewhere. */
+  dropPath(pathId: number, code: number, reason: string): void {
+    const path = this.paths.get(pathId);
+    if (path) this.onPathClosed(path, code, reason, false);
+  }
+
+  /** Ends the session: every stream is reset, every path closed. */
+  close(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const p of this.pendingOpens.values()) p.reject(new StreamError('closed', 'session closed'));
+    this.pendingOpens.clear();
+    for (const s of [...this.streams.values()]) s.destroy(new StreamError('closed', 'session closed'));
+    this.streams.clear();
+    for (const p of this.paths.values()) {
+      p.closed = true;
+      p.transport.onclose = null;
+      p.transport.onmessage = null;
+      p.transport.close(CloseCode.normal, 'session closed');
+    }
+    this.paths.clear();
+    this.unacked.clear();
+    this.reorder.clear();
+    this.emit('closed', error);
+  }
+
+  // ---- StreamHost -------------------------------------------------------------------------------
+
+  wakeSender(stream: SessionStream): void {
+    this.sendable.add(stream);
+    this.scheduleFlush();
+  }
+
+  consumed(stream: SessionStream, bytes: number): void {
+    this.sessionConsumed += bytes;
+    const w = stream.localWindow;
+    if (
+      this.streams.get(stream.id) === stream &&
+      !stream.endReceived &&
+      stream.recvOffset - stream.readableLength + w - stream.localMax >= w / 2
+    ) {
+      stream.localMax = stream.recvOffset - stream.readableLength + w;
+      this.queueMaxData(stream.id, stream.localMax);
+    }
+    this.maybeGrantSession();
+  }
+
+  released(stream: SessionStream, reset: ResetReason | undefined, discardsUnread: boolean): void {
+    if (this.streams.get(stream.id) !== stream) return;
+    this.streams.delete(stream.id);
+    this.sendable.delete(stream);
+    this.maxDataPending.delete(stream.id);
+    // Bytes the application will never read still count as consumed for the session's credit.
+    if (discardsUnread && stream.readableLength > 0) {
+      this.sessionConsumed += stream.readableLength;
+      this.maybeGrantSession();
+    }
+    const pending = this.pendingOpens.get(stream.id);
+    if (pending) {
+      this.pendingOpens.delete(stream.id);
+      pending.reject(new StreamError(reset ?? 'closed'));
+    }
+    if (reset !== undefined && !this.closed) {
+      this.control.push({ type: FrameType.reset, streamId: stream.id, code: resetCode(reset) });
+      this.scheduleFlush();
+    }
+  }
+
+  // ---- receiving --------------------------------------------------------------------------------
+
+  private onMessage(path: PathState, msg: Uint8Array): void {
+    if (path.closed) return;
+    try {
+      const type = messageType(msg, this.options.maxMessageBytes);
+      if (type === MessageType.goodbye) {
+        this.onGoodbye(path);
+        return;
+      }
+      if (type !== MessageType.record) throw new ProtocolError(`unexpected message type ${type} on a path`);
+      let body: Buffer;
+      try {
+        body = path.openRecord(msg);
+      } catch (e) {
+        this.failPath(path, CloseCode.badRecord, (e as Error).message);
+        return;
+      }
+      this.onBody(path, decodeBody(body));
+    } catch (e) {
+      if (e instanceof ProtocolError) this.failPath(path, CloseCode.protocol, e.message);
+      else throw e;
+    }
+  }
+
+  private onBody(path: PathState, body: ReturnType<typeof decodeBody>): void {
+    if (body.seq === undefined) {
+      for (const f of body.frames) this.onUnreliable(path, f);
+      return;
+    }
+    this.ackPath = path;
+    this.scheduleFlush();
+    const seq = body.seq;
+    if (seq < this.recvNext || this.reorder.has(seq)) return; // a resend we already have (session-v1 §3.1)
+    if (seq >= this.recvNext + this.options.reorderWindow) {
+      throw new ProtocolError(`record ${seq} is beyond the reorder window`);
+    }
+    if (seq !== this.recvNext) {
+      this.reorder.set(seq, body.frames);
+      return;
+    }
+    this.deliver(body.frames);
+    this.recvNext += 1;
+    for (let next = this.reorder.get(this.recvNext); next; next = this.reorder.get(this.recvNext)) {
+      this.reorder.delete(this.recvNext);
+      this.recvNext += 1;
+      this.deliver(next);
+    }
+  }
+
+  private onUnreliable(path: PathState, f: Frame): void {
+    switch (f.type) {
+      case FrameType.ack:
+        this.onAck(f.next);
+        break;
+      case FrameType.ping:
+        path.sendRecord(encodeBody(undefined, [{ type: FrameType.pong, id: f.id }]));
+        break;
+      case FrameType.pong:
+        if (f.id === path.pingId && path.pingSentAt > 0) {
+          const sample = Date.now() - path.pingSentAt;
+          path.rttMs = Number.isFinite(path.rttMs) ? 0.8 * path.rttMs + 0.2 * sample : sample;
+          path.pingSentAt = 0;
+        }
+        break;
+      case FrameType.pathClosed: {
+        const dead = this.paths.get(f.pathId);
+        if (dead && dead !== path)
+          this.onPathClosed(dead, CloseCode.goingAway, 'peer saw the path close', false);
+        break;
+      }
+      default:
+        throw new ProtocolError(`frame ${f.type} must be reliable`);
+    }
+  }
+
+  private onAck(next: number): void {
+    if (next > this.nextSeq) throw new ProtocolError(`ACK ${next} for records never sent`);
+    for (const seq of this.unacked.keys()) {
+      if (seq >= next) break;
+      this.unacked.delete(seq);
+    }
+  }
+
+  private deliver(frames: Frame[]): void {
+    for (const f of frames) {
+      switch (f.type) {
+        case FrameType.open:
+          this.onOpen(f.streamId, f.host, f.port);
+          break;
+        case FrameType.opened: {
+          const p = this.pendingOpens.get(f.streamId);
+          if (p) {
+            this.pendingOpens.delete(f.streamId);
+            p.resolve();
+          }
+          break;
+        }
+        case FrameType.data:
+          this.onData(f.streamId, f.data);
+          break;
+        case FrameType.end:
+          this.streams.get(f.streamId)?.deliverEnd();
+          break;
+        case FrameType.reset: {
+          const s = this.streams.get(f.streamId);
+          if (!s) break;
+          const reason = resetReasonFromCode(f.code);
+          const p = this.pendingOpens.get(f.streamId);
+          if (p) {
+            this.pendingOpens.delete(f.streamId);
+            this.streams.delete(f.streamId);
+            this.sendable.delete(s);
+            p.reject(new StreamError(reason));
+            s.destroy();
+          } else s.resetByPeer(f.code, reason);
+          break;
+        }
+        case FrameType.maxData:
+          this.onMaxData(f.streamId, f.max);
+          break;
+        default:
+          throw new ProtocolError(`frame ${f.type} may not be reliable`);
+      }
+    }
+  }
+
+  private onOpen(streamId: number, host: string, port: number): void {
+    if (this.role !== 'egress' || streamId % 2 !== 1) throw new ProtocolError('OPEN from the wrong side');
+    if (this.streams.has(streamId)) throw new ProtocolError(`stream ${streamId} opened twice`);
+    if (this.streams.size >= this.options.maxStreams) {
+      this.control.push({ type: FrameType.reset, streamId, code: resetCode('refused') });
+      return;
+    }
+    const stream = new SessionStream(streamId, this, this.peerStreamWindow, this.options.streamWindow);
+    this.streams.set(streamId, stream);
+    this.emit('stream', stream, host, port);
+  }
+
+  private onData(streamId: number, data: Buffer): void {
+    this.sessionRecv += data.length;
+    if (this.sessionRecv > this.localSessionMax) throw new ProtocolError('peer exceeded the session window');
+    const s = this.streams.get(streamId);
+    if (!s) {
+      this.sessionConsumed += data.length; // stream already gone: drop, but keep the credit honest
+      this.maybeGrantSession();
+      return;
+    }
+    if (!s.deliver(data)) {
+      this.sessionConsumed += data.length;
+      s.destroy(new StreamError('flow-control', 'peer exceeded the stream window'));
+    }
+  }
+
+  private onMaxData(streamId: number, max: number): void {
+    if (streamId === 0) {
+      if (max > this.peerSessionMax) {
+        this.peerSessionMax = max;
+        for (const s of this.streams.values()) if (s.hasSomethingToSend) this.sendable.add(s);
+      }
+    } else {
+      const s = this.streams.get(streamId);
+      if (s && max > s.peerMax) {
+        s.peerMax = max;
+        if (s.hasSomethingToSend) this.sendable.add(s);
+      }
+    }
+    this.scheduleFlush();
+  }
+
+  private queueMaxData(streamId: number, max: number): void {
+    const pending = this.maxDataPending.get(streamId);
+    if (pending) {
+      pending.max = max;
+      return;
+    }
+    const frame = { type: FrameType.maxData, streamId, max } as const;
+    const mutable = { ...frame };
+    this.maxDataPending.set(streamId, mutable);
+    this.control.push(mutable);
+    this.scheduleFlush();
+  }
+
+  private maybeGrantSession(): void {
+    const w = this.options.sessionWindow;
+    if (this.sessionConsumed + w - this.localSessionMax >= w / 2) {
+      this.localSessionMax = this.sessionConsumed + w;
+      this.queueMaxData(0, this.localSessionMax);
+    }
+  }
+
+  // ---- paths ------------------------------------------------------------------------------------
+
+  private onGoodbye(path: PathState): void {
+    if (path.leaving) return;
+    path.leaving = true;
+    this.requeue(path.id);
+    this.emit('path-leaving', path.id);
+    this.scheduleFlush();
+  }
+
+  private failPath(path: PathState, code: number, reason: string): void {
+    this.onPathClosed(path, code, reason, false);
+  }
+
+  private onPathClosed(path: PathState, code: number, reason: string, byTransport: boolean): void {
+    if (path.closed) return;
+    path.closed = true;
+    this.paths.delete(path.id);
+    path.transport.onmessage = null;
+    path.transport.onclose = null;
+    path.transport.ondrain = null;
+    if (!byTransport) path.transport.close(code, reason.slice(0, 100));
+    if (this.ackPath === path) this.ackPath = undefined;
+    this.requeue(path.id);
+    if (this.role === 'egress') this.tellPathClosed(path.id);
+    this.emit('path-closed', path.id, code, reason);
+    if (this.paths.size === 0) this.emit('no-paths');
+    this.scheduleFlush();
+  }
+
+  /** session-v1 §5.2: the egress tells the client over a surviving path. */
+  private tellPathClosed(pathId: number): void {
+    const frames: Frame[] = [{ type: FrameType.pathClosed, pathId, reason: 0 }];
+    for (const p of this.paths.values()) {
+      if (!p.closed) p.sendRecord(encodeBody(undefined, frames));
+    }
+  }
+
+  /** Moves the unacknowledged records last sent on `pathId` to the resend queue, in seq order. */
+  private requeue(pathId: number): void {
+    const moved: number[] = [];
+    for (const [seq, u] of this.unacked) {
+      if (u.pathId === pathId) {
+        u.pathId = -1;
+        moved.push(seq);
+      }
+    }
+    if (moved.length === 0) return;
+    this.resendQueue = mergeSorted(this.resendQueue, moved);
+    // A fresh ACK on a surviving path, in case the last one travelled on the dead path.
+    if (this.recvNext > 0) this.ackPath = undefined;
+    this.ackDue = true;
+  }
+
+  private ackDue = false;
+
+  private checkLiveness(): void {
+    const now = Date.now();
+    for (const p of [...this.paths.values()]) {
+      if (now - p.lastReceived > this.options.pathTimeoutMs) {
+        this.failPath(p, CloseCode.timeout, `no message for ${now - p.lastReceived} ms`);
+        continue;
+      }
+      if (p.exhausted) {
+        this.failPath(p, CloseCode.normal, 'path sequence exhausted');
+        continue;
+      }
+      if (
+        now - p.lastSent >= this.options.pingIntervalMs ||
+        (p.pingSentAt === 0 && !Number.isFinite(p.rttMs))
+      ) {
+        p.pingId = (p.pingId + 1) >>> 0;
+        p.pingSentAt = now;
+        p.sendRecord(encodeBody(undefined, [{ type: FrameType.ping, id: p.pingId }]));
+      }
+    }
+  }
+
+  // ---- sending ----------------------------------------------------------------------------------
+
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Picks the writable path with the least queued (session-v1 §5.4). */
+  private pickPath(small: boolean): PathState | undefined {
+    let best: PathState | undefined;
+    for (const p of this.paths.values()) {
+      if (p.leaving || p.closed) continue;
+      const queued = p.transport.bufferedAmount;
+      if (queued >= this.options.pathHighWater) continue;
+      if (!best) best = p;
+      else if (small ? p.rttMs < best.rttMs : queued < best.transport.bufferedAmount) best = p;
+    }
+    return best;
+  }
+
+  private flush(): void {
+    if (this.flushing || this.closed) return;
+    this.flushing = true;
+    try {
+      this.sendAck();
+      const maxBody = this.options.maxDataFrameBytes + 64;
+      for (;;) {
+        const resend = this.resendQueue[0];
+        if (resend !== undefined) {
+          const u = this.unacked.get(resend);
+          if (!u) {
+            this.resendQueue.shift();
+            continue;
+          }
+          const path = this.pickPath(false);
+          if (!path) break;
+          this.resendQueue.shift();
+          u.pathId = path.id;
+          this.resentRecords += 1;
+          path.sendRecord(u.body);
+          continue;
+        }
+        const frames: Frame[] = [];
+        let size = BODY_HEADER_RELIABLE;
+        while (this.control.length > 0 && size + frameSize(this.control[0]!) <= maxBody) {
+          const f = this.control.shift()!;
+          if (f.type === FrameType.maxData) this.maxDataPending.delete(f.streamId);
+          frames.push(f);
+          size += frameSize(f);
+        }
+        const small = frames.length > 0 && this.sendable.size === 0;
+        const path = this.pickPath(small);
+        if (!path) {
+          this.control.unshift(...frames);
+          for (const f of frames) if (f.type === FrameType.maxData) this.maxDataPending.set(f.streamId, f);
+          break;
+        }
+        const dataBytes = this.fillData(frames, maxBody - size);
+        if (frames.length === 0) break;
+        const seq = this.nextSeq;
+        this.nextSeq += 1;
+        const body = encodeBody(seq, frames);
+        this.unacked.set(seq, { body, pathId: path.id, dataBytes });
+        path.bytesSent += dataBytes;
+        path.sendRecord(body);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Adds DATA (and END) frames from streams with credit, round-robin, into `room` bytes. */
+  private fillData(frames: Frame[], room: number): number {
+    let total = 0;
+    for (const s of [...this.sendable]) {
+      if (room <= DATA_FRAME_OVERHEAD) break;
+      const sessionCredit = this.peerSessionMax - this.sessionSent;
+      const max = Math.min(room - DATA_FRAME_OVERHEAD, s.credit, sessionCredit, 65_535);
+      const chunk = s.takeChunk(max);
+      if (chunk) {
+        frames.push({ type: FrameType.data, streamId: s.id, data: chunk });
+        room -= DATA_FRAME_OVERHEAD + chunk.length;
+        total += chunk.length;
+        this.sessionSent += chunk.length;
+      }
+      if (s.queuedBytes === 0 && s.endPending && !s.endSent && room >= 5) {
+        frames.push({ type: FrameType.end, streamId: s.id });
+        room -= 5;
+        s.markEndSent();
+      }
+      // Round-robin: a stream that can still send goes to the back.
+      this.sendable.delete(s);
+      const canSend = (s.queuedBytes > 0 && s.credit > 0) || (s.endPending && !s.endSent);
+      if (canSend && !s.destroyed) this.sendable.add(s);
+    }
+    return total;
+  }
+
+  private sendAck(): void {
+    if (!this.ackDue && this.ackPath === undefined) return;
+    const path = this.ackPath && !this.ackPath.closed ? this.ackPath : this.pickPath(true);
+    this.ackPath = undefined;
+    this.ackDue = false;
+    path?.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.recvNext }]));
+  }
+}
+
+function mergeSorted(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x!);
+      i += 1;
+    } else {
+      if (x === y) i += 1;
+      out.push(y);
+      j += 1;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * Byte layouts of the session protocol's path messages: envelope, HELLO, JOIN, RECORD header, REFUSE.
+ * The one normative description is docs/spec/session-v1.md; sections are cited below.
+ */
+import { ProtocolError } from '../shared/errors.js';
+
+/** session-v1 §1 */
+export const VERSION = 0x01;
+
+/** session-v1 §1: message types. */
+export const MessageType = {
+  hello: 0x01,
+  helloReply: 0x02,
+  join: 0x03,
+  record: 0x10,
+  goodbye: 0x7e,
+  refuse: 0x7f,
+} as const;
+
+/** session-v1 §2: Noise prologue. */
+export const PROLOGUE = new TextEncoder().encode('starling/1');
+
+/** session-v1 §3: envelope (2) + pathId (4) + pathSeq (4). */
+export const RECORD_HEADER_BYTES = 10;
+/** ChaCha20-Poly1305 tag. */
+export const TAG_BYTES = 16;
+/** session-v1 §5.1: envelope (2) + sessionId (16) + pathId (4) + tag (16). */
+export const JOIN_BYTES = 38;
+export const SESSION_ID_BYTES = 16;
+
+/** session-v1 §6 */
+export const RefuseCode = {
+  badHandshake: 1,
+  unknownSession: 2,
+  badJoin: 3,
+  busy: 4,
+  protocol: 5,
+} as const;
+
+/** path-v1 §3: the two-byte GOODBYE a volunteer sends when switched off. */
+export const GOODBYE = Uint8Array.of(VERSION, MessageType.goodbye);
+
+/** Returns the message type after checking the envelope (session-v1 §1). */
+export function messageType(msg: Uint8Array, maxBytes: number): number {
+  if (msg.length < 2) throw new ProtocolError('message shorter than its envelope');
+  if (msg.length > maxBytes) throw new ProtocolError(`message of ${msg.length} bytes exceeds ${maxBytes}`);
+  if (msg[0] !== VERSION) throw new ProtocolError(`unsupported version ${msg[0]}`);
+  return msg[1]!;
+}
+
+export function envelope(type: number, bodyLength: number): Buffer {
+  const out = Buffer.allocUnsafe(2 + bodyLength);
+  out[0] = VERSION;
+  out[1] = type;
+  return out;
+}
+
+/** session-v1 §3: the 12-byte nonce `pathId || 0^4 || pathSeq`. */
+export function recordNonce(pathId: number, pathSeq: number): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce.writeUInt32BE(pathId, 0);
+  nonce.writeUInt32BE(pathSeq, 8);
+  return nonce;
+}
+
+export function recordHeader(pathId: number, pathSeq: number): Buffer {
+  const h = envelope(MessageType.record, 8);
+  h.writeUInt32BE(pathId, 2);
+  h.writeUInt32BE(pathSeq, 6);
+  return h;
+}
+
+export interface RecordHeader {
+  pathId: number;
+  pathSeq: number;
+}
+
+export function readRecordHeader(msg: Uint8Array): RecordHeader {
+  if (msg.length < RECORD_HEADER_BYTES + TAG_BYTES + 1) throw new ProtocolError('record too short');
+  const b = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+  return { pathId: b.readUInt32BE(2), pathSeq: b.readUInt32BE(6) };
+}
+
+/** session-v1 §5.1: JOIN nonce `0^8 || pathId`. */
+export function joinNonce(pathId: number): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce.writeUInt32BE(pathId, 8);
+  return nonce;
+}
+
+export interface JoinFields {
+  sessionId: Buffer;
+  pathId: number;
+  /** bytes 0..21, the associated data of the tag */
+  signed: Buffer;
+  tag: Buffer;
+}
+
+export function encodeJoinHead(sessionId: Uint8Array, pathId: number): Buffer {
+  const head = envelope(MessageType.join, SESSION_ID_BYTES + 4);
+  head.set(sessionId, 2);
+  head.writeUInt32BE(pathId, 2 + SESSION_ID_BYTES);
+  return head;
+}
+
+export function decodeJoin(msg: Uint8Array): JoinFields {
+  if (msg.length !== JOIN_BYTES) throw new ProtocolError(`JOIN must be ${JOIN_BYTES} bytes`);
+  const b = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+  return {
+    sessionId: b.subarray(2, 2 + SESSION_ID_BYTES),
+    pathId: b.readUInt32BE(2 + SESSION_ID_BYTES),
+    signed: b.subarray(0, 22),
+    tag: b.subarray(22),
+  };
+}
+
+/** session-v1 §6 */
+export function encodeRefuse(code: number, reason: string): Buffer {
+  const text = Buffer.from(reason.slice(0, 200), 'utf8').subarray(0, 200);
+  const out = envelope(MessageType.refuse, 1 + text.length);
+  out[2] = code;
+  out.set(text, 3);
+  return out;
+}
+
+export function decodeRefuse(msg: Uint8Array): { code: number; reason: string } {
+  if (msg.length < 3) throw new ProtocolError('REFUSE too short');
+  return { code: msg[2]!, reason: Buffer.from(msg.subarray(3, 203)).toString('utf8') };
+}
+
+/** session-v1 §2: HELLO payload (client -> egress). */
+export interface HelloPayload {
+  pathId: number;
+  streamWindow: number;
+  sessionWindow: number;
+}
+
+export function encodeHelloPayload(p: HelloPayload): Buffer {
+  const b = Buffer.allocUnsafe(12);
+  b.writeUInt32BE(p.pathId, 0);
+  b.writeUInt32BE(p.streamWindow, 4);
+  b.writeUInt32BE(p.sessionWindow, 8);
+  return b;
+}
+
+export function decodeHelloPayload(payload: Uint8Array): HelloPayload {
+  if (payload.length < 12) throw new ProtocolError('HELLO payload too short');
+  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return { pathId: b.readUInt32BE(0), streamWindow: b.readUInt32BE(4), sessionWindow: b.readUInt32BE(8) };
+}
+
+/** session-v1 §2: HELLO_REPLY payload (egress -> client). */
+export interface HelloReplyPayload {
+  sessionId: Buffer;
+  streamWindow: number;
+  sessionWindow: number;
+  idleTimeoutMs: number;
+}
+
+export function encodeHelloReplyPayload(p: HelloReplyPayload): Buffer {
+  const b = Buffer.allocUnsafe(28);
+  b.set(p.sessionId, 0);
+  b.writeUInt32BE(p.streamWindow, 16);
+  b.writeUInt32BE(p.sessionWindow, 20);
+  b.writeUInt32BE(p.idleTimeoutMs, 24);
+  return b;
+}
+
+export function decodeHelloReplyPayload(payload: Uint8Array): HelloReplyPayload {
+  if (payload.length < 28) throw new ProtocolError('HELLO_REPLY payload too short');
+  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return {
+    sessionId: Buffer.from(b.subarray(0, 16)),
+    streamWindow: b.readUInt32BE(16),
+    sessionWindow: b.readUInt32BE(20),
+    idleTimeoutMs: b.readUInt32BE(24),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Every limit, window and timeout in Starling, with its default and unit, in one place.
+ * Components take a `Partial<...>` of their group and merge it over these defaults.
+ */
+
+/** Session protocol (docs/spec/session-v1.md). */
+export const SESSION_DEFAULTS = {
+  /** Longest path message accepted, bytes (session-v1 §1). @default 65536 */
+  maxMessageBytes: 65_536,
+  /** Largest DATA payload put in one frame, bytes (at most 65535, session-v1 §4). @default 16000 */
+  maxDataFrameBytes: 16_000,
+  /** Initial and steady per-stream receive window, bytes (session-v1 §4.3). @default 2 MiB */
+  streamWindow: 2 * 1024 * 1024,
+  /** Session-wide receive window, bytes (session-v1 §4.3). @default 8 MiB */
+  sessionWindow: 8 * 1024 * 1024,
+  /** Reliable records buffered ahead of the next expected one (session-v1 §3.1). @default 4096 */
+  reorderWindow: 4096,
+  /** Streams open at once in a session (session-v1 §4.1). @default 1024 */
+  maxStreams: 1024,
+  /** Idle time after which a PING is sent on a path, ms (session-v1 §5.3). @default 250 */
+  pingIntervalMs: 250,
+  /** Silence after which a path is abandoned, ms (session-v1 §5.3). @default 1000 */
+  pathTimeoutMs: 1000,
+  /** A path's queue above which no new record is scheduled on it, bytes (session-v1 §5.4). @default 1 MiB */
+  pathHighWater: 1024 * 1024,
+  /** How long the egress keeps a session with no path, ms (session-v1 §5.2). @default 60000 */
+  idleTimeoutMs: 60_000,
+  /** Handshake must finish within, ms. @default 10000 */
+  handshakeTimeoutMs: 10_000,
+} as const;
+export type SessionOptions = { -readonly [K in keyof typeof SESSION_DEFAULTS]: number };
+
+/** Client front ends: the local SOCKS5 and HTTP proxies (src/client/socks5.ts, src/client/http-proxy.ts). */
+export const PROXY_DEFAULTS = {
+  /** Time for a SOCKS5 client to send its greeting and CONNECT request, ms. @default 10000 */
+  socksHandshakeTimeoutMs: 10_000,
+  /** Bytes a SOCKS5 client may send before its CONNECT request is complete (the largest legal greeting plus
+   *  request is 519 bytes). @default 600 */
+  socksMaxHandshakeBytes: 600,
+  /** Time to wait for the tunnel to open a stream before answering "timeout", ms. @default 30000 */
+  openTimeoutMs: 30_000,
+  /** Largest HTTP request head (request line plus headers) the HTTP proxy accepts, bytes. @default 16384 */
+  httpMaxHeaderBytes: 16_384,
+  /** Time for an HTTP client to send a complete request head, ms. @default 30000 */
+  httpHeadersTimeoutMs: 30_000,
+  /** How long an idle keep-alive connection from an app to the HTTP proxy stays open, ms. @default 5000 */
+  httpKeepAliveTimeoutMs: 5_000,
+} as const;
+export type ProxyOptions = { -readonly [K in keyof typeof PROXY_DEFAULTS]: number };
+
+/** Egress: opening TCP connections to destinations (src/egress/dial.ts). */
+export const EGRESS_DIAL_DEFAULTS = {
+  /** Time for name resolution plus the TCP handshake to a destination, ms. @default 10000 */
+  connectTimeoutMs: 10_000,
+  /** Resolved addresses tried one after another before giving up. @default 4 */
+  maxAddressesTried: 4,
+} as const;
+export type EgressDialOptions = { -readonly [K in keyof typeof EGRESS_DIAL_DEFAULTS]: number };
+
+/** Broker (docs/spec/signaling-v1.md). */
+export const BROKER_DEFAULTS = {
+  /** Largest request body accepted, bytes; checked against content-length and while reading (signaling-v1 §1). @default 65536 */
+  maxBodyBytes: 65_536,
+  /** How long a volunteer's long-poll is held waiting for a client, ms (signaling-v1 §4). @default 20000 */
+  pollTimeoutMs: 20_000,
+  /** How long a client waits for the matched volunteer's answer, ms (signaling-v1 §6). @default 10000 */
+  answerTimeoutMs: 10_000,
+  /** `retryAfterMs` sent with "no match" answers, ms (signaling-v1 §4, §6). @default 1000 */
+  retryAfterMs: 1_000,
+  /** `retryAfterMs` sent with 503 `overloaded` / `unavailable`, ms (signaling-v1 §1). @default 5000 */
+  overloadedRetryAfterMs: 5_000,
+  /** Volunteers waiting at once in the store; one more poll gets 503 `overloaded`. @default 10000 */
+  maxWaitingVolunteers: 10_000,
+  /** Offers delivered and awaiting an answer at once; one more gets 503 `overloaded`. @default 10000 */
+  maxPendingOffers: 10_000,
+  /** Chosen volunteers tried per client offer when other instances claim them first. @default 8 */
+  maxClaimAttempts: 8,
+  /** Sustained requests per address, per second (token refill rate; 0 turns rate limiting off). @default 5 */
+  rateLimitPerSecond: 5,
+  /** Requests per address allowed in a burst (bucket size). @default 20 */
+  rateLimitBurst: 20,
+  /** Addresses tracked by the rate limiter; the least recently seen is evicted beyond this. @default 100000 */
+  rateLimitMaxAddresses: 100_000,
+  /** Time to receive a request's headers and body, ms (not the long-poll answer). @default 10000 */
+  requestTimeoutMs: 10_000,
+  /** On close, how long in-flight requests get to write their final answer before sockets are cut, ms. @default 2000 */
+  closeGraceMs: 2_000,
+} as const;
+export type BrokerOptions = { -readonly [K in keyof typeof BROKER_DEFAULTS]: number };
+
+/** Broker HTTP client used by clients and volunteers (src/signaling/client.ts). */
+export const BROKER_CLIENT_DEFAULTS = {
+  /** Longest a single broker request may take, ms; must exceed the broker's pollTimeoutMs. @default 30000 */
+  requestTimeoutMs: 30_000,
+  /** Largest broker response body read, bytes. @default 65536 */
+  maxResponseBytes: 65_536,
+  /** Largest retry hint honoured from the broker, ms (longer ones are clamped). @default 600000 */
+  maxRetryAfterMs: 600_000,
+} as const;
+export type BrokerClientLimits = { -readonly [K in keyof typeof BROKER_CLIENT_DEFAULTS]: number };
+
+/** Volunteer relay (docs/spec/path-v1.md; broker polling, signaling-v1 §4–5). */
+export const VOLUNTEER_DEFAULTS = {
+  /** Paths relayed at once; the volunteer polls the broker only while it has a free slot (path-v1 §2). @default 8 */
+  maxClients: 8,
+  /** Data-channel bytes queued while the WebSocket to the egress opens, bytes (path-v1 §1). @default 1 MiB */
+  maxQueuedBytes: 1024 * 1024,
+  /**
+   * Bytes one direction of a path may hold (waiting for the rate cap plus the outgoing `bufferedAmount`)
+   * before the path is closed with 4413, bytes (path-v1 §2). Must exceed the session window of the ends it
+   * serves (session-v1 §4.3), which bounds what well-behaved ends put in flight. @default 16 MiB
+   */
+  maxBufferedBytes: 16 * 1024 * 1024,
+  /** Byte rate cap shared by all paths, both directions, bytes/s; 0 means no cap (path-v1 §2). @default 0 */
+  maxBytesPerSec: 0,
+  /** Bytes that may pass at once above the rate cap after an idle spell, bytes. @default 256 KiB */
+  rateBurstBytes: 256 * 1024,
+  /** Time between GOODBYE and closing both sides when switched off, ms (path-v1 §3). @default 500 */
+  goodbyeGraceMs: 500,
+  /** ICE gathering for the answer is cut off after, ms (signaling-v1: no trickle). @default 5000 */
+  iceGatherTimeoutMs: 5000,
+  /** A path whose data channel has not opened this long after the answer was posted is dropped, ms. @default 15000 */
+  channelOpenTimeoutMs: 15_000,
+  /** The WebSocket to the egress must open within, ms (path-v1 §1). @default 10000 */
+  egressConnectTimeoutMs: 10_000,
+  /** First wait after a broker error that carries no `retryAfterMs`, ms; doubles per failure. @default 1000 */
+  backoffMinMs: 1000,
+  /** Longest wait between broker attempts after errors, ms. @default 60000 */
+  backoffMaxMs: 60_000,
+  /** Period of 'stats' events while at least one client is served, ms. @default 1000 */
+  statsIntervalMs: 1000,
+} as const;
+export type VolunteerLimits = { -readonly [K in keyof typeof VOLUNTEER_DEFAULTS]: number };
