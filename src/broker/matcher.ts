@@ -1,0 +1,45 @@
+/**
+ * Matching (signaling-v1 §7): plain code, no I/O, the same for every store.
+ */
+import type { NatClass } from '../signaling/fields.js';
+import type { WaitingVolunteer } from './store.js';
+
+/** What the matcher needs to know about a client's offer. `egress` is normalized and already resolved. */
+export interface ClientRequest {
+  readonly nat: NatClass;
+  readonly egress: string;
+  readonly exclude: readonly string[];
+}
+
+/** signaling-v1 §7: two restricted NATs cannot reach each other; every other pair can (or may). */
+export function natCompatible(volunteer: NatClass, client: NatClass): boolean {
+  return !(volunteer === 'restricted' && client === 'restricted');
+}
+
+/** signaling-v1 §7: egress on the allow-list, not excluded, NAT classes compatible. */
+export function fits(volunteer: WaitingVolunteer, req: ClientRequest): boolean {
+  return (
+    volunteer.egress.includes(req.egress) &&
+    !req.exclude.includes(volunteer.id) &&
+    natCompatible(volunteer.nat, req.nat)
+  );
+}
+
+/** signaling-v1 §7: among fitting volunteers, the most free capacity, then the longest waiting. */
+export function chooseVolunteer(
+  candidates: readonly WaitingVolunteer[],
+  req: ClientRequest,
+): WaitingVolunteer | undefined {
+  let best: WaitingVolunteer | undefined;
+  for (const v of candidates) {
+    if (!fits(v, req)) continue;
+    if (
+      best === undefined ||
+      v.capacity > best.capacity ||
+      (v.capacity === best.capacity && v.since < best.since)
+    ) {
+      best = v;
+    }
+  }
+  return best;
+}

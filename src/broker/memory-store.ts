@@ -1,0 +1,163 @@
+/**
+ * In-process SignalingStore (src/broker/store.ts): one broker instance, state in two bounded maps.
+ */
+
+import { BROKER_DEFAULTS } from '../shared/limits.js';
+import { SignalingError } from '../signaling/errors.js';
+import type { DeliveredOffer } from '../signaling/messages.js';
+import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** @default BROKER_DEFAULTS.maxWaitingVolunteers */
+  maxWaitingVolunteers: number;
+  /** @default BROKER_DEFAULTS.maxPendingOffers */
+  maxPendingOffers: number;
+}
+
+interface Waiter {
+  readonly volunteer: WaitingVolunteer;
+  finish(offer: DeliveredOffer | null): void;
+}
+
+interface Pending {
+  readonly volunteer: string;
+  /** Set once settled while nobody waits yet; handed to the first `waitAnswer`. */
+  outcome?: AnswerOutcome;
+  resolve?: (outcome: AnswerOutcome) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class MemoryStore implements SignalingStore {
+  readonly #opts: MemoryStoreOptions;
+  readonly #waiting = new Map<string, Waiter>();
+  readonly #pending = new Map<string, Pending>();
+  #closed = false;
+
+  constructor(options: Partial<MemoryStoreOptions> = {}) {
+    this.#opts = {
+      maxWaitingVolunteers: options.maxWaitingVolunteers ?? BROKER_DEFAULTS.maxWaitingVolunteers,
+      maxPendingOffers: options.maxPendingOffers ?? BROKER_DEFAULTS.maxPendingOffers,
+    };
+  }
+
+  /** Volunteers waiting and offers pending now (for tests and metrics). */
+  get size(): { waiting: number; pending: number } {
+    return { waiting: this.#waiting.size, pending: this.#pending.size };
+  }
+
+  async waitForOffer(
+    volunteer: WaitingVolunteer,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<DeliveredOffer | null> {
+    if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
+    if (signal?.aborted === true) return null;
+    const previous = this.#waiting.get(volunteer.id);
+    if (previous !== undefined) previous.finish(null);
+    else if (this.#waiting.size >= this.#opts.maxWaitingVolunteers) {
+      throw new SignalingError('overloaded', 'too many volunteers waiting');
+    }
+    return new Promise((resolve) => {
+      const onAbort = (): void => waiter.finish(null);
+      const timer = setTimeout(onAbort, timeoutMs);
+      const waiter: Waiter = {
+        volunteer,
+        finish: (offer) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if (this.#waiting.get(volunteer.id) === waiter) this.#waiting.delete(volunteer.id);
+          resolve(offer);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.set(volunteer.id, waiter);
+    });
+  }
+
+  async listWaiting(egress: string): Promise<WaitingVolunteer[]> {
+    const out: WaitingVolunteer[] = [];
+    for (const { volunteer } of this.#waiting.values())
+      if (volunteer.egress.includes(egress)) out.push(volunteer);
+    return out;
+  }
+
+  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
+    const waiter = this.#waiting.get(volunteer.id);
+    if (waiter === undefined || waiter.volunteer.pollId !== volunteer.pollId) return false;
+    if (this.#pending.has(offer.id)) return false;
+    if (this.#pending.size >= this.#opts.maxPendingOffers) {
+      throw new SignalingError('overloaded', 'too many offers pending');
+    }
+    const pending: Pending = {
+      volunteer: volunteer.id,
+      timer: setTimeout(() => this.#expire(offer.id, pending), answerTimeoutMs),
+    };
+    this.#pending.set(offer.id, pending);
+    waiter.finish(offer);
+    return true;
+  }
+
+  async waitAnswer(offerId: string, signal?: AbortSignal): Promise<AnswerOutcome> {
+    const pending = this.#pending.get(offerId);
+    if (pending === undefined || pending.resolve !== undefined) return { kind: 'timeout' };
+    if (pending.outcome !== undefined) {
+      this.#forget(offerId, pending);
+      return pending.outcome;
+    }
+    if (signal?.aborted === true) {
+      this.#forget(offerId, pending);
+      return { kind: 'cancelled' };
+    }
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        this.#settle(offerId, { kind: 'cancelled' });
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.resolve = (outcome) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+    });
+  }
+
+  async deliverAnswer(offerId: string, sdp: string): Promise<boolean> {
+    const pending = this.#pending.get(offerId);
+    if (pending === undefined || pending.outcome !== undefined) return false;
+    return this.#settle(offerId, { kind: 'answer', sdp, volunteer: pending.volunteer });
+  }
+
+  async cancelOffer(offerId: string): Promise<void> {
+    this.#settle(offerId, { kind: 'cancelled' });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const waiter of [...this.#waiting.values()]) waiter.finish(null);
+    for (const offerId of [...this.#pending.keys()]) this.#settle(offerId, { kind: 'cancelled' });
+    for (const [offerId, pending] of [...this.#pending]) this.#forget(offerId, pending);
+  }
+
+  /** First outcome wins: hands it to the waiter, or keeps it for the coming `waitAnswer`. */
+  #settle(offerId: string, outcome: AnswerOutcome): boolean {
+    const pending = this.#pending.get(offerId);
+    if (pending === undefined || pending.outcome !== undefined) return false;
+    pending.outcome = outcome;
+    if (pending.resolve !== undefined) {
+      this.#forget(offerId, pending);
+      pending.resolve(outcome);
+    }
+    return true;
+  }
+
+  /** Answer timeout: the waiter gets `timeout`; with no waiter the offer is simply forgotten. */
+  #expire(offerId: string, pending: Pending): void {
+    if (this.#pending.get(offerId) !== pending) return;
+    if (pending.resolve !== undefined) this.#settle(offerId, { kind: 'timeout' });
+    else this.#forget(offerId, pending);
+  }
+
+  #forget(offerId: string, pending: Pending): void {
+    clearTimeout(pending.timer);
+    if (this.#pending.get(offerId) === pending) this.#pending.delete(offerId);
+  }
+}

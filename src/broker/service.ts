@@ -1,0 +1,170 @@
+/**
+ * The broker's logic (signaling-v1 §3 to §7) as plain async methods over a SignalingStore: no HTTP objects,
+ * so it is tested without sockets. The HTTP edge (src/broker/http.ts) only decodes and maps errors.
+ */
+
+import { BROKER_DEFAULTS, type BrokerOptions } from '../shared/limits.js';
+import { SignalingError } from '../signaling/errors.js';
+import { parseEgressUrl } from '../signaling/fields.js';
+import type {
+  AnswerRequest,
+  DeliveredOffer,
+  InfoResponse,
+  OfferAnswer,
+  OfferRequest,
+  PollRequest,
+  PollResponse,
+} from '../signaling/messages.js';
+import { type ClientRequest, chooseVolunteer } from './matcher.js';
+import type { SignalingStore, WaitingVolunteer } from './store.js';
+
+export type BrokerServiceOptions = Pick<
+  BrokerOptions,
+  'pollTimeoutMs' | 'answerTimeoutMs' | 'retryAfterMs' | 'overloadedRetryAfterMs' | 'maxClaimAttempts'
+>;
+
+export interface BrokerServiceDeps {
+  /** Clock for `since`, ms since the epoch. @default Date.now */
+  now?: () => number;
+  /** Unguessable id for polls and offers. @default 128 random bits, base64url */
+  randomId?: () => string;
+}
+
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Buffer.from(bytes).toString('base64url');
+}
+
+/** Validates and normalizes the broker's egress list (signaling-v1 §3); throws on a bad entry. */
+export function normalizeEgressList(egress: readonly string[]): string[] {
+  if (egress.length === 0) throw new Error('the broker needs at least one egress URL');
+  const out: string[] = [];
+  for (const url of egress) {
+    const normalized = parseEgressUrl(url);
+    if (normalized === undefined) throw new Error(`not a ws: or wss: egress URL: ${url}`);
+    if (!out.includes(normalized)) out.push(normalized);
+  }
+  return out;
+}
+
+export class BrokerService {
+  readonly #store: SignalingStore;
+  readonly #egress: readonly string[];
+  readonly #opts: BrokerServiceOptions;
+  readonly #now: () => number;
+  readonly #randomId: () => string;
+
+  constructor(
+    store: SignalingStore,
+    egress: readonly string[],
+    options: Partial<BrokerServiceOptions> = {},
+    deps: BrokerServiceDeps = {},
+  ) {
+    this.#store = store;
+    this.#egress = normalizeEgressList(egress);
+    this.#opts = {
+      pollTimeoutMs: options.pollTimeoutMs ?? BROKER_DEFAULTS.pollTimeoutMs,
+      answerTimeoutMs: options.answerTimeoutMs ?? BROKER_DEFAULTS.answerTimeoutMs,
+      retryAfterMs: options.retryAfterMs ?? BROKER_DEFAULTS.retryAfterMs,
+      overloadedRetryAfterMs: options.overloadedRetryAfterMs ?? BROKER_DEFAULTS.overloadedRetryAfterMs,
+      maxClaimAttempts: options.maxClaimAttempts ?? BROKER_DEFAULTS.maxClaimAttempts,
+    };
+    this.#now = deps.now ?? Date.now;
+    this.#randomId = deps.randomId ?? randomId;
+  }
+
+  /** signaling-v1 §3. */
+  info(): InfoResponse {
+    return { egress: [...this.#egress] };
+  }
+
+  /** signaling-v1 §4: waits up to pollTimeoutMs for an offer. An aborted poll resolves with no offer. */
+  async poll(req: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
+    const egress = req.egress.filter((url) => this.#egress.includes(url));
+    if (egress.length === 0)
+      throw new SignalingError('unknown-egress', 'this broker serves none of these egress URLs');
+    const volunteer: WaitingVolunteer = {
+      id: req.id,
+      pollId: this.#randomId(),
+      nat: req.nat,
+      capacity: req.capacity,
+      egress,
+      since: this.#now(),
+    };
+    const offer = await this.#guard(this.#store.waitForOffer(volunteer, this.#opts.pollTimeoutMs, signal));
+    if (offer === null) return { offer: null, retryAfterMs: this.#opts.retryAfterMs };
+    if (signal?.aborted === true) {
+      // The volunteer left between delivery and the HTTP answer: free the client at once (it tries another).
+      await this.#store.cancelOffer(offer.id);
+      return { offer: null, retryAfterMs: this.#opts.retryAfterMs };
+    }
+    return { offer, retryAfterMs: 0 };
+  }
+
+  /** signaling-v1 §5. */
+  async answer(req: AnswerRequest): Promise<void> {
+    const delivered = await this.#guard(this.#store.deliverAnswer(req.offerId, req.sdp));
+    if (!delivered) throw new SignalingError('unknown-offer', 'offer expired or never existed');
+  }
+
+  /**
+   * signaling-v1 §6 and §7: picks a fitting volunteer, hands it the offer, waits for its answer. A
+   * volunteer that leaves before receiving the offer is skipped and another is tried.
+   */
+  async offer(req: OfferRequest, signal?: AbortSignal): Promise<OfferAnswer> {
+    const egress = req.egress ?? this.#egress[0]!;
+    if (!this.#egress.includes(egress)) {
+      throw new SignalingError('unknown-egress', 'this broker does not serve that egress');
+    }
+    const exclude = [...req.exclude];
+    const match: ClientRequest = { nat: req.nat, egress, exclude };
+    const budget = { claims: this.#opts.maxClaimAttempts };
+    for (;;) {
+      const offer: DeliveredOffer = { id: this.#randomId(), sdp: req.sdp, egress };
+      const volunteer = await this.#claimFitting(match, offer, budget);
+      if (volunteer === undefined) {
+        throw new SignalingError('no-match', 'no fitting volunteer is waiting', {
+          retryAfterMs: this.#opts.retryAfterMs,
+        });
+      }
+      const outcome = await this.#store.waitAnswer(offer.id, signal);
+      if (outcome.kind === 'answer') return { sdp: outcome.sdp, volunteer: outcome.volunteer };
+      if (outcome.kind === 'timeout')
+        throw new SignalingError('timeout', 'the volunteer did not answer in time');
+      if (signal?.aborted === true) throw this.#unavailable('request aborted');
+      exclude.push(volunteer.id);
+    }
+  }
+
+  /** signaling-v1 §7: reads the pool, then claims the best fit; one taken by another instance is skipped. */
+  async #claimFitting(
+    match: ClientRequest,
+    offer: DeliveredOffer,
+    budget: { claims: number },
+  ): Promise<WaitingVolunteer | undefined> {
+    const candidates = await this.#guard(this.#store.listWaiting(match.egress));
+    for (;;) {
+      const chosen = chooseVolunteer(candidates, match);
+      if (chosen === undefined || budget.claims <= 0) return undefined;
+      budget.claims--;
+      if (await this.#guard(this.#store.claim(chosen, offer, this.#opts.answerTimeoutMs))) return chosen;
+      candidates.splice(candidates.indexOf(chosen), 1);
+    }
+  }
+
+  /** Adds the retry hint to store errors that need one (signaling-v1 §1). */
+  async #guard<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      if (err instanceof SignalingError && err.status === 503 && err.retryAfterMs === undefined) {
+        throw new SignalingError(err.code, err.message, { retryAfterMs: this.#opts.overloadedRetryAfterMs });
+      }
+      throw err;
+    }
+  }
+
+  #unavailable(message: string): SignalingError {
+    return new SignalingError('unavailable', message, { retryAfterMs: this.#opts.overloadedRetryAfterMs });
+  }
+}

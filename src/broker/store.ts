@@ -1,0 +1,81 @@
+/**
+ * The broker's store: every piece of state that outlives one request (signaling-v1 §4 to §7). Types only.
+ *
+ * Broker instances are stateless in front of it, so a volunteer long-polling instance A can be matched with
+ * a client posting to instance B: A waits in `waitForOffer`, B reads `listWaiting`, runs the matcher
+ * (src/broker/matcher.ts) and `claim`s the chosen volunteer, which delivers the offer to A's wait; the
+ * volunteer's answer may reach instance C, whose `deliverAnswer` ends B's `waitAnswer`.
+ *
+ * Implementations: src/broker/memory-store.ts (one process). Every implementation runs the compliance
+ * suite in test/broker/store-suite.ts. Limits are the implementation's options; when one is full the method
+ * rejects with `SignalingError('overloaded')`.
+ */
+import type { NatClass } from '../signaling/fields.js';
+import type { DeliveredOffer } from '../signaling/messages.js';
+
+export type { DeliveredOffer } from '../signaling/messages.js';
+
+/** A volunteer waiting in a long-poll (signaling-v1 §4). Immutable once stored. */
+export interface WaitingVolunteer {
+  /** Volunteer id from the poll. */
+  readonly id: string;
+  /** Unique per poll: tells a poll from the one that replaced it. */
+  readonly pollId: string;
+  readonly nat: NatClass;
+  /** Free client slots, 1..64. */
+  readonly capacity: number;
+  /** Normalized egress URLs this volunteer relays to and the broker serves. */
+  readonly egress: readonly string[];
+  /** When the poll started, ms since the epoch; earlier wins a tie on capacity (signaling-v1 §7). */
+  readonly since: number;
+}
+
+/** How a client's wait for an answer ended. */
+export type AnswerOutcome =
+  | { readonly kind: 'answer'; readonly sdp: string; readonly volunteer: string }
+  /** The answer timeout passed, or the offer is not (or no longer) known. */
+  | { readonly kind: 'timeout' }
+  /** The offer was cancelled (the volunteer left before receiving it, or the wait was aborted). */
+  | { readonly kind: 'cancelled' };
+
+export interface SignalingStore {
+  /**
+   * Adds `volunteer` to the waiting pool and waits for an offer for it. A waiting poll with the same
+   * volunteer id is replaced: its wait resolves `null` at once. Resolves with the offer a `claim` delivered,
+   * or `null` after `timeoutMs`, on replacement, on abort or on close; on every `null` the volunteer has left
+   * the pool. An offer delivered before an abort is still returned (the caller may `cancelOffer` it).
+   * Rejects `overloaded` when the pool is full.
+   */
+  waitForOffer(
+    volunteer: WaitingVolunteer,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<DeliveredOffer | null>;
+
+  /** Waiting volunteers whose `egress` includes `egress` (normalized URL). May be a slightly stale view. */
+  listWaiting(egress: string): Promise<WaitingVolunteer[]>;
+
+  /**
+   * Atomically: if `volunteer` (same id and pollId) is still waiting, removes it from the pool, records
+   * `offer` as pending for `answerTimeoutMs`, and delivers it to the volunteer's wait. Resolves false when
+   * the poll is gone (taken by another instance, replaced, timed out). Rejects `overloaded` when the pending
+   * table is full (the volunteer then stays waiting).
+   */
+  claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean>;
+
+  /**
+   * Waits for the outcome of a claimed offer: the answer, its timeout, or its cancellation. An answer that
+   * came before this call is returned at once. Abort cancels the offer (a later answer is unknown) and
+   * resolves `cancelled`. The offer is forgotten once this resolves.
+   */
+  waitAnswer(offerId: string, signal?: AbortSignal): Promise<AnswerOutcome>;
+
+  /** signaling-v1 §5: delivers the volunteer's answer. False if the offer is unknown, expired or settled. */
+  deliverAnswer(offerId: string, sdp: string): Promise<boolean>;
+
+  /** Ends a pending offer with `cancelled` (unless it is already settled). */
+  cancelOffer(offerId: string): Promise<void>;
+
+  /** Ends every wait (`null` / `cancelled`) and refuses new ones with `unavailable`. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+/**
+ * Field readers for signaling bodies (signaling-v1 §1, "Field formats"). Each reader either returns the
+ * value in its canonical form or throws `SignalingError('bad-request')` naming the field.
+ */
+import { SignalingError } from './errors.js';
+
+/** Protocol constants from signaling-v1 §1; not options, since both ends must agree on them. */
+export const SIGNALING_LIMITS = {
+  minIdChars: 8,
+  maxIdChars: 64,
+  minCapacity: 1,
+  maxCapacity: 64,
+  maxUrlChars: 2048,
+  maxSdpChars: 32_768,
+  maxAllowList: 16,
+  maxExclude: 16,
+} as const;
+
+/** signaling-v1 §1: `nat`. */
+export type NatClass = 'unknown' | 'unrestricted' | 'restricted';
+
+const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+
+export type Fields = Record<string, unknown>;
+
+function bad(message: string): SignalingError {
+  return new SignalingError('bad-request', message);
+}
+
+/** signaling-v1 §1: a body is a JSON object whose `v` is checked before any other field. */
+export function readVersioned(body: unknown): Fields {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw bad('body must be a JSON object');
+  const fields = body as Fields;
+  if (!('v' in fields)) throw bad('missing version "v"');
+  if (fields.v !== 1) throw bad('unsupported version; this broker speaks v 1');
+  return fields;
+}
+
+export function readObject(fields: Fields, name: string): Fields {
+  const value = fields[name];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad(`"${name}" must be an object`);
+  return value as Fields;
+}
+
+/** signaling-v1 §1: `id` (volunteer id) and offer ids share one format. */
+export function readId(fields: Fields, name: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || !ID_RE.test(value)) {
+    throw bad(`"${name}" must be 8 to 64 characters of [A-Za-z0-9_-]`);
+  }
+  return value;
+}
+
+/** signaling-v1 §1: unknown strings are read as "unknown"; a non-string is malformed. */
+export function readNat(fields: Fields, name: string): NatClass {
+  const value = fields[name];
+  if (typeof value !== 'string') throw bad(`"${name}" must be a string`);
+  return value === 'unrestricted' || value === 'restricted' ? value : 'unknown';
+}
+
+/** signaling-v1 §1: a finite number, truncated and clamped to 1..64. */
+export function readCapacity(fields: Fields, name: string): number {
+  const value = fields[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`"${name}" must be a number`);
+  const whole = Math.trunc(value);
+  return Math.min(SIGNALING_LIMITS.maxCapacity, Math.max(SIGNALING_LIMITS.minCapacity, whole));
+}
+
+/** A non-negative finite number of milliseconds, clamped to `max`. */
+export function readMs(fields: Fields, name: string, max: number): number {
+  const value = fields[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`"${name}" must be a number`);
+  return Math.min(max, Math.max(0, Math.round(value)));
+}
+
+export function readSdp(fields: Fields, name: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.length < 1 || value.length > SIGNALING_LIMITS.maxSdpChars) {
+    throw bad(`"${name}" must be a string of 1 to ${SIGNALING_LIMITS.maxSdpChars} characters`);
+  }
+  return value;
+}
+
+/**
+ * signaling-v1 §1: a `ws:`/`wss:` URL of at most 2 048 characters, without credentials or fragment (a
+ * WebSocket refuses fragments). Returned normalized (WHATWG `href`), the form every comparison uses.
+ */
+export function parseEgressUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > SIGNALING_LIMITS.maxUrlChars) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return undefined;
+  if (url.username !== '' || url.password !== '' || url.hash !== '' || value.includes('#')) return undefined;
+  return url.href.length > SIGNALING_LIMITS.maxUrlChars ? undefined : url.href;
+}
+
+export function readEgress(fields: Fields, name: string): string {
+  const url = parseEgressUrl(fields[name]);
+  if (url === undefined) throw bad(`"${name}" must be a ws: or wss: URL of at most 2048 characters`);
+  return url;
+}
+
+/** A list of 1..max egress URLs, normalized, duplicates dropped. */
+export function readEgressList(fields: Fields, name: string, max: number): string[] {
+  const value = fields[name];
+  if (!Array.isArray(value) || value.length < 1 || value.length > max) {
+    throw bad(`"${name}" must be a list of 1 to ${max} URLs`);
+  }
+  const urls = new Set<string>();
+  for (const item of value) {
+    const url = parseEgressUrl(item);
+    if (url === undefined) throw bad(`"${name}" entries must be ws: or wss: URLs of at most 2048 characters`);
+    urls.add(url);
+  }
+  return [...urls];
+}
+
+/** signaling-v1 §6: `exclude`, an optional list of at most 16 volunteer ids. */
+export function readIdList(fields: Fields, name: string, max: number): string[] {
+  const value = fields[name];
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > max)
+    throw bad(`"${name}" must be a list of at most ${max} ids`);
+  for (const item of value) {
+    if (typeof item !== 'string' || !ID_RE.test(item)) throw bad(`"${name}" entries must be volunteer ids`);
+  }
+  return value as string[];
+}

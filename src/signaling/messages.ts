@@ -1,0 +1,184 @@
+/**
+ * Signaling v1 messages (docs/spec/signaling-v1.md): types, strict decoders and encoders for every body.
+ * Decoders check `v` first, require required fields, clamp numbers, read unknown `nat` strings as
+ * "unknown" and ignore unknown fields. They return a typed value or throw `SignalingError`.
+ */
+import { errorBody, isSignalingErrorCode, SignalingError } from './errors.js';
+import {
+  type Fields,
+  type NatClass,
+  readCapacity,
+  readEgress,
+  readEgressList,
+  readId,
+  readIdList,
+  readMs,
+  readNat,
+  readObject,
+  readSdp,
+  readVersioned,
+  SIGNALING_LIMITS,
+} from './fields.js';
+
+export { errorBody, SignalingError } from './errors.js';
+export type { NatClass } from './fields.js';
+export { parseEgressUrl, SIGNALING_LIMITS } from './fields.js';
+
+/** Longest retry hint a decoder accepts before clamping, ms. */
+const MAX_RETRY_MS = 3_600_000;
+
+/** signaling-v1 §4: the volunteer's long-poll. `egress` is its normalized allow-list. */
+export interface PollRequest {
+  id: string;
+  nat: NatClass;
+  capacity: number;
+  egress: string[];
+}
+
+/** signaling-v1 §5. */
+export interface AnswerRequest {
+  offerId: string;
+  sdp: string;
+}
+
+/** signaling-v1 §6. `egress` absent means the broker's default; `exclude` is empty when absent. */
+export interface OfferRequest {
+  nat: NatClass;
+  sdp: string;
+  egress?: string;
+  exclude: string[];
+}
+
+/** signaling-v1 §4: what a matched volunteer receives. */
+export interface DeliveredOffer {
+  id: string;
+  sdp: string;
+  egress: string;
+}
+
+/** signaling-v1 §3. */
+export interface InfoResponse {
+  egress: string[];
+}
+
+/** signaling-v1 §4: `retryAfterMs` is 0 when an offer came. */
+export interface PollResponse {
+  offer: DeliveredOffer | null;
+  retryAfterMs: number;
+}
+
+/** signaling-v1 §6: the matched volunteer's answer. */
+export interface OfferAnswer {
+  sdp: string;
+  volunteer: string;
+}
+
+/** Parses a request or response body; malformed JSON is a 400 `bad-request`. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SignalingError('bad-request', 'body is not valid JSON');
+  }
+}
+
+// ---- requests (read by the broker) ----
+
+export function decodePollRequest(body: unknown): PollRequest {
+  const f = readVersioned(body);
+  return {
+    id: readId(f, 'id'),
+    nat: readNat(f, 'nat'),
+    capacity: readCapacity(f, 'capacity'),
+    egress: readEgressList(f, 'egress', SIGNALING_LIMITS.maxAllowList),
+  };
+}
+
+export function decodeAnswerRequest(body: unknown): AnswerRequest {
+  const f = readVersioned(body);
+  return { offerId: readId(f, 'offerId'), sdp: readSdp(f, 'sdp') };
+}
+
+export function decodeOfferRequest(body: unknown): OfferRequest {
+  const f = readVersioned(body);
+  const request: OfferRequest = {
+    nat: readNat(f, 'nat'),
+    sdp: readSdp(f, 'sdp'),
+    exclude: readIdList(f, 'exclude', SIGNALING_LIMITS.maxExclude),
+  };
+  if (f.egress !== undefined) request.egress = readEgress(f, 'egress');
+  return request;
+}
+
+export function encodePollRequest(r: PollRequest): object {
+  return { v: 1, id: r.id, nat: r.nat, capacity: r.capacity, egress: r.egress };
+}
+
+export function encodeAnswerRequest(r: AnswerRequest): object {
+  return { v: 1, offerId: r.offerId, sdp: r.sdp };
+}
+
+export function encodeOfferRequest(r: OfferRequest): object {
+  const body: Fields = { v: 1, nat: r.nat, sdp: r.sdp };
+  if (r.egress !== undefined) body.egress = r.egress;
+  if (r.exclude.length > 0) body.exclude = r.exclude;
+  return body;
+}
+
+// ---- responses (read by clients and volunteers) ----
+
+export function encodeInfoResponse(r: InfoResponse): object {
+  return { v: 1, egress: r.egress };
+}
+
+export function encodePollResponse(r: PollResponse): object {
+  return r.offer === null ? { v: 1, offer: null, retryAfterMs: r.retryAfterMs } : { v: 1, offer: r.offer };
+}
+
+export function encodeOfferResponse(r: OfferAnswer): object {
+  return { v: 1, answer: { sdp: r.sdp, volunteer: r.volunteer } };
+}
+
+export function decodeInfoResponse(body: unknown): InfoResponse {
+  const f = readVersioned(body);
+  return { egress: readEgressList(f, 'egress', SIGNALING_LIMITS.maxAllowList) };
+}
+
+export function decodePollResponse(body: unknown): PollResponse {
+  const f = readVersioned(body);
+  if (f.offer === null) return { offer: null, retryAfterMs: readMs(f, 'retryAfterMs', MAX_RETRY_MS) };
+  const o = readObject(f, 'offer');
+  return {
+    offer: { id: readId(o, 'id'), sdp: readSdp(o, 'sdp'), egress: readEgress(o, 'egress') },
+    retryAfterMs: 0,
+  };
+}
+
+/** signaling-v1 §5: `{"v":1}`. */
+export function decodeOkResponse(body: unknown): void {
+  readVersioned(body);
+}
+
+export function decodeOfferResponse(body: unknown): OfferAnswer {
+  const a = readObject(readVersioned(body), 'answer');
+  return { sdp: readSdp(a, 'sdp'), volunteer: readId(a, 'volunteer') };
+}
+
+/**
+ * signaling-v1 §1: rebuilds the broker's error from an error body and status. Returns undefined when the
+ * body is not a v1 error body; an unknown code becomes `bad-response` (keeping the status and message).
+ */
+export function decodeErrorBody(body: unknown, status: number): SignalingError | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const f = body as Fields;
+  if (f.v !== 1 || typeof f.error !== 'string' || typeof f.code !== 'string') return undefined;
+  const retryAfterMs =
+    typeof f.retryAfterMs === 'number' ? readMs(f, 'retryAfterMs', MAX_RETRY_MS) : undefined;
+  const code = isSignalingErrorCode(f.code) ? f.code : 'bad-response';
+  return new SignalingError(code, f.error.slice(0, 500), { status, retryAfterMs });
+}
+
+/** signaling-v1 §1: the error body for a broker error. */
+export function encodeErrorBody(err: SignalingError): object {
+  return errorBody(err);
+}

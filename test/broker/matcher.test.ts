@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type ClientRequest, chooseVolunteer, fits, natCompatible } from '../../src/broker/matcher.js';
+import type { WaitingVolunteer } from '../../src/broker/store.js';
+import type { NatClass } from '../../src/signaling/fields.js';
+
+const A = 'ws://127.0.0.1:8701/';
+const B = 'ws://127.0.0.1:8702/';
+
+function vol(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
+  return { id, pollId: `poll-${id}`, nat: 'unrestricted', capacity: 1, egress: [A], since: 100, ...over };
+}
+const req = (over: Partial<ClientRequest> = {}): ClientRequest => ({
+  nat: 'unknown',
+  egress: A,
+  exclude: [],
+  ...over,
+});
+
+test('NAT compatibility: only restricted with restricted fails', () => {
+  const classes: NatClass[] = ['unknown', 'unrestricted', 'restricted'];
+  for (const v of classes) {
+    for (const c of classes)
+      assert.equal(natCompatible(v, c), !(v === 'restricted' && c === 'restricted'), `${v}/${c}`);
+  }
+  assert.equal(chooseVolunteer([vol('r1', { nat: 'restricted' })], req({ nat: 'restricted' })), undefined);
+  assert.equal(chooseVolunteer([vol('r1', { nat: 'restricted' })], req({ nat: 'unknown' }))?.id, 'r1');
+  const pool = [vol('r1', { nat: 'restricted', capacity: 9 }), vol('u1', { nat: 'unrestricted' })];
+  assert.equal(chooseVolunteer(pool, req({ nat: 'restricted' }))?.id, 'u1');
+});
+
+test('egress must be on the allow-list', () => {
+  const pool = [vol('onlyB', { egress: [B], capacity: 5 }), vol('both', { egress: [B, A] })];
+  assert.equal(chooseVolunteer(pool, req({ egress: A }))?.id, 'both');
+  assert.equal(chooseVolunteer(pool, req({ egress: B }))?.id, 'onlyB');
+  assert.equal(chooseVolunteer(pool, req({ egress: 'ws://127.0.0.1:9999/' })), undefined);
+  assert.equal(fits(pool[0]!, req({ egress: A })), false);
+});
+
+test('excluded volunteers are skipped', () => {
+  const pool = [vol('first-1', { capacity: 5 }), vol('second-2')];
+  assert.equal(chooseVolunteer(pool, req({ exclude: ['first-1'] }))?.id, 'second-2');
+  assert.equal(chooseVolunteer(pool, req({ exclude: ['first-1', 'second-2'] })), undefined);
+});
+
+test('most capacity first, then longest waiting', () => {
+  const pool = [
+    vol('young-big', { capacity: 8, since: 300 }),
+    vol('old-small', { capacity: 2, since: 10 }),
+    vol('old-big', { capacity: 8, since: 200 }),
+  ];
+  assert.equal(chooseVolunteer(pool, req())?.id, 'old-big');
+  assert.equal(chooseVolunteer([...pool].reverse(), req())?.id, 'old-big');
+  assert.equal(chooseVolunteer(pool, req({ exclude: ['old-big'] }))?.id, 'young-big');
+  assert.equal(chooseVolunteer([], req()), undefined);
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  decodeAnswerRequest,
+  decodeErrorBody,
+  decodeOfferRequest,
+  decodePollRequest,
+  decodePollResponse,
+  encodePollResponse,
+  parseJson,
+  SIGNALING_LIMITS,
+  SignalingError,
+} from '../../src/signaling/messages.js';
+
+const EGRESS = 'ws://127.0.0.1:8701/';
+const poll = { v: 1, id: 'vol-12345678', nat: 'unrestricted', capacity: 4, egress: [EGRESS] };
+
+function rejects(fn: () => unknown, code: string, match?: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof SignalingError);
+    assert.equal(err.code, code);
+    if (match !== undefined) assert.match(err.message, match);
+    return true;
+  });
+}
+
+test('a valid poll decodes; unknown fields are ignored', () => {
+  const req = decodePollRequest({ ...poll, future: { x: 1 }, extra: 'y' });
+  assert.deepEqual(req, { id: 'vol-12345678', nat: 'unrestricted', capacity: 4, egress: [EGRESS] });
+});
+
+test('version is checked before any other field', () => {
+  rejects(() => decodePollRequest({ id: 1 }), 'bad-request', /missing version/);
+  rejects(() => decodePollRequest({ v: 2 }), 'bad-request', /unsupported version/);
+  rejects(() => decodePollRequest({ ...poll, v: '1' }), 'bad-request');
+  rejects(() => decodeOfferRequest({ v: 0, nat: 'x', sdp: 'y' }), 'bad-request', /version/);
+  rejects(() => decodeAnswerRequest([1]), 'bad-request', /object/);
+  rejects(() => decodeAnswerRequest(null), 'bad-request', /object/);
+  rejects(() => decodeAnswerRequest('{"v":1}'), 'bad-request', /object/);
+});
+
+test('missing required fields are 400 naming the field', () => {
+  for (const field of ['id', 'nat', 'capacity', 'egress'] as const) {
+    const body: Record<string, unknown> = { ...poll };
+    delete body[field];
+    rejects(() => decodePollRequest(body), 'bad-request', new RegExp(`"${field}"`));
+  }
+  rejects(() => decodeAnswerRequest({ v: 1, sdp: 'x' }), 'bad-request', /offerId/);
+  rejects(() => decodeAnswerRequest({ v: 1, offerId: 'abcdefgh12' }), 'bad-request', /sdp/);
+  rejects(() => decodeOfferRequest({ v: 1, sdp: 'x' }), 'bad-request', /nat/);
+});
+
+test('wrong types are 400', () => {
+  rejects(() => decodePollRequest({ ...poll, id: 12345678 }), 'bad-request', /"id"/);
+  rejects(() => decodePollRequest({ ...poll, id: 'short' }), 'bad-request', /"id"/);
+  rejects(() => decodePollRequest({ ...poll, id: 'has space 12' }), 'bad-request', /"id"/);
+  rejects(() => decodePollRequest({ ...poll, nat: 3 }), 'bad-request', /"nat"/);
+  rejects(() => decodePollRequest({ ...poll, capacity: '4' }), 'bad-request', /"capacity"/);
+  rejects(() => decodePollRequest({ ...poll, egress: EGRESS }), 'bad-request', /"egress"/);
+  rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 5 }), 'bad-request', /"sdp"/);
+  rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', exclude: 'abcdefgh' }), 'bad-request');
+  rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', exclude: [1] }), 'bad-request');
+  rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', egress: 7 }), 'bad-request');
+});
+
+test('sdp length is bounded', () => {
+  const max = 'a'.repeat(SIGNALING_LIMITS.maxSdpChars);
+  assert.equal(
+    decodeOfferRequest({ v: 1, nat: 'unknown', sdp: max }).sdp.length,
+    SIGNALING_LIMITS.maxSdpChars,
+  );
+  rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: `${max}a` }), 'bad-request', /sdp/);
+  rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: '' }), 'bad-request', /sdp/);
+  rejects(() => decodeAnswerRequest({ v: 1, offerId: 'abcdefgh12', sdp: `${max}a` }), 'bad-request', /sdp/);
+});
+
+test('egress URLs: ws/wss only, bounded, no credentials or fragment, normalized', () => {
+  for (const url of [
+    'http://127.0.0.1/',
+    'not a url',
+    'ws://user:pw@127.0.0.1/',
+    'ws://127.0.0.1/#frag',
+    `ws://127.0.0.1/${'a'.repeat(2048)}`,
+    '',
+  ]) {
+    rejects(() => decodePollRequest({ ...poll, egress: [url] }), 'bad-request', /egress/);
+    rejects(
+      () => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', egress: url }),
+      'bad-request',
+      /egress/,
+    );
+  }
+  const req = decodePollRequest({
+    ...poll,
+    egress: ['WS://127.0.0.1:8701', EGRESS, 'wss://example.org/a/../b'],
+  });
+  assert.deepEqual(req.egress, [EGRESS, 'wss://example.org/b']);
+  rejects(() => decodePollRequest({ ...poll, egress: [] }), 'bad-request', /egress/);
+  const many = Array.from({ length: 17 }, (_, i) => `ws://127.0.0.1:${9000 + i}/`);
+  rejects(() => decodePollRequest({ ...poll, egress: many }), 'bad-request', /egress/);
+});
+
+test('capacity is truncated and clamped to 1..64', () => {
+  assert.equal(decodePollRequest({ ...poll, capacity: 0 }).capacity, 1);
+  assert.equal(decodePollRequest({ ...poll, capacity: -5 }).capacity, 1);
+  assert.equal(decodePollRequest({ ...poll, capacity: 1e9 }).capacity, 64);
+  assert.equal(decodePollRequest({ ...poll, capacity: 7.9 }).capacity, 7);
+});
+
+test('unknown nat strings are read as unknown', () => {
+  assert.equal(decodePollRequest({ ...poll, nat: 'symmetric-ish' }).nat, 'unknown');
+  assert.equal(decodePollRequest({ ...poll, nat: 'restricted' }).nat, 'restricted');
+  assert.equal(decodeOfferRequest({ v: 1, nat: '', sdp: 'x' }).nat, 'unknown');
+});
+
+test('offer request: egress optional, exclude bounded', () => {
+  assert.deepEqual(decodeOfferRequest({ v: 1, nat: 'restricted', sdp: 'x' }), {
+    nat: 'restricted',
+    sdp: 'x',
+    exclude: [],
+  });
+  const ids = Array.from({ length: 17 }, (_, i) => `volunteer-${i}`);
+  assert.deepEqual(
+    decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', exclude: ids.slice(0, 16) }).exclude,
+    ids.slice(0, 16),
+  );
+  rejects(
+    () => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', exclude: ids }),
+    'bad-request',
+    /exclude/,
+  );
+});
+
+test('malformed JSON is 400', () => {
+  rejects(() => parseJson('{"v":1,'), 'bad-request', /JSON/);
+  assert.deepEqual(parseJson('{"v":1}'), { v: 1 });
+});
+
+test('poll responses round-trip and error bodies rebuild the error', () => {
+  const offer = { id: 'offer-123456', sdp: 'v=0', egress: EGRESS };
+  assert.deepEqual(decodePollResponse(encodePollResponse({ offer, retryAfterMs: 0 })), {
+    offer,
+    retryAfterMs: 0,
+  });
+  assert.deepEqual(decodePollResponse(encodePollResponse({ offer: null, retryAfterMs: 1000 })), {
+    offer: null,
+    retryAfterMs: 1000,
+  });
+  rejects(() => decodePollResponse({ v: 1, offer: null }), 'bad-request', /retryAfterMs/);
+  const err = decodeErrorBody({ v: 1, error: 'busy', code: 'no-match', retryAfterMs: 1500 }, 503);
+  assert.ok(err instanceof SignalingError);
+  assert.equal(err.code, 'no-match');
+  assert.equal(err.status, 503);
+  assert.equal(err.retryAfterMs, 1500);
+  assert.equal(decodeErrorBody({ v: 1, error: 'x', code: 'from-the-future' }, 418)?.code, 'bad-response');
+  assert.equal(decodeErrorBody('<html>', 502), undefined);
+});
