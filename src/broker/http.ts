@@ -1,0 +1,211 @@
+/**
+ * The broker's HTTP edge (signaling-v1 §1 to §6) on node:http: rate-limits, caps and decodes the body,
+ * calls BrokerService, and maps SignalingError to a status and JSON error body. No matching here.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BROKER_DEFAULTS, type BrokerOptions } from '../shared/limits.js';
+import { SignalingError } from '../signaling/errors.js';
+import {
+  decodeAnswerRequest,
+  decodeOfferRequest,
+  decodePollRequest,
+  encodeErrorBody,
+  encodeInfoResponse,
+  encodeOfferResponse,
+  encodePollResponse,
+} from '../signaling/messages.js';
+import { readJsonBody } from './body.js';
+import { MemoryStore } from './memory-store.js';
+import { RateLimiter } from './rate-limit.js';
+import { BrokerService } from './service.js';
+import type { SignalingStore } from './store.js';
+
+export interface BrokerServerOptions extends Partial<BrokerOptions> {
+  /** Egress URLs this broker serves (signaling-v1 §3); the first is the default. */
+  egress: string[];
+  /** State shared by broker instances. @default a MemoryStore, closed with the server */
+  store?: SignalingStore;
+  /** The address rate limits are keyed on. @default the socket's remote address */
+  addressOf?: (req: IncomingMessage) => string;
+  /** Called with unexpected (non-SignalingError) failures, answered 500. @default console.error */
+  onError?: (err: unknown) => void;
+}
+
+export interface BrokerServer {
+  readonly server: Server;
+  readonly service: BrokerService;
+  readonly store: SignalingStore;
+  /** Starts listening; resolves with the bound port (pass 0 for any). */
+  listen(port: number, host: string): Promise<{ port: number }>;
+  /** Stops accepting, ends every pending long-poll and offer promptly, closes all connections. */
+  close(): Promise<void>;
+}
+
+type Route =
+  | { method: 'GET'; run: () => object }
+  | { method: 'POST'; run: (body: unknown, signal: AbortSignal) => Promise<object> };
+
+/** Browsers may cache a preflight answer this long, seconds. */
+const PREFLIGHT_MAX_AGE_S = 600;
+
+export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
+  const opts: BrokerOptions = { ...BROKER_DEFAULTS };
+  for (const key of Object.keys(BROKER_DEFAULTS) as (keyof BrokerOptions)[]) {
+    const value = options[key];
+    if (value !== undefined) opts[key] = value;
+  }
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? new MemoryStore(opts);
+  const service = new BrokerService(store, options.egress, opts);
+  const limiter = new RateLimiter({
+    perSecond: opts.rateLimitPerSecond,
+    burst: opts.rateLimitBurst,
+    maxAddresses: opts.rateLimitMaxAddresses,
+  });
+  const addressOf = options.addressOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
+  const onError = options.onError ?? ((err: unknown) => console.error('broker: unexpected error', err));
+
+  const routes = new Map<string, Route>([
+    ['/v1/info', { method: 'GET', run: () => encodeInfoResponse(service.info()) }],
+    [
+      '/v1/volunteer/poll',
+      {
+        method: 'POST',
+        run: async (b, s) => encodePollResponse(await service.poll(decodePollRequest(b), s)),
+      },
+    ],
+    [
+      '/v1/volunteer/answer',
+      {
+        method: 'POST',
+        run: async (b) => {
+          await service.answer(decodeAnswerRequest(b));
+          return { v: 1 };
+        },
+      },
+    ],
+    [
+      '/v1/client/offer',
+      {
+        method: 'POST',
+        run: async (b, s) => encodeOfferResponse(await service.offer(decodeOfferRequest(b), s)),
+      },
+    ],
+  ]);
+
+  let closing = false;
+  const inflight = new Set<AbortController>();
+  let drained: (() => void) | undefined;
+
+  /** Writes a JSON answer with CORS and, when the body has one, a Retry-After header (signaling-v1 §1). */
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, body: object): void => {
+    if (res.headersSent || res.destroyed) return;
+    const text = JSON.stringify(body);
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.setHeader('cache-control', 'no-store');
+    const retryAfterMs = (body as { retryAfterMs?: unknown }).retryAfterMs;
+    if (typeof retryAfterMs === 'number')
+      res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+    // An unread body is not drained for keep-alive: the connection closes after this answer.
+    if (closing || !req.complete) res.setHeader('connection', 'close');
+    res.end(text);
+  };
+
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+    if (!(err instanceof SignalingError)) onError(err);
+    const e = err instanceof SignalingError ? err : new SignalingError('internal', 'internal error');
+    if (e.code === 'bad-method') {
+      const route = routes.get(pathOf(req));
+      if (route !== undefined) res.setHeader('allow', `${route.method}, OPTIONS`);
+    }
+    send(req, res, e.status, encodeErrorBody(e));
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
+    const path = pathOf(req);
+    if (path === '/healthz' && req.method === 'GET') return send(req, res, 200, { v: 1, ok: true });
+    const decision = limiter.take(addressOf(req));
+    if (!decision.ok) {
+      throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'POST, GET',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+        ...(req.complete ? {} : { connection: 'close' }),
+      });
+      res.end();
+      return;
+    }
+    const found = routes.get(path);
+    if (found === undefined) throw new SignalingError('not-found', 'no such path');
+    if (req.method !== found.method) throw new SignalingError('bad-method', `use ${found.method}`);
+    if (found.method === 'GET') return send(req, res, 200, found.run());
+    const body = await readJsonBody(req, opts.maxBodyBytes);
+    send(req, res, 200, await found.run(body, signal));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const controller = new AbortController();
+    inflight.add(controller);
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', 'retry-after');
+    res.on('close', () => {
+      // signaling-v1 §4: a volunteer that hangs up leaves the pool.
+      if (!res.writableFinished) controller.abort();
+      inflight.delete(controller);
+      if (inflight.size === 0) drained?.();
+    });
+    if (closing) controller.abort();
+    route(req, res, controller.signal).catch((err: unknown) => fail(req, res, err));
+  };
+
+  const server = createServer(
+    { requestTimeout: opts.requestTimeoutMs, headersTimeout: opts.requestTimeoutMs },
+    handle,
+  );
+
+  return {
+    server,
+    service,
+    store,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve({ port: (server.address() as AddressInfo).port });
+        });
+      }),
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const done = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (inflight.size === 0) resolve();
+      });
+      for (const controller of inflight) controller.abort();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        done,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.closeGraceMs))),
+      ]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import type { MemoryStore } from '../../src/broker/memory-store.js';
+import { BrokerClient } from '../../src/signaling/client.js';
+import { EGRESS, isCode, startBroker, until } from './helpers.js';
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+async function expectError(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ v: number; code: string; error: string; retryAfterMs?: number }> {
+  assert.equal(res.status, status);
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  const body = (await res.json()) as { v: number; code: string; error: string };
+  assert.equal(body.v, 1);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.error, 'string');
+  return body;
+}
+
+test('end to end: a volunteer and a client meet through BrokerClient', async () => {
+  const { broker, url } = await startBroker();
+  const volunteer = new BrokerClient(url);
+  const client = new BrokerClient(`${url}/`);
+  try {
+    assert.deepEqual(await client.info(), { egress: [EGRESS] });
+    const poll = volunteer.poll({ id: 'volunteer-e2e', nat: 'unrestricted', capacity: 3, egress: [EGRESS] });
+    await until(() => (broker.store as MemoryStore).size.waiting === 1);
+    const offer = client.offer({ nat: 'restricted', sdp: 'v=0 offer', exclude: ['someone-else'] });
+    const got = await poll;
+    assert.ok(got.offer !== null);
+    assert.deepEqual({ sdp: got.offer.sdp, egress: got.offer.egress }, { sdp: 'v=0 offer', egress: EGRESS });
+    await volunteer.answer(got.offer.id, 'v=0 answer');
+    assert.deepEqual(await offer, { sdp: 'v=0 answer', volunteer: 'volunteer-e2e' });
+    await assert.rejects(volunteer.answer(got.offer.id, 'again'), isCode('unknown-offer', 404));
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), (err: unknown) => {
+      assert.ok(isCode('no-match', 503)(err));
+      assert.equal((err as { retryAfterMs?: number }).retryAfterMs, 1000);
+      return true;
+    });
+  } finally {
+    await broker.close();
+  }
+});
+
+test('4xx answers carry JSON bodies with stable codes', async () => {
+  const { broker, url } = await startBroker({ maxBodyBytes: 1024 });
+  try {
+    await expectError(await fetch(`${url}/v1/volunteer/poll`, json({ v: 2 })), 400, 'bad-request');
+    await expectError(await fetch(`${url}/v1/volunteer/poll`, json('{"v":1,')), 400, 'bad-request');
+    await expectError(await fetch(`${url}/v1/volunteer/poll`, json('')), 400, 'bad-request');
+    await expectError(
+      await fetch(`${url}/v1/client/offer`, json({ v: 1, nat: 'unknown' })),
+      400,
+      'bad-request',
+    );
+    const stray = { v: 1, nat: 'unknown', sdp: 'x', egress: 'ws://127.0.0.1:9/' };
+    await expectError(await fetch(`${url}/v1/client/offer`, json(stray)), 400, 'unknown-egress');
+    await expectError(await fetch(`${url}/nope`), 404, 'not-found');
+    const answer = { v: 1, offerId: 'never-issued', sdp: 'x' };
+    await expectError(await fetch(`${url}/v1/volunteer/answer`, json(answer)), 404, 'unknown-offer');
+    const wrongMethod = await fetch(`${url}/v1/volunteer/poll`);
+    await expectError(wrongMethod, 405, 'bad-method');
+    assert.match(wrongMethod.headers.get('allow') ?? '', /POST/);
+    await expectError(await fetch(`${url}/v1/info`, json({ v: 1 })), 405, 'bad-method');
+    const big = { v: 1, nat: 'unknown', sdp: 'a'.repeat(2000) };
+    await expectError(await fetch(`${url}/v1/client/offer`, json(big)), 413, 'too-large');
+    const plain = { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"v":1}' };
+    await expectError(await fetch(`${url}/v1/client/offer`, plain), 415, 'bad-type');
+    const health = await fetch(`${url}/healthz`);
+    assert.deepEqual(await health.json(), { v: 1, ok: true });
+  } finally {
+    await broker.close();
+  }
+});
+
+test('CORS preflight is answered 204 and every answer allows any origin', async () => {
+  const { broker, url } = await startBroker();
+  try {
+    const res = await fetch(`${url}/v1/client/offer`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://news.example', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.match(res.headers.get('access-control-allow-headers') ?? '', /content-type/);
+    const info = await fetch(`${url}/v1/info`, { headers: { origin: 'https://news.example' } });
+    assert.equal(info.headers.get('access-control-allow-origin'), '*');
+    assert.equal(info.headers.get('set-cookie'), null);
+  } finally {
+    await broker.close();
+  }
+});
+
+test('rate limit: 429 rate-limited with Retry-After, per address', async () => {
+  const { broker, url } = await startBroker({ rateLimitPerSecond: 0.5, rateLimitBurst: 2 });
+  try {
+    assert.equal((await fetch(`${url}/v1/info`)).status, 200);
+    assert.equal((await fetch(`${url}/v1/info`)).status, 200);
+    const limited = await fetch(`${url}/v1/info`);
+    const body = await expectError(limited, 429, 'rate-limited');
+    assert.ok(typeof body.retryAfterMs === 'number' && body.retryAfterMs > 0);
+    assert.equal(limited.headers.get('retry-after'), String(Math.ceil(body.retryAfterMs / 1000)));
+    await assert.rejects(new BrokerClient(url).info(), (err: unknown) => {
+      assert.ok(isCode('rate-limited', 429)(err));
+      assert.ok(((err as { retryAfterMs?: number }).retryAfterMs ?? 0) > 0);
+      return true;
+    });
+    assert.equal((await fetch(`${url}/healthz`)).status, 200, 'health checks are not limited');
+  } finally {
+    await broker.close();
+  }
+});
+
+test('a long poll whose volunteer hangs up leaves the pool', async () => {
+  const { broker, port } = await startBroker();
+  const store = broker.store as MemoryStore;
+  try {
+    const body = JSON.stringify({ v: 1, id: 'hangs-up-1', nat: 'unknown', capacity: 1, egress: [EGRESS] });
+    const req = request({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/v1/volunteer/poll',
+      headers: { 'content-type': 'application/json' },
+    });
+    req.on('error', () => {});
+    req.end(body);
+    await until(() => store.size.waiting === 1);
+    req.destroy();
+    await until(() => store.size.waiting === 0);
+  } finally {
+    await broker.close();
+  }
+});
+
+test('close ends pending long polls and client offers at once', { timeout: 10_000 }, async () => {
+  const { broker, url } = await startBroker({ pollTimeoutMs: 60_000, answerTimeoutMs: 60_000 });
+  const store = broker.store as MemoryStore;
+  const client = new BrokerClient(url);
+  const waiting = client.poll({ id: 'waits-long-1', nat: 'unknown', capacity: 1, egress: [EGRESS] });
+  const matched = client.poll({ id: 'waits-long-2', nat: 'unknown', capacity: 1, egress: [EGRESS] });
+  await until(() => store.size.waiting === 2);
+  const offer = client.offer({ nat: 'unknown', sdp: 'x' });
+  await until(() => store.size.pending === 1);
+  await broker.close();
+  const results = await Promise.allSettled([waiting, matched, offer]);
+  const offered = results.filter(
+    (r) => r.status === 'fulfilled' && r.value !== undefined && 'offer' in r.value,
+  );
+  assert.equal(offered.length, 2);
+  assert.equal(results[2].status, 'rejected');
+  assert.ok(isCode('unavailable', 503)((results[2] as PromiseRejectedResult).reason));
+  assert.deepEqual(store.size, { waiting: 0, pending: 0 });
+});

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { BrokerClient, SignalingError } from '../../src/signaling/client.js';
+
+const EGRESS = 'ws://127.0.0.1:8701/';
+
+function isCode(code: string, status?: number) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof SignalingError, String(err));
+    assert.equal(err.code, code);
+    if (status !== undefined) assert.equal(err.status, status);
+    return true;
+  };
+}
+
+/** A fetch that records requests and answers with `respond`. */
+function fakeFetch(respond: (url: string, init: RequestInit) => Response | Promise<Response>) {
+  const calls: { url: string; init: RequestInit }[] = [];
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = String(input instanceof Request ? input.url : input);
+    calls.push({ url, init });
+    return respond(url, init);
+  };
+  return { calls, fetch: fetch as typeof globalThis.fetch };
+}
+
+const jsonResponse = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+test('requests are versioned JSON on paths under the base URL', async () => {
+  const { calls, fetch } = fakeFetch((url) =>
+    url.endsWith('/v1/client/offer')
+      ? jsonResponse(200, { v: 1, answer: { sdp: 'a', volunteer: 'volunteer-1' }, more: true })
+      : jsonResponse(200, { v: 1, offer: null, retryAfterMs: 900 }),
+  );
+  const client = new BrokerClient('https://broker.example/prefix', { fetch });
+  assert.deepEqual(await client.offer({ nat: 'restricted', sdp: 'o', exclude: ['volunteer-0'] }), {
+    sdp: 'a',
+    volunteer: 'volunteer-1',
+  });
+  assert.deepEqual(await client.poll({ id: 'volunteer-9', nat: 'unknown', capacity: 2, egress: [EGRESS] }), {
+    offer: null,
+    retryAfterMs: 900,
+  });
+  assert.equal(calls[0]?.url, 'https://broker.example/prefix/v1/client/offer');
+  assert.deepEqual(JSON.parse(String(calls[0]?.init.body)), {
+    v: 1,
+    nat: 'restricted',
+    sdp: 'o',
+    exclude: ['volunteer-0'],
+  });
+  assert.equal(calls[0]?.init.credentials, 'omit');
+  assert.equal(calls[1]?.url, 'https://broker.example/prefix/v1/volunteer/poll');
+});
+
+test('non-2xx answers become SignalingError with code, status and retry hint', async () => {
+  const { fetch } = fakeFetch(() =>
+    jsonResponse(503, { v: 1, error: 'none', code: 'no-match', retryAfterMs: 2500 }),
+  );
+  await assert.rejects(
+    new BrokerClient('http://b.example', { fetch }).offer({ nat: 'unknown', sdp: 'x' }),
+    (err) => {
+      assert.ok(isCode('no-match', 503)(err));
+      assert.equal((err as SignalingError).retryAfterMs, 2500);
+      return true;
+    },
+  );
+  const html = fakeFetch(
+    () => new Response('<html>bad gateway</html>', { status: 502, headers: { 'retry-after': '7' } }),
+  );
+  await assert.rejects(new BrokerClient('http://b.example', { fetch: html.fetch }).info(), (err) => {
+    assert.ok(isCode('bad-response', 502)(err));
+    assert.equal((err as SignalingError).retryAfterMs, 7000);
+    return true;
+  });
+});
+
+test('a malformed or oversize 200 answer is bad-response', async () => {
+  const wrongVersion = fakeFetch(() => jsonResponse(200, { v: 2, egress: [EGRESS] }));
+  await assert.rejects(
+    new BrokerClient('http://b.example', { fetch: wrongVersion.fetch }).info(),
+    isCode('bad-response', 200),
+  );
+  const notJson = fakeFetch(() => new Response('hello', { status: 200 }));
+  await assert.rejects(
+    new BrokerClient('http://b.example', { fetch: notJson.fetch }).info(),
+    isCode('bad-response'),
+  );
+  const huge = fakeFetch(() => new Response('x'.repeat(2000), { status: 200 }));
+  const small = new BrokerClient('http://b.example', { fetch: huge.fetch, maxResponseBytes: 1000 });
+  await assert.rejects(small.info(), isCode('bad-response'));
+});
+
+test('a broker that cannot be reached is unreachable', async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  await assert.rejects(new BrokerClient(`http://127.0.0.1:${port}`).info(), isCode('unreachable', 0));
+});
+
+test('the client gives up after requestTimeoutMs; the caller abort reason passes through', async () => {
+  const hang = fakeFetch(
+    (_url, init) =>
+      new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      }),
+  );
+  const client = new BrokerClient('http://b.example', { fetch: hang.fetch, requestTimeoutMs: 20 });
+  await assert.rejects(client.info(), isCode('unreachable'));
+  const patient = new BrokerClient('http://b.example', { fetch: hang.fetch });
+  const ac = new AbortController();
+  const reason = new Error('user stopped');
+  const pending = patient.info(ac.signal);
+  ac.abort(reason);
+  await assert.rejects(pending, (err) => err === reason);
+  await assert.rejects(patient.info(ac.signal), (err) => err === reason);
+});
