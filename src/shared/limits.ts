@@ -131,3 +131,22 @@ export const VOLUNTEER_DEFAULTS = {
   statsIntervalMs: 1000,
 } as const;
 export type VolunteerLimits = { -readonly [K in keyof typeof VOLUNTEER_DEFAULTS]: number };
+
+/** Client (src/client/tunnel.ts). */
+export const CLIENT_DEFAULTS = {
+  /** Volunteers kept connected to the session at once. @default 2 */
+  paths: 2,
+  /** A stream open waits this long for a first path before failing with "no volunteer", ms. @default 10000 */
+  openTimeoutMs: 10_000,
+  /** ICE gathering, matching and data channel open for one path must finish within, ms. @default 15000 */
+  pathConnectTimeoutMs: 15_000,
+  /** ICE gathering is cut off after, ms (no trickle). @default 3000 */
+  iceGatherTimeoutMs: 3_000,
+  /** Handshakes failing on this many different volunteers in a row mean a wrong egress key. @default 2 */
+  handshakeFailuresFatal: 2,
+  /** Backoff between failed path attempts, ms (doubles up to the max; the broker's hint wins). @default 250 */
+  retryMinMs: 250,
+  /** @default 5000 */
+  retryMaxMs: 5_000,
+} as const;
+export type ClientOptionsLimits = { -readonly [K in keyof typeof CLIENT_DEFAULTS]: number };

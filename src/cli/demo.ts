@@ -1,0 +1,199 @@
+/**
+ * `starling demo` (what `npm start` runs): a whole local Starling network, one process per role, so a
+ * person can try the tunnel with curl, and a browser tab can join as a volunteer.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { encodeKey, generateKeyPair } from '../session/noise.js';
+import { type Command, hostPort, int } from './args.js';
+import { writeKeyFile } from './keyfile.js';
+
+const BIN = fileURLToPath(new URL('../../bin/starling.js', import.meta.url));
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+}
+
+function start(name: string, args: string[], children: Child[], onLine: (line: string) => void): Child {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = { name, proc };
+  children.push(child);
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      console.log(`[${name}] ${line}`);
+      onLine(line);
+    });
+  }
+  return child;
+}
+
+function waitForLine(child: Child, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.proc.stdout! });
+    rl.on('line', (line) => {
+      const m = pattern.exec(line);
+      if (m) {
+        rl.close();
+        resolve(m);
+      }
+    });
+    child.proc.once('exit', (code) => reject(new Error(`${child.name} exited (${code}) before ${what}`)));
+  });
+}
+
+async function stopAll(children: Child[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      ({ proc }) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+          proc.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          proc.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Run a whole local network (egress, broker, volunteers, client) until Ctrl-C.',
+  usage: `demo [--allow-private] [--volunteers N]
+
+  --allow-private   let the demo's egress reach this machine's own servers (to fetch a local file)
+  --volunteers N    headless volunteers to start (default 2; 0 leaves the bridging to browser tabs)
+  --socks ADDR      client SOCKS5 proxy (default 127.0.0.1:1080)
+  --http ADDR       client HTTP proxy (default 127.0.0.1:8080)
+  --broker ADDR     broker address (default 127.0.0.1:8700)
+  --egress ADDR     egress address (default 127.0.0.1:8701)`,
+  options: {
+    'allow-private': { type: 'boolean' },
+    volunteers: { type: 'string' },
+    socks: { type: 'string' },
+    http: { type: 'string' },
+    broker: { type: 'string' },
+    egress: { type: 'string' },
+  },
+  async run(v) {
+    const volunteers = int(v, 'volunteers', 2, 0, 16);
+    const socks = hostPort(v, 'socks', '127.0.0.1:1080');
+    const http = hostPort(v, 'http', '127.0.0.1:8080');
+    const broker = hostPort(v, 'broker', '127.0.0.1:8700');
+    const egress = hostPort(v, 'egress', '127.0.0.1:8701');
+    const allowPrivate = v['allow-private'] === true;
+    const dir = mkdtempSync(join(tmpdir(), 'starling-demo-'));
+    const keyFile = join(dir, 'egress-key.json');
+    const keys = generateKeyPair();
+    await writeKeyFile(keyFile, keys);
+    const children: Child[] = [];
+    let stopping = false;
+    const stop = async (code: number) => {
+      if (stopping) return code;
+      stopping = true;
+      await stopAll(children);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    };
+    const died = new Promise<number>((resolve) => {
+      const watch = setInterval(() => {
+        const dead = children.find((c) => c.proc.exitCode !== null || c.proc.signalCode !== null);
+        if (dead && !stopping) {
+          clearInterval(watch);
+          console.error(`starling demo: ${dead.name} stopped unexpectedly; shutting down`);
+          resolve(1);
+        }
+      }, 200);
+      watch.unref();
+    });
+    const signalled = new Promise<number>((resolve) => {
+      process.once('SIGINT', () => resolve(0));
+      process.once('SIGTERM', () => resolve(0));
+    });
+    try {
+      const egressUrl = `ws://${egress.host}:${egress.port}/`;
+      const brokerUrl = `http://${broker.host}:${broker.port}/`;
+      const e = start(
+        'egress',
+        [
+          'egress',
+          '--listen',
+          `${egress.host}:${egress.port}`,
+          '--key',
+          keyFile,
+          ...(allowPrivate ? ['--allow-private'] : []),
+        ],
+        children,
+        () => {},
+      );
+      const b = start(
+        'broker',
+        ['broker', '--listen', `${broker.host}:${broker.port}`, '--egress', egressUrl],
+        children,
+        () => {},
+      );
+      await Promise.all([
+        waitForLine(e, /listening on/, 'listening'),
+        waitForLine(b, /listening on/, 'listening'),
+      ]);
+      for (let i = 1; i <= volunteers; i++) {
+        start(
+          `volunteer-${i}`,
+          ['volunteer', '--broker', brokerUrl, '--allow-egress', egressUrl, '--ice-address', '127.0.0.1'],
+          children,
+          () => {},
+        );
+      }
+      const c = start(
+        'client',
+        [
+          'client',
+          '--broker',
+          brokerUrl,
+          '--egress-key',
+          encodeKey(keys.publicKey),
+          '--socks',
+          `${socks.host}:${socks.port}`,
+          '--http',
+          `${http.host}:${http.port}`,
+          '--paths',
+          String(Math.min(2, Math.max(1, volunteers))),
+          '--ice-address',
+          '127.0.0.1',
+        ],
+        children,
+        () => {},
+      );
+      await waitForLine(c, /SOCKS5 proxy on/, 'its proxies were up');
+      const target = allowPrivate ? `http://${broker.host}:${broker.port}/healthz` : 'https://example.com/';
+      console.log(
+        [
+          '',
+          'Starling demo network is up.',
+          `  SOCKS5 proxy:  ${socks.host}:${socks.port}`,
+          `  HTTP proxy:    ${http.host}:${http.port}`,
+          `  broker:        ${brokerUrl}   egress: ${egressUrl}`,
+          `  volunteers:    ${volunteers} headless`,
+          'Try:',
+          `  curl -x socks5h://${socks.host}:${socks.port} ${target}`,
+          `  curl -x http://${http.host}:${http.port} ${target}`,
+          allowPrivate ? '' : '  (add --allow-private to fetch from servers on this machine)',
+          'Ctrl-C stops everything.',
+          '',
+        ].join('\n'),
+      );
+    } catch (err) {
+      console.error(`starling demo: ${(err as Error).message}`);
+      return stop(1);
+    }
+    return stop(await Promise.race([signalled, died]));
+  },
+};

@@ -1,0 +1,209 @@
+/** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
+import { once } from 'node:events';
+import type { Server } from 'node:net';
+import { createBrokerServer } from '../broker/http.js';
+import { createHttpProxyServer } from '../client/http-proxy.js';
+import { createSocksServer } from '../client/socks5.js';
+import { Tunnel } from '../client/tunnel.js';
+import { createEgress } from '../egress/server.js';
+import { decodeKey, encodeKey } from '../session/noise.js';
+import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
+import { nodeRelayEnv } from '../volunteer/node.js';
+import { VolunteerRelay } from '../volunteer/relay.js';
+import { type Command, checkUrl, hostPort, int, list, str, UsageError, url } from './args.js';
+import { readKeyFile } from './keyfile.js';
+
+const say = (role: string) => (line: string) => console.log(`starling ${role}: ${line}`);
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+async function listen(server: Server, host: string, port: number, what: string): Promise<number> {
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (e) {
+    throw new UsageError(`cannot listen for ${what} on ${host}:${port}: ${(e as Error).message}`);
+  }
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+export const egressCommand: Command = {
+  name: 'egress',
+  summary: 'Run an egress: the WebSocket server volunteers relay to, where sessions end and TCP begins.',
+  usage: `egress [--listen 127.0.0.1:8701] --key FILE [--allow-private]
+
+  --listen ADDR      where volunteers' WebSockets connect (default 127.0.0.1:8701)
+  --key FILE         key file from 'starling keygen'
+  --allow-private    let clients reach loopback/private/link-local addresses (tests, demos)
+  --idle-timeout MS  keep a session with no volunteer this long (default 60000)`,
+  options: {
+    listen: { type: 'string' },
+    key: { type: 'string' },
+    'allow-private': { type: 'boolean' },
+    'idle-timeout': { type: 'string' },
+  },
+  async run(v) {
+    const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
+    const keys = await readKeyFile(str(v, 'key'));
+    const log = say('egress');
+    const egress = createEgress({
+      keys,
+      allowPrivate: v['allow-private'] === true,
+      idleTimeoutMs: int(v, 'idle-timeout', 60_000, 1000, 3_600_000),
+      log,
+    });
+    let bound: number;
+    try {
+      bound = (await egress.listen(port, host)).port;
+    } catch (e) {
+      throw new UsageError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    }
+    log(`listening on ws://${host}:${bound}/ public key ${encodeKey(keys.publicKey)}`);
+    if (v['allow-private'] === true) log('private destinations ALLOWED (--allow-private)');
+    await untilSignal();
+    await egress.close();
+    return 0;
+  },
+};
+
+export const brokerCommand: Command = {
+  name: 'broker',
+  summary: 'Run a broker: introduces clients to volunteers (HTTP signaling).',
+  usage: `broker [--listen 127.0.0.1:8700] [--egress ws://127.0.0.1:8701/]...
+
+  --listen ADDR   where clients and volunteers reach the broker (default 127.0.0.1:8700)
+  --egress URL    an egress this broker serves; repeat for several; the first is the default`,
+  options: { listen: { type: 'string' }, egress: { type: 'string', multiple: true } },
+  async run(v) {
+    const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
+    const egress = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
+    if (egress.length === 0) egress.push('ws://127.0.0.1:8701/');
+    const log = say('broker');
+    const broker = createBrokerServer({ egress, onError: (e) => log(`error: ${String(e)}`) });
+    let bound: number;
+    try {
+      bound = (await broker.listen(port, host)).port;
+    } catch (e) {
+      throw new UsageError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    }
+    log(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}`);
+    await untilSignal();
+    await broker.close();
+    return 0;
+  },
+};
+
+export const volunteerCommand: Command = {
+  name: 'volunteer',
+  summary: "Run a headless volunteer: relays clients' data channels to an egress, seeing ciphertext only.",
+  usage: `volunteer [--broker http://127.0.0.1:8700/] [--allow-egress URL]... [--max-clients N]
+
+  --broker URL        the broker to poll (default http://127.0.0.1:8700/)
+  --allow-egress URL  an egress this volunteer relays to; repeat for several (default: the broker's list)
+  --max-clients N     clients relayed at once (default 8)
+  --max-rate BYTES    byte rate cap across all clients, bytes/s (default 0: none)
+  --ice-address ADDR  local address WebRTC uses (default: all interfaces; 127.0.0.1 for loopback only)
+
+  SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).`,
+  options: {
+    broker: { type: 'string' },
+    'allow-egress': { type: 'string', multiple: true },
+    'max-clients': { type: 'string' },
+    'max-rate': { type: 'string' },
+    'ice-address': { type: 'string' },
+  },
+  async run(v) {
+    const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
+    const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
+    const iceAddress = typeof v['ice-address'] === 'string' ? v['ice-address'] : undefined;
+    const log = say('volunteer');
+    const relay = new VolunteerRelay(
+      {
+        broker,
+        allow,
+        maxClients: int(v, 'max-clients', 8, 1, 64),
+        maxBytesPerSec: int(v, 'max-rate', 0, 0, 10 ** 10),
+      },
+      nodeRelayEnv(iceAddress ? { bindAddress: iceAddress } : {}),
+    );
+    relay.addEventListener('state', () => {
+      const s = relay.stats;
+      log(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);
+    });
+    relay.start();
+    log(`${relay.id} polling ${broker}`);
+    await untilSignal();
+    await relay.stop();
+    closeNodeWebRtc();
+    return 0;
+  },
+};
+
+export const clientCommand: Command = {
+  name: 'client',
+  summary: 'Run the client: local SOCKS5 and HTTP proxies that tunnel through volunteers to an egress.',
+  usage: `client --egress-key PUBLIC_KEY [--broker http://127.0.0.1:8700/] [--socks 127.0.0.1:1080] [--http 127.0.0.1:8080]
+
+  --egress-key KEY    the egress's public key (base64url, from 'starling keygen'); pinned, never trusted blindly
+  --broker URL        the broker (default http://127.0.0.1:8700/)
+  --egress URL        the egress to ask for (default: the broker's first)
+  --socks ADDR        SOCKS5 proxy address (default 127.0.0.1:1080)
+  --http ADDR         HTTP proxy address (default 127.0.0.1:8080)
+  --paths N           volunteers used at once (default 2)
+  --ice-address ADDR  local address WebRTC uses (default: all interfaces)`,
+  options: {
+    'egress-key': { type: 'string' },
+    broker: { type: 'string' },
+    egress: { type: 'string' },
+    socks: { type: 'string' },
+    http: { type: 'string' },
+    paths: { type: 'string' },
+    'ice-address': { type: 'string' },
+  },
+  async run(v) {
+    let egressKey: Uint8Array;
+    try {
+      egressKey = decodeKey(str(v, 'egress-key'));
+    } catch (e) {
+      throw new UsageError(`--egress-key: ${(e as Error).message}`);
+    }
+    const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
+    const egress = typeof v.egress === 'string' ? checkUrl(v.egress, '--egress', ['ws:', 'wss:']) : undefined;
+    const socks = hostPort(v, 'socks', '127.0.0.1:1080');
+    const http = hostPort(v, 'http', '127.0.0.1:8080');
+    const iceAddress = typeof v['ice-address'] === 'string' ? v['ice-address'] : undefined;
+    const log = say('client');
+    const tunnel = new Tunnel({
+      broker,
+      egressKey,
+      ...(egress ? { egress } : {}),
+      paths: int(v, 'paths', 2, 1, 8),
+      RTCPeerConnection: nodeRtcPeerConnectionClass(iceAddress ? { bindAddress: iceAddress } : {}),
+      log,
+    });
+    const socksServer = createSocksServer(tunnel);
+    const httpServer = createHttpProxyServer(tunnel);
+    const socksPort = await listen(socksServer, socks.host, socks.port, 'SOCKS5');
+    const httpPort = await listen(httpServer, http.host, http.port, 'HTTP');
+    log(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
+    const fatal = new Promise<Error>((resolve) => tunnel.once('fatal', resolve));
+    tunnel.start();
+    const outcome = await Promise.race([untilSignal(), fatal]);
+    tunnel.close();
+    socksServer.close();
+    httpServer.close();
+    closeNodeWebRtc();
+    if (outcome instanceof Error) {
+      console.error(`starling client: ${outcome.message}`);
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,49 @@
+/** A WebRTC data channel as a session path (path-v1 §1-§2), for the client. Web-standard API only. */
+import type { PathTransport } from '../session/transport.js';
+
+/** Data-channel queue at which the session is told it may send again, bytes. */
+const LOW_WATER = 256 * 1024;
+
+export function dataChannelPath(dc: RTCDataChannel, pc: RTCPeerConnection): PathTransport {
+  let closed = false;
+  const t: PathTransport = {
+    send(msg) {
+      if (!closed && dc.readyState === 'open') dc.send(msg as Uint8Array<ArrayBuffer>);
+    },
+    get bufferedAmount() {
+      return closed ? 0 : dc.bufferedAmount;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      dc.close();
+      pc.close();
+    },
+    onmessage: null,
+    onclose: null,
+    ondrain: null,
+  };
+  const ended = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    try {
+      pc.close();
+    } catch {
+      // already closed
+    }
+    t.onclose?.(1006, reason);
+  };
+  dc.binaryType = 'arraybuffer';
+  dc.bufferedAmountLowThreshold = LOW_WATER;
+  dc.onmessage = (ev: MessageEvent) => {
+    if (ev.data instanceof ArrayBuffer) t.onmessage?.(new Uint8Array(ev.data));
+    else ended('text message on a binary path');
+  };
+  dc.onbufferedamountlow = () => t.ondrain?.();
+  dc.onclose = () => ended('data channel closed');
+  pc.onconnectionstatechange = () => {
+    if (pc.connectionState === 'failed' || pc.connectionState === 'closed')
+      ended(`peer ${pc.connectionState}`);
+  };
+  return t;
+}

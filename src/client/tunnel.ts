@@ -1,0 +1,244 @@
+/**
+ * The client's tunnel: one session with one egress, carried over up to `paths` volunteers found through the
+ * broker (signaling-v1 §6), replaced in the background as they leave (session-v1 §5). It is the Dialer the
+ * SOCKS5 and HTTP front ends use; with no path it fails clearly and never goes direct.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { joinSession, startSession } from '../session/client-handshake.js';
+import type { Session } from '../session/session.js';
+import { HandshakeError, NoPathError, StreamError } from '../shared/errors.js';
+import { CLIENT_DEFAULTS, type ClientOptionsLimits, type SessionOptions } from '../shared/limits.js';
+import { PATH_LABEL } from '../shared/path.js';
+import { localSdp, waitIceComplete } from '../shared/webrtc.js';
+import { BrokerClient, SignalingError } from '../signaling/client.js';
+import type { NatClass } from '../signaling/fields.js';
+import { dataChannelPath } from './dc-path.js';
+import type { Dialer } from './dialer.js';
+
+export interface TunnelOptions extends Partial<ClientOptionsLimits> {
+  broker: string;
+  egressKey: Uint8Array;
+  /** Egress URL to ask the broker for; default: the broker's first. */
+  egress?: string;
+  nat?: NatClass;
+  RTCPeerConnection: { new (config?: RTCConfiguration): RTCPeerConnection };
+  session?: Partial<SessionOptions>;
+  log?: (line: string) => void;
+}
+
+interface Waiter {
+  resolve: (s: Session) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Events: 'session' (Session), 'path' (pathId, volunteerId), 'fatal' (Error), 'status' (text). */
+export class Tunnel extends EventEmitter implements Dialer {
+  private readonly opts: ClientOptionsLimits;
+  private readonly broker: BrokerClient;
+  private session: Session | undefined;
+  private starting: Promise<void> | undefined;
+  private nextPathId = 0;
+  private connecting = 0;
+  private readonly volunteers = new Map<number, string>();
+  private readonly waiters = new Set<Waiter>();
+  private retryMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private handshakeFailures = 0;
+  private lastFailure = '';
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly config: TunnelOptions) {
+    super();
+    this.opts = { ...CLIENT_DEFAULTS, ...config };
+    this.broker = new BrokerClient(config.broker);
+    this.retryMs = this.opts.retryMinMs;
+    this.log = config.log ?? (() => {});
+  }
+
+  get currentSession(): Session | undefined {
+    return this.session;
+  }
+
+  /** Starts keeping `paths` volunteers connected. */
+  start(): void {
+    this.maintain();
+  }
+
+  async open(host: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+    const session = await this.ready(signal);
+    return session.openStream(host, port);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.session?.close();
+    this.failWaiters(new NoPathError('client is shutting down'));
+  }
+
+  /** Resolves with a session that has (or had) a path, waiting up to openTimeoutMs for one. */
+  private ready(signal?: AbortSignal): Promise<Session> {
+    if (this.session && !this.session.closed) return Promise.resolve(this.session);
+    this.maintain();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new NoPathError(`no volunteer reachable within ${this.opts.openTimeoutMs} ms${this.why()}`));
+        }, this.opts.openTimeoutMs),
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        reject(new StreamError('closed', 'aborted'));
+      });
+    });
+  }
+
+  private why(): string {
+    return this.lastFailure ? ` (last attempt: ${this.lastFailure})` : '';
+  }
+
+  private failWaiters(err: Error): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.waiters.clear();
+  }
+
+  /** Starts path attempts until `paths` are connected or connecting. */
+  private maintain(): void {
+    if (this.closed || this.retryTimer) return;
+    const have = (this.session && !this.session.closed ? this.session.pathCount : 0) + this.connecting;
+    // Without a session only one attempt runs: it makes the session that the others join.
+    const want = this.session && !this.session.closed ? this.opts.paths : 1;
+    for (let i = have; i < want; i++) void this.addPath();
+  }
+
+  private async addPath(): Promise<void> {
+    this.connecting += 1;
+    const pathId = this.nextPathId++;
+    try {
+      const { transport, volunteer } = await this.connectVolunteer();
+      if (this.closed) {
+        transport.close();
+        return;
+      }
+      const session = this.session && !this.session.closed ? this.session : undefined;
+      if (session) {
+        await joinSession(session, transport, pathId);
+      } else {
+        const { session: fresh } = await startSession(
+          transport,
+          this.config.egressKey,
+          pathId,
+          this.config.session,
+        );
+        this.adopt(fresh);
+      }
+      this.volunteers.set(pathId, volunteer);
+      this.handshakeFailures = 0;
+      this.retryMs = this.opts.retryMinMs;
+      this.lastFailure = '';
+      this.emit('path', pathId, volunteer);
+      this.log(`path ${pathId} up through volunteer ${volunteer}`);
+    } catch (e) {
+      this.onPathFailure(e as Error);
+    } finally {
+      this.connecting -= 1;
+      this.maintain();
+    }
+  }
+
+  private adopt(session: Session): void {
+    this.session = session;
+    session.on('path-closed', (pathId: number, code: number, reason: string) => {
+      this.volunteers.delete(pathId);
+      this.log(`path ${pathId} closed (${code} ${reason})`);
+      this.maintain();
+    });
+    session.on('path-leaving', (pathId: number) => {
+      this.log(`path ${pathId}: volunteer is leaving`);
+      this.maintain();
+    });
+    session.on('closed', () => {
+      if (this.session === session) this.session = undefined;
+      this.maintain();
+    });
+    this.emit('session', session);
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(session);
+    }
+    this.waiters.clear();
+  }
+
+  private onPathFailure(e: Error): void {
+    this.lastFailure = e.message;
+    let wait = this.retryMs;
+    if (e instanceof SignalingError && e.retryAfterMs !== undefined) wait = Math.max(wait, e.retryAfterMs);
+    this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
+    if (e instanceof HandshakeError) {
+      this.handshakeFailures += 1;
+      if (this.handshakeFailures >= this.opts.handshakeFailuresFatal && !this.session) {
+        this.closed = true;
+        this.failWaiters(e);
+        this.emit('fatal', e);
+        return;
+      }
+      if (this.session && /unknown or expired/.test(e.message)) this.session.close(e);
+    }
+    this.log(`path attempt failed: ${e.message}; retrying in ${wait} ms`);
+    // Nobody can be served right now: tell waiting streams at once rather than after their timeout.
+    if (!this.session && e instanceof SignalingError) {
+      this.failWaiters(new NoPathError(`no volunteer available: ${e.message}`));
+    }
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.maintain();
+    }, wait);
+    this.retryTimer.unref();
+  }
+
+  /** One match through the broker: offer, answer, data channel open (path-v1 §1). */
+  private async connectVolunteer(): Promise<{
+    transport: ReturnType<typeof dataChannelPath>;
+    volunteer: string;
+  }> {
+    const pc = new this.config.RTCPeerConnection({ iceServers: [] });
+    const deadline = AbortSignal.timeout(this.opts.pathConnectTimeoutMs);
+    try {
+      const dc = pc.createDataChannel(PATH_LABEL, { ordered: true });
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitIceComplete(pc, this.opts.iceGatherTimeoutMs);
+      const exclude = [...new Set(this.volunteers.values())].slice(0, 16);
+      const answer = await this.broker.offer(
+        {
+          nat: this.config.nat ?? 'unknown',
+          sdp: localSdp(pc),
+          ...(this.config.egress ? { egress: this.config.egress } : {}),
+          exclude,
+        },
+        deadline,
+      );
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      await new Promise<void>((resolve, reject) => {
+        if (dc.readyState === 'open') resolve();
+        dc.onopen = () => resolve();
+        dc.onclose = () => reject(new Error('data channel closed before it opened'));
+        deadline.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
+      });
+      return { transport: dataChannelPath(dc, pc), volunteer: answer.volunteer };
+    } catch (e) {
+      pc.close();
+      throw e;
+    }
+  }
+}

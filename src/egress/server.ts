@@ -1,0 +1,110 @@
+/**
+ * The egress: a WebSocket server for volunteers' paths (path-v1), terminating sessions (session-v1) and
+ * dialing destinations that pass its policy (src/egress/policy.ts).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { KeyPair } from '../session/noise.js';
+import type { Session } from '../session/session.js';
+import type { SessionStream } from '../session/stream.js';
+import { StreamError } from '../shared/errors.js';
+import { EGRESS_DIAL_DEFAULTS, SESSION_DEFAULTS } from '../shared/limits.js';
+import { PATH_SUBPROTOCOL } from '../shared/path.js';
+import { dialDestination } from './dial.js';
+import { SessionTable, type SessionTableOptions } from './sessions.js';
+import { webSocketPath } from './ws-path.js';
+
+export interface EgressOptions extends Partial<SessionTableOptions> {
+  keys: KeyPair;
+  /** Let clients reach loopback, private and link-local addresses (tests, private networks). @default false */
+  allowPrivate?: boolean;
+  /** Destination connect timeout, ms. @default EGRESS_DIAL_DEFAULTS.connectTimeoutMs */
+  connectTimeoutMs?: number;
+  /** Log line sink. @default none */
+  log?: (line: string) => void;
+}
+
+export interface Egress {
+  readonly server: Server;
+  readonly sessions: SessionTable;
+  listen(port: number, host: string): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+export function createEgress(opts: EgressOptions): Egress {
+  const log = opts.log ?? (() => {});
+  const connectTimeoutMs = opts.connectTimeoutMs ?? EGRESS_DIAL_DEFAULTS.connectTimeoutMs;
+  const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
+    const abort = new AbortController();
+    stream.on('error', () => abort.abort());
+    stream.on('close', () => abort.abort());
+    dialDestination(
+      host,
+      port,
+      { allowPrivate: opts.allowPrivate === true, connectTimeoutMs },
+      abort.signal,
+    ).then(
+      (socket: Socket) => {
+        if (stream.destroyed) {
+          socket.destroy();
+          return;
+        }
+        session.acceptStream(stream);
+        socket.on('error', () => stream.reset('closed'));
+        stream.on('error', () => socket.destroy());
+        socket.pipe(stream);
+        stream.pipe(socket);
+        socket.on('close', () => {
+          if (!stream.writableEnded) stream.reset('closed');
+        });
+      },
+      (err: unknown) => {
+        const reason = err instanceof StreamError ? err.reason : 'general';
+        log(`stream to ${host}:${port} refused: ${reason}`);
+        session.rejectStream(stream, reason);
+      },
+    );
+  };
+  const sessions = new SessionTable(opts.keys, onStream, opts);
+  const server = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('starling egress: WebSocket only\n');
+  });
+  const wss = new WebSocketServer({
+    server,
+    maxPayload: opts.maxMessageBytes ?? SESSION_DEFAULTS.maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(PATH_SUBPROTOCOL) ? PATH_SUBPROTOCOL : false),
+  });
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    if (ws.protocol !== PATH_SUBPROTOCOL) {
+      ws.close(4400, `subprotocol ${PATH_SUBPROTOCOL} required`);
+      return;
+    }
+    ws.binaryType = 'nodebuffer';
+    const sock = req.socket;
+    sock.setNoDelay(true);
+    void sessions.accept(webSocketPath(ws));
+  });
+  wss.on('error', () => {});
+  return {
+    server,
+    sessions,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const addr = server.address();
+          resolve({ port: typeof addr === 'object' && addr ? addr.port : port });
+        });
+      });
+    },
+    close() {
+      sessions.close();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** A `ws` WebSocket as a session path (path-v1 §2), for the egress. */
+import type { WebSocket } from 'ws';
+import type { PathTransport } from '../session/transport.js';
+
+/** Queue at which the session is told it may send again, bytes. */
+const LOW_WATER = 256 * 1024;
+
+export function webSocketPath(ws: WebSocket): PathTransport {
+  let queued = 0;
+  let waitingDrain = false;
+  const t: PathTransport = {
+    send(msg) {
+      if (ws.readyState !== ws.OPEN) return;
+      const n = msg.byteLength;
+      queued += n;
+      ws.send(msg, { binary: true }, () => {
+        queued -= n;
+        if (waitingDrain && queued <= LOW_WATER) {
+          waitingDrain = false;
+          t.ondrain?.();
+        }
+      });
+      if (queued > LOW_WATER) waitingDrain = true;
+    },
+    get bufferedAmount() {
+      return queued;
+    },
+    close(code = 1000, reason = '') {
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    },
+    onmessage: null,
+    onclose: null,
+    ondrain: null,
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      ws.close(4400, 'text message on a binary path');
+      return;
+    }
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    t.onmessage?.(buf);
+  });
+  ws.on('close', (code, reason) => t.onclose?.(code, reason.toString()));
+  ws.on('error', () => ws.terminate());
+  return t;
+}
