@@ -110,7 +110,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     if (typeof retryAfterMs === 'number')
       res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
     // An unread body is not drained for keep-alive: the connection closes after this answer.
-    if (closing || !req.complete) res.setHeader('connection', 'close');
+    if (closing || unreadBody(req)) res.setHeader('connection', 'close');
     res.end(text);
   };
 
@@ -136,7 +136,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
         'access-control-allow-methods': 'POST, GET',
         'access-control-allow-headers': 'content-type',
         'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
-        ...(req.complete ? {} : { connection: 'close' }),
+        ...(unreadBody(req) ? { connection: 'close' } : {}),
       });
       res.end();
       return;
@@ -208,4 +208,12 @@ function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
+}
+
+/** A request body that was announced but not read to its end (draining it for keep-alive is not worth it). */
+function unreadBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  const announced =
+    req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return announced && !req.readableEnded;
 }

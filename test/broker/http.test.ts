@@ -96,6 +96,8 @@ test('CORS preflight is answered 204 and every answer allows any origin', async 
     const info = await fetch(`${url}/v1/info`, { headers: { origin: 'https://news.example' } });
     assert.equal(info.headers.get('access-control-allow-origin'), '*');
     assert.equal(info.headers.get('set-cookie'), null);
+    assert.equal(info.headers.get('access-control-expose-headers'), 'retry-after');
+    assert.notEqual(info.headers.get('connection'), 'close', 'a request without body keeps its connection');
   } finally {
     await broker.close();
   }
@@ -116,6 +118,19 @@ test('rate limit: 429 rate-limited with Retry-After, per address', async () => {
       return true;
     });
     assert.equal((await fetch(`${url}/healthz`)).status, 200, 'health checks are not limited');
+  } finally {
+    await broker.close();
+  }
+});
+
+test('a poll that times out is 200 offer null with a retry hint and Retry-After', async () => {
+  const { broker, url } = await startBroker({ pollTimeoutMs: 20, retryAfterMs: 1500 });
+  try {
+    const poll = { v: 1, id: 'times-out-1', nat: 'unknown', capacity: 1, egress: ['WS://127.0.0.1:8701'] };
+    const res = await fetch(`${url}/v1/volunteer/poll`, json(poll));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('retry-after'), '2');
+    assert.deepEqual(await res.json(), { v: 1, offer: null, retryAfterMs: 1500 });
   } finally {
     await broker.close();
   }
