@@ -1,0 +1,147 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { connect, isIP, type Socket } from 'node:net';
+import { StreamError } from '../shared/errors.js';
+import { EGRESS_DIAL_DEFAULTS } from '../shared/limits.js';
+import { DestinationPolicy, type PolicyOptions } from './policy.js';
+
+/** Resolves a name to every address it has (like `dns.lookup(name, { all: true })`). */
+export type LookupAll = (hostname: string) => Promise<readonly LookupAddress[]>;
+
+export type DialOptions = PolicyOptions & {
+  /** Name resolution plus TCP handshake must finish within, ms. @default 10000 (EGRESS_DIAL_DEFAULTS) */
+  connectTimeoutMs: number;
+  /** Allowed resolved addresses tried in turn. @default 4 (EGRESS_DIAL_DEFAULTS) */
+  maxAddressesTried?: number;
+  /** Name resolution; tests pass a fake. @default dns.lookup with `all: true` and the resolver's order */
+  lookup?: LookupAll;
+};
+
+const systemLookup: LookupAll = (hostname) =>
+  new Promise((resolve, reject) => {
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) =>
+      err ? reject(err) : resolve(addresses),
+    );
+  });
+
+/**
+ * Opens TCP to `host:port` for a stream's OPEN (session-v1 §4.1). The name is resolved once, the policy is
+ * applied to the resolved addresses (a name pointing at 127.0.0.1 is refused like the literal), and the
+ * socket connects to an allowed address by IP, never resolving again. The socket has TCP_NODELAY and
+ * `allowHalfOpen`: the caller ends its writable side when the stream's END arrives.
+ * Rejects with StreamError: 'not-allowed', 'dns-failed', 'refused', 'host-unreachable', 'net-unreachable',
+ * 'timeout', 'general', or 'closed' when `signal` aborts.
+ */
+export async function dialDestination(
+  host: string,
+  port: number,
+  opts: DialOptions,
+  signal?: AbortSignal,
+): Promise<Socket> {
+  const policy = new DestinationPolicy(opts);
+  if (!policy.allowsPort(port)) throw new StreamError('not-allowed', `port ${port} is not allowed`);
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () =>
+      abort.abort(
+        new StreamError('timeout', `no connection to ${host}:${port} in ${opts.connectTimeoutMs} ms`),
+      ),
+    opts.connectTimeoutMs,
+  );
+  const onAbort = () => abort.abort(new StreamError('closed', 'dial aborted'));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const addresses = await resolve(host, opts.lookup ?? systemLookup, abort.signal);
+    const allowed = addresses.filter((a) => policy.allowsAddress(a.address));
+    if (allowed.length === 0)
+      throw new StreamError('not-allowed', `${host} has no address that may be reached`);
+    let firstError: StreamError | undefined;
+    for (const a of allowed.slice(0, opts.maxAddressesTried ?? EGRESS_DIAL_DEFAULTS.maxAddressesTried)) {
+      try {
+        return await connectTo(a.address, port, abort.signal);
+      } catch (err) {
+        if (abort.signal.aborted) throw abort.signal.reason;
+        firstError ??= toStreamError(err);
+      }
+    }
+    throw firstError ?? new StreamError('general');
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function resolve(
+  host: string,
+  lookup: LookupAll,
+  signal: AbortSignal,
+): Promise<readonly LookupAddress[]> {
+  const family = isIP(host);
+  if (family !== 0) return [{ address: host, family }];
+  if (signal.aborted) throw signal.reason;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const addresses = await Promise.race([
+      lookup(host).catch((err: unknown) => {
+        throw new StreamError('dns-failed', `cannot resolve ${host}: ${errorCode(err) ?? String(err)}`);
+      }),
+      aborted,
+    ]);
+    if (addresses.length === 0) throw new StreamError('dns-failed', `${host} has no addresses`);
+    return addresses;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function connectTo(address: string, port: number, signal: AbortSignal): Promise<Socket> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: address, port, noDelay: true, allowHalfOpen: true });
+    const onAbort = () => {
+      socket.destroy();
+      reject(signal.reason);
+    };
+    const onError = (err: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(err);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+const ERRNO_REASONS: Readonly<Record<string, StreamError['reason']>> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'refused',
+  EHOSTUNREACH: 'host-unreachable',
+  EHOSTDOWN: 'host-unreachable',
+  ENETUNREACH: 'net-unreachable',
+  ENETDOWN: 'net-unreachable',
+  EADDRNOTAVAIL: 'net-unreachable',
+  ETIMEDOUT: 'timeout',
+  EACCES: 'not-allowed',
+  EPERM: 'not-allowed',
+};
+
+function toStreamError(err: unknown): StreamError {
+  if (err instanceof StreamError) return err;
+  const code = errorCode(err);
+  const reason = code === undefined ? undefined : ERRNO_REASONS[code];
+  return new StreamError(reason ?? 'general', err instanceof Error ? err.message : String(err));
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
