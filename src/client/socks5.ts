@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StreamError } from '../shared/errors.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../shared/limits.js';
 import type { Dialer } from './dialer.js';
@@ -33,13 +34,9 @@ export function createSocksServer(dialer: Dialer, opts: SocksServerOptions = {})
     openTimeoutMs: opts.openTimeoutMs ?? PROXY_DEFAULTS.openTimeoutMs,
   };
   const notice = new NoPathNotice(opts.log ?? ((message) => console.warn(message)));
-  // allowHalfOpen: the app's FIN becomes the stream's END while the other direction keeps flowing.
-  return createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-    handshake(socket, limits, (host, port) => connect(socket, host, port)),
-  );
 
-  async function connect(socket: Socket, host: string, port: number): Promise<void> {
-    let tunnel: Awaited<ReturnType<Dialer['open']>>;
+  const connect = async (socket: Socket, host: string, port: number): Promise<void> => {
+    let tunnel: Duplex;
     try {
       tunnel = await openStream(dialer, host, port, limits.openTimeoutMs, socket);
     } catch (err) {
@@ -55,7 +52,12 @@ export function createSocksServer(dialer: Dialer, opts: SocksServerOptions = {})
     }
     socket.write(encodeReply(REPLY_SUCCEEDED));
     splice(socket, tunnel);
-  }
+  };
+
+  // allowHalfOpen: the app's FIN becomes the stream's END while the other direction keeps flowing.
+  return createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+    handshake(socket, limits, (host, port) => connect(socket, host, port)),
+  );
 }
 
 type HandshakeLimits = { socksHandshakeTimeoutMs: number; socksMaxHandshakeBytes: number };

@@ -15,7 +15,7 @@ import { NoPathError, RESET_CODES, type ResetReason, StreamError } from '../../s
 import { listenLocal, ONE_MIB, Reader, sha256, startEchoServer } from './sockets.js';
 import { directDialer, failingDialer } from './test-dialers.js';
 
-let echo: { server: Server | import('node:net').Server; port: number };
+let echo: Awaited<ReturnType<typeof startEchoServer>>;
 let origin: Server;
 let originPort: number;
 const originSockets = new Set<Socket>();
@@ -54,7 +54,7 @@ before(async () => {
     originSockets.add(s);
     s.on('close', () => originSockets.delete(s));
   });
-  originPort = await listenLocal(origin as unknown as import('node:net').Server);
+  originPort = await listenLocal(origin);
 });
 after(() => {
   echo.server.close();
@@ -80,7 +80,7 @@ async function withProxy(
   const proxy = createHttpProxyServer(dialer, { log: () => {}, ...opts });
   let connections = 0;
   proxy.on('connection', () => connections++);
-  const port = await listenLocal(proxy as unknown as import('node:net').Server);
+  const port = await listenLocal(proxy);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     await fn({
@@ -298,6 +298,15 @@ test('relative URIs and other schemes are 400; open failures map to their status
   });
 });
 
+test('an origin that breaks HTTP before answering gives 502', async () => {
+  // The echo server sends the request back, which is not an HTTP response.
+  await withProxy(directDialer(), async ({ send }) => {
+    const res = await send(`http://127.0.0.1:${echo.port}/x`);
+    assert.equal(res.status, 502);
+    assert.match(res.body.toString(), /broke the exchange/);
+  });
+});
+
 test('an absolute URI keeps its path bytes and defaults to port 80', async () => {
   const dialer = failingDialer(new StreamError('refused'));
   await withProxy(dialer, async ({ send }) => {
@@ -309,7 +318,7 @@ test('an absolute URI keeps its path bytes and defaults to port 80', async () =>
     sink.push(req.url ?? '');
     res.end();
   });
-  const probePort = await listenLocal(probe as unknown as import('node:net').Server);
+  const probePort = await listenLocal(probe);
   try {
     await withProxy(directDialer(), async ({ send }) => {
       await send(`http://127.0.0.1:${probePort}/a/../b?x=%20#frag`);
