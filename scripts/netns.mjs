@@ -30,7 +30,10 @@ export function runIsolated(argv) {
   if (!isolate && !process.env[NETNS_ENV]) {
     console.error('starling: no private network namespace available; running on this host directly');
   }
-  const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, [NETNS_ENV]: isolate ? '1' : '' } });
+  const child = spawn(cmd, args, {
+    stdio: 'inherit',
+    env: { ...process.env, [NETNS_ENV]: isolate ? '1' : '' },
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

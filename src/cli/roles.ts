@@ -42,9 +42,11 @@ export const egressCommand: Command = {
   --listen ADDR      where volunteers' WebSockets connect (default 127.0.0.1:8701)
   --key FILE         key file from 'starling keygen'
   --allow-private    let clients reach loopback/private/link-local addresses (tests, demos)
+  --deny NET         refuse this network too (addr/prefix or address); repeat for several
   --idle-timeout MS  keep a session with no volunteer this long (default 60000)`,
   options: {
     listen: { type: 'string' },
+    deny: { type: 'string', multiple: true },
     key: { type: 'string' },
     'allow-private': { type: 'boolean' },
     'idle-timeout': { type: 'string' },
@@ -53,12 +55,18 @@ export const egressCommand: Command = {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
     const keys = await readKeyFile(str(v, 'key'));
     const log = say('egress');
-    const egress = createEgress({
-      keys,
-      allowPrivate: v['allow-private'] === true,
-      idleTimeoutMs: int(v, 'idle-timeout', 60_000, 1000, 3_600_000),
-      log,
-    });
+    let egress: ReturnType<typeof createEgress>;
+    try {
+      egress = createEgress({
+        keys,
+        allowPrivate: v['allow-private'] === true,
+        deny: list(v, 'deny'),
+        idleTimeoutMs: int(v, 'idle-timeout', 60_000, 1000, 3_600_000),
+        log,
+      });
+    } catch (e) {
+      throw new UsageError(`--deny: ${(e as Error).message}`);
+    }
     let bound: number;
     try {
       bound = (await egress.listen(port, host)).port;

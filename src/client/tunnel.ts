@@ -38,7 +38,6 @@ export class Tunnel extends EventEmitter implements Dialer {
   private readonly opts: ClientOptionsLimits;
   private readonly broker: BrokerClient;
   private session: Session | undefined;
-  private starting: Promise<void> | undefined;
   private nextPathId = 0;
   private connecting = 0;
   private readonly volunteers = new Map<number, string>();

@@ -12,6 +12,7 @@ import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, SESSION_DEFAULTS } from '../shared/limits.js';
 import { PATH_SUBPROTOCOL } from '../shared/path.js';
 import { dialDestination } from './dial.js';
+import { DestinationPolicy } from './policy.js';
 import { SessionTable, type SessionTableOptions } from './sessions.js';
 import { webSocketPath } from './ws-path.js';
 
@@ -19,6 +20,8 @@ export interface EgressOptions extends Partial<SessionTableOptions> {
   keys: KeyPair;
   /** Let clients reach loopback, private and link-local addresses (tests, private networks). @default false */
   allowPrivate?: boolean;
+  /** Extra refused networks (`addr/prefix` or an address), e.g. the egress host's own public address. */
+  deny?: string[];
   /** Destination connect timeout, ms. @default EGRESS_DIAL_DEFAULTS.connectTimeoutMs */
   connectTimeoutMs?: number;
   /** Log line sink. @default none */
@@ -35,16 +38,13 @@ export interface Egress {
 export function createEgress(opts: EgressOptions): Egress {
   const log = opts.log ?? (() => {});
   const connectTimeoutMs = opts.connectTimeoutMs ?? EGRESS_DIAL_DEFAULTS.connectTimeoutMs;
+  const dialOptions = { allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [], connectTimeoutMs };
+  new DestinationPolicy(dialOptions); // throws now on a malformed deny entry, not on the first stream
   const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
     const abort = new AbortController();
     stream.on('error', () => abort.abort());
     stream.on('close', () => abort.abort());
-    dialDestination(
-      host,
-      port,
-      { allowPrivate: opts.allowPrivate === true, connectTimeoutMs },
-      abort.signal,
-    ).then(
+    dialDestination(host, port, dialOptions, abort.signal).then(
       (socket: Socket) => {
         if (stream.destroyed) {
           socket.destroy();

@@ -1,0 +1,58 @@
+/** What users see when things are wrong: no volunteer, a wrong egress key, bad flags. Real processes. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
+import { socksConnect, startTarget, viaHttpProxy } from '../helpers/http-target.js';
+import { Network, run } from '../helpers/network.js';
+
+test('with no volunteer, a request fails with a clear error and never goes direct', async () => {
+  const target = await startTarget();
+  const net = await Network.start({ volunteers: 0, paths: 1 });
+  try {
+    await assert.rejects(socksConnect(net.socksPort, '127.0.0.1', target.port), { code: 1 });
+    const viaHttp = await viaHttpProxy(net.httpPort, `http://127.0.0.1:${target.port}/bytes/10`);
+    assert.equal(viaHttp.status, 502);
+    assert.match(viaHttp.body, /volunteer/i);
+    assert.equal(target.server.listenerCount('request') > 0, true);
+  } finally {
+    await net.stop();
+    await target.close();
+  }
+});
+
+test('a client pinned to another key refuses to connect and says why', async () => {
+  const net = await Network.start({ volunteers: 1, client: false });
+  try {
+    const client = await net.startClient(1, encodeKey(generateKeyPair().publicKey));
+    const code = await Promise.race([
+      client.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 20_000)),
+    ]);
+    assert.equal(code, 1);
+    assert.ok(
+      client.lines.some((l) => /key/i.test(l) && /egress/i.test(l)),
+      client.lines.join('\n'),
+    );
+  } finally {
+    await net.stop();
+  }
+});
+
+for (const [args, pattern] of [
+  [['egress', '--listen', 'nowhere', '--key', 'x'], /--listen/],
+  [['client'], /--egress-key/],
+  [['client', '--egress-key', 'short'], /key/],
+  [['volunteer', '--broker', 'ftp://x/'], /--broker/],
+  [['volunteer', '--max-clients', '0'], /--max-clients/],
+  [['broker', '--egress', 'http://not-ws/'], /--egress/],
+  [['demo', '--volunteers', 'many'], /--volunteers/],
+  [['frobnicate'], /unknown command/],
+  [['egress', '--key', '/nonexistent/key.json'], /key file/],
+] as const) {
+  test(`starling ${args.join(' ')} exits non-zero with a message`, async () => {
+    const p = run('cli', [...args]);
+    const code = await p.exited;
+    assert.notEqual(code, 0);
+    assert.match(p.lines.join('\n'), pattern);
+  });
+}

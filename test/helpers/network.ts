@@ -1,0 +1,184 @@
+/**
+ * A real Starling network of separate processes (the CLI in dist/), on 127.0.0.1 with ports chosen by the
+ * OS, for end-to-end tests and benchmarks. Run inside the test network namespace (scripts/netns.mjs).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { writeKeyFile } from '../../src/cli/keyfile.js';
+import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
+
+export const BIN = fileURLToPath(new URL('../../bin/starling.js', import.meta.url));
+
+export class Proc {
+  readonly lines: string[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    echo = process.env.STARLING_TEST_LOG === '1',
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        if (echo) console.error(`[${name}] ${line}`);
+        if (this.lines.length < 2000) this.lines.push(line);
+        for (const w of [...this.waiters]) {
+          const m = w.re.exec(line);
+          if (m) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(m);
+          }
+        }
+      });
+    }
+  }
+
+  /** Resolves with the first line (past or future) matching `re`; rejects on exit or after `ms`. */
+  waitFor(re: RegExp, ms = 20_000): Promise<RegExpExecArray> {
+    for (const line of this.lines) {
+      const m = re.exec(line);
+      if (m) return Promise.resolve(m);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name}: no line matching ${re} in ${ms} ms`)),
+        ms,
+      );
+      this.waiters.push({
+        re,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+      void this.exited.then((code) => {
+        clearTimeout(timer);
+        reject(
+          new Error(`${this.name} exited (${code}) waiting for ${re}:\n${this.lines.slice(-10).join('\n')}`),
+        );
+      });
+    });
+  }
+
+  /** SIGTERM (graceful) or SIGKILL; resolves when the process is gone. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    this.child.kill(signal);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export function run(name: string, args: string[]): Proc {
+  return new Proc(name, spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+export interface NetworkOptions {
+  volunteers?: number;
+  paths?: number;
+  allowPrivate?: boolean;
+  deny?: string[];
+  /** Start the client (default true). */
+  client?: boolean;
+  egressArgs?: string[];
+}
+
+export class Network {
+  readonly dir = mkdtempSync(join(tmpdir(), 'starling-test-'));
+  readonly keys = generateKeyPair();
+  egress!: Proc;
+  broker!: Proc;
+  client: Proc | undefined;
+  readonly volunteers: Proc[] = [];
+  egressUrl = '';
+  brokerUrl = '';
+  socksPort = 0;
+  httpPort = 0;
+  private volunteerCount = 0;
+
+  static async start(opts: NetworkOptions = {}): Promise<Network> {
+    const net = new Network();
+    try {
+      await net.boot(opts);
+    } catch (e) {
+      await net.stop();
+      throw e;
+    }
+    return net;
+  }
+
+  private async boot(opts: NetworkOptions): Promise<void> {
+    const keyFile = join(this.dir, 'key.json');
+    await writeKeyFile(keyFile, this.keys);
+    this.egress = run('egress', [
+      'egress',
+      '--listen',
+      '127.0.0.1:0',
+      '--key',
+      keyFile,
+      ...(opts.allowPrivate === false ? [] : ['--allow-private']),
+      ...(opts.deny ?? []).flatMap((d) => ['--deny', d]),
+      ...(opts.egressArgs ?? []),
+    ]);
+    const em = await this.egress.waitFor(/listening on (ws:\/\/\S+)/);
+    this.egressUrl = em[1]!;
+    this.broker = run('broker', ['broker', '--listen', '127.0.0.1:0', '--egress', this.egressUrl]);
+    this.brokerUrl = (await this.broker.waitFor(/listening on (http:\/\/\S+)/))[1]!;
+    await Promise.all(Array.from({ length: opts.volunteers ?? 1 }, () => this.addVolunteer()));
+    if (opts.client !== false) await this.startClient(opts.paths ?? 1, encodeKey(this.keys.publicKey));
+  }
+
+  async startClient(paths: number, key: string, extra: string[] = []): Promise<Proc> {
+    this.client = run('client', [
+      'client',
+      '--broker',
+      this.brokerUrl,
+      '--egress-key',
+      key,
+      '--socks',
+      '127.0.0.1:0',
+      '--http',
+      '127.0.0.1:0',
+      '--paths',
+      String(paths),
+      '--ice-address',
+      '127.0.0.1',
+      ...extra,
+    ]);
+    const m = await this.client.waitFor(/SOCKS5 proxy on [\d.]+:(\d+), HTTP proxy on [\d.]+:(\d+)/);
+    this.socksPort = Number(m[1]);
+    this.httpPort = Number(m[2]);
+    return this.client;
+  }
+
+  async addVolunteer(extra: string[] = []): Promise<Proc> {
+    this.volunteerCount += 1;
+    const v = run(`volunteer-${this.volunteerCount}`, [
+      'volunteer',
+      '--broker',
+      this.brokerUrl,
+      '--allow-egress',
+      this.egressUrl,
+      '--ice-address',
+      '127.0.0.1',
+      ...extra,
+    ]);
+    this.volunteers.push(v);
+    await v.waitFor(/waiting/);
+    return v;
+  }
+
+  async stop(): Promise<void> {
+    const all = [this.client, ...this.volunteers, this.broker, this.egress].filter((p): p is Proc => !!p);
+    await Promise.all(all.map((p) => p.stop('SIGKILL')));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
