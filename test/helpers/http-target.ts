@@ -178,3 +178,76 @@ export function viaHttpProxy(
     req.end(body);
   });
 }
+
+/** Progress observer: called with the byte count of every chunk that moves. */
+export type Progress = (bytes: number) => void;
+
+/** GET through SOCKS5, reporting progress per chunk. */
+export function downloadViaSocks(
+  proxyPort: number,
+  port: number,
+  bytes: number,
+  progress: Progress,
+): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: `/bytes/${bytes}`,
+      agent: false,
+      createConnection: (_opts, cb) => {
+        socksConnect(proxyPort, '127.0.0.1', port).then(
+          (s) => cb(null, s),
+          (e: Error) => cb(e, undefined as unknown as Socket),
+        );
+        return undefined as unknown as Socket;
+      },
+    });
+    req.on('response', (res) => {
+      res.on('data', (d: Buffer) => progress(d.length));
+      collect(res).then(resolve, reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** POSTs `bytes` seeded bytes to /sha through SOCKS5; resolves with the server's sha256 of what it got. */
+export function uploadViaSocks(
+  proxyPort: number,
+  port: number,
+  bytes: number,
+  progress: Progress,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/sha',
+      method: 'POST',
+      agent: false,
+      headers: { 'content-length': bytes },
+      createConnection: (_opts, cb) => {
+        socksConnect(proxyPort, '127.0.0.1', port).then(
+          (s) => cb(null, s),
+          (e: Error) => cb(e, undefined as unknown as Socket),
+        );
+        return undefined as unknown as Socket;
+      },
+    });
+    req.on('response', (res) => collect(res).then((r) => resolve(r.body), reject));
+    req.on('error', reject);
+    let off = 0;
+    let i = 0;
+    const pump = () => {
+      while (off < bytes) {
+        const c = chunkAt(i++).subarray(0, Math.min(CHUNK, bytes - off));
+        off += c.length;
+        const more = req.write(c, () => progress(c.length));
+        if (!more) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
