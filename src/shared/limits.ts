@@ -150,3 +150,50 @@ export const CLIENT_DEFAULTS = {
   retryMaxMs: 5_000,
 } as const;
 export type ClientOptionsLimits = { -readonly [K in keyof typeof CLIENT_DEFAULTS]: number };
+
+/**
+ * Redis signaling store (src/broker/redis-store.ts): the state several broker instances share. The pool and
+ * pending-offer caps are BROKER_DEFAULTS.maxWaitingVolunteers / maxPendingOffers, counted across the cluster.
+ */
+export const REDIS_STORE_DEFAULTS = {
+  /** Put before every key, so several deployments can share one Redis. @default 'starling:' */
+  keyPrefix: 'starling:',
+  /** Time to connect to Redis at start, ms; failing it is a startup error. @default 5000 */
+  connectTimeoutMs: 5_000,
+  /** A Redis command not answered within this fails the request with 503 `unavailable`, ms. @default 2000 */
+  commandTimeoutMs: 2_000,
+  /**
+   * Extra lifetime of a poll's and an offer's entries in Redis beyond the broker's own timer, ms: covers
+   * clock and network delays; past it an entry left by a crashed broker is dead and gets removed. @default 2000
+   */
+  expirySlackMs: 2_000,
+  /** Period of the broker instance's liveness key refresh, ms. @default 1000 */
+  heartbeatIntervalMs: 1_000,
+  /**
+   * Lifetime of the liveness key, ms: a broker not heard of this long is dead, and its waiting volunteers are
+   * dropped instead of matched. Must exceed heartbeatIntervalMs. @default 5000
+   */
+  instanceTtlMs: 5_000,
+  /** Lifetime of undelivered wake-up messages to a broker instance, ms (a dead one never reads them). @default 60000 */
+  mailboxTtlMs: 60_000,
+  /**
+   * Longest single blocking read (BLPOP) of the instance's mailbox, ms; a silently dead connection is
+   * noticed after it (plus a grace) and reopened. @default 5000
+   */
+  mailboxBlockMs: 5_000,
+  /** Pause before the mailbox reader retries after a Redis error, ms. @default 500 */
+  mailboxRetryMs: 500,
+  /**
+   * Waiting volunteers returned per NAT class by one listWaiting, the best first by the matcher's order
+   * (signaling-v1 §7). At least maxExclude (16) + maxClaimAttempts + 1 keeps the choice the same as with
+   * the whole pool. @default 64
+   */
+  listLimit: 64,
+  /** Expired waiting entries removed per new poll (bounds the work of one Redis script). @default 100 */
+  pruneBatch: 100,
+} as const;
+export type RedisStoreLimits = {
+  -readonly [K in keyof typeof REDIS_STORE_DEFAULTS]: (typeof REDIS_STORE_DEFAULTS)[K] extends string
+    ? string
+    : number;
+};

@@ -1,0 +1,47 @@
+/**
+ * Readers for the JSON records the Redis store keeps (src/broker/redis-scripts.ts): a waiting volunteer and
+ * a delivered offer. Redis may be shared or hold an older version's records, so each field is checked and a
+ * record that does not fit is skipped (null) instead of trusted.
+ */
+import type { NatClass } from '../signaling/fields.js';
+import type { DeliveredOffer } from '../signaling/messages.js';
+import type { WaitingVolunteer } from './store.js';
+
+type Fields = Record<string, unknown>;
+
+function fieldsOf(text: string): Fields | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : null;
+}
+
+function isNat(value: unknown): value is NatClass {
+  return value === 'unknown' || value === 'unrestricted' || value === 'restricted';
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** A WaitingVolunteer as stored by the join script, or null. */
+export function parseVolunteer(text: string): WaitingVolunteer | null {
+  const f = fieldsOf(text);
+  if (f === null) return null;
+  const { id, pollId, nat, capacity, egress, since } = f;
+  if (typeof id !== 'string' || typeof pollId !== 'string' || !isNat(nat)) return null;
+  if (typeof capacity !== 'number' || typeof since !== 'number' || !isStringArray(egress)) return null;
+  return { id, pollId, nat, capacity, egress, since };
+}
+
+/** A DeliveredOffer as stored by the claim script, or null. */
+export function parseOffer(text: string): DeliveredOffer | null {
+  const f = fieldsOf(text);
+  if (f === null) return null;
+  const { id, sdp, egress } = f;
+  if (typeof id !== 'string' || typeof sdp !== 'string' || typeof egress !== 'string') return null;
+  return { id, sdp, egress };
+}

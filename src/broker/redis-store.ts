@@ -1,0 +1,383 @@
+/**
+ * SignalingStore (src/broker/store.ts) on Redis: several broker instances behind a load balancer share one
+ * pool, so a volunteer long-polling instance A is matched with a client posting to instance B
+ * (signaling-v1 §7, "With several broker instances"). Every state change is one Lua script
+ * (src/broker/redis-scripts.ts, which also draws the key layout); every key has a lifetime, so a crashed
+ * instance leaves nothing behind for long, and its waiting volunteers are dropped once its liveness key
+ * lapses (`instanceTtlMs`).
+ *
+ * Waits are local promises: a claim or an answer pushes a short wake-up (`w:<pollId>`, `s:<offerId>`) to
+ * the waiting instance's mailbox, which that instance reads with BLPOP on its own connection
+ * (src/broker/redis-connection.ts), then it reads the result with a script. Two Redis connections per
+ * instance in all. `listWaiting` returns the best `listLimit` volunteers of each NAT class by the matcher's
+ * order, not the whole pool, so a match reads a bounded amount whatever the pool size.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { BROKER_DEFAULTS, REDIS_STORE_DEFAULTS, type RedisStoreLimits } from '../shared/limits.js';
+import { SignalingError } from '../signaling/errors.js';
+import type { NatClass } from '../signaling/fields.js';
+import type { DeliveredOffer } from '../signaling/messages.js';
+import { Mailbox, openRedis } from './redis-connection.js';
+import { parseOffer, parseVolunteer } from './redis-records.js';
+import { type RedisScript, SCRIPTS } from './redis-scripts.js';
+import { randomId } from './service.js';
+import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
+
+export interface RedisStoreOptions extends Partial<RedisStoreLimits> {
+  /** The Redis server, `redis://[user:password@]host:port/[db]` or `rediss://...` for TLS. */
+  url: string;
+  /** Volunteers waiting across all instances. @default BROKER_DEFAULTS.maxWaitingVolunteers */
+  maxWaitingVolunteers?: number;
+  /** Offers awaiting an answer across all instances. @default BROKER_DEFAULTS.maxPendingOffers */
+  maxPendingOffers?: number;
+  /**
+   * Background Redis failures (lost connection, mailbox read errors), reported once per outage; requests
+   * meanwhile fail with 503 `unavailable`. @default console.error
+   */
+  onError?: (err: unknown) => void;
+}
+
+type Settings = RedisStoreLimits & { maxWaitingVolunteers: number; maxPendingOffers: number };
+
+const NAT_CLASSES: readonly NatClass[] = ['unrestricted', 'unknown', 'restricted'];
+/** Pool score: capacity first (1..64, higher first), then `since` (earlier first); exact in a double. */
+const SINCE_SPAN = 2 ** 42;
+
+interface PollWait {
+  /** Ends the wait: leaves the pool, or takes the offer a claim handed over. Idempotent. */
+  end(): void;
+}
+
+interface PendingOffer {
+  outcome?: AnswerOutcome;
+  resolve?: (outcome: AnswerOutcome) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Read through a function: TypeScript would keep an earlier check's narrowing across an await. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function poolOf(egress: string, nat: NatClass): string {
+  return `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
+}
+
+/** Redis answers that mean "not now" rather than a bug in a script. */
+const TRANSIENT_REPLY = /^(OOM|LOADING|READONLY|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** Lost connections and busy servers become 503 `unavailable`; a script error stays a bug (500). */
+function storeError(err: unknown): unknown {
+  if (err instanceof SignalingError) return err;
+  if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) return err;
+  return new SignalingError('unavailable', 'the signaling store is unreachable', { cause: err });
+}
+
+export class RedisStore implements SignalingStore {
+  /** This instance's id in Redis (liveness key and mailbox); random per store. */
+  readonly instanceId = randomId();
+  readonly #commands: Redis;
+  readonly #opts: Settings;
+  readonly #onError: (err: unknown) => void;
+  readonly #polls = new Map<string, PollWait>();
+  readonly #offers = new Map<string, PendingOffer>();
+  readonly #mailbox: Mailbox;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #healthy = true;
+  #closed = false;
+
+  /** Connects to Redis; rejects with a clear Error if the URL is bad or Redis cannot be reached. */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const opts: Settings = {
+      ...REDIS_STORE_DEFAULTS,
+      maxWaitingVolunteers: BROKER_DEFAULTS.maxWaitingVolunteers,
+      maxPendingOffers: BROKER_DEFAULTS.maxPendingOffers,
+    };
+    for (const key of Object.keys(opts) as (keyof Settings)[]) {
+      const value = options[key];
+      if (value !== undefined) Object.assign(opts, { [key]: value });
+    }
+    if (opts.instanceTtlMs <= opts.heartbeatIntervalMs) {
+      throw new Error('instanceTtlMs must exceed heartbeatIntervalMs');
+    }
+    const { commands, blocking } = await openRedis(options.url, opts);
+    const store = new RedisStore(commands, blocking, opts, options.onError ?? console.error);
+    try {
+      await store.#beat();
+    } catch (err) {
+      await store.close();
+      throw new Error(`Redis refused the first write: ${(err as Error).message}`, { cause: err });
+    }
+    return store;
+  }
+
+  private constructor(commands: Redis, blocking: Redis, opts: Settings, onError: (err: unknown) => void) {
+    this.#commands = commands;
+    this.#opts = opts;
+    this.#onError = onError;
+    const report = (err: unknown): void => this.#report(err);
+    commands.on('error', report);
+    blocking.on('error', report);
+    commands.on('ready', () => {
+      this.#healthy = true;
+    });
+    this.#mailbox = new Mailbox(blocking, this.#key(`m:${this.instanceId}`), (m) => this.#onMessage(m), {
+      blockMs: opts.mailboxBlockMs,
+      retryMs: opts.mailboxRetryMs,
+      onError: report,
+    });
+    this.#heartbeat = setInterval(() => {
+      this.#beat().catch(report);
+    }, opts.heartbeatIntervalMs);
+    this.#heartbeat.unref();
+  }
+
+  /** Volunteers waiting and offers pending across all instances (for tests and metrics). */
+  async counts(): Promise<{ waiting: number; pending: number }> {
+    const [waiting, pending] = await Promise.all([
+      this.#commands.zcard(this.#key('w')),
+      this.#commands.zcard(this.#key('q')),
+    ]);
+    return { waiting, pending };
+  }
+
+  async waitForOffer(
+    volunteer: WaitingVolunteer,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<DeliveredOffer | null> {
+    if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
+    if (signal?.aborted === true) return null;
+    const { id, pollId } = volunteer;
+    let settle: (offer: DeliveredOffer | null) => void = () => {};
+    const result = new Promise<DeliveredOffer | null>((resolve) => (settle = resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let ending = false;
+    const finish = (offer: DeliveredOffer | null): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wait.end);
+      if (this.#polls.get(pollId) === wait) this.#polls.delete(pollId);
+      settle(offer);
+    };
+    const wait: PollWait = {
+      end: () => {
+        if (ending) return;
+        ending = true;
+        this.#run(SCRIPTS.leave, [id, pollId]).then(
+          (raw) => {
+            const offer = typeof raw === 'string' ? parseOffer(raw) : null;
+            if (offer !== null && this.#closed) {
+              void this.cancelOffer(offer.id);
+              finish(null);
+            } else finish(offer);
+          },
+          (err: unknown) => {
+            this.#report(err);
+            finish(null);
+          },
+        );
+      },
+    };
+    this.#polls.set(pollId, wait);
+    let joined: unknown;
+    try {
+      joined = await this.#run(SCRIPTS.join, this.#joinArgs(volunteer, timeoutMs));
+    } catch (err) {
+      this.#polls.delete(pollId);
+      throw err;
+    }
+    if (joined !== 1) {
+      this.#polls.delete(pollId);
+      throw new SignalingError('overloaded', 'too many volunteers waiting');
+    }
+    timer = setTimeout(wait.end, timeoutMs);
+    signal?.addEventListener('abort', wait.end, { once: true });
+    if (aborted(signal) || this.#closed) wait.end();
+    return result;
+  }
+
+  async listWaiting(egress: string): Promise<WaitingVolunteer[]> {
+    const pools = NAT_CLASSES.map((nat) => poolOf(egress, nat));
+    const raw = await this.#run(SCRIPTS.list, [this.#opts.listLimit, ...pools]);
+    const out: WaitingVolunteer[] = [];
+    if (Array.isArray(raw)) {
+      for (const item of raw) {
+        const volunteer = typeof item === 'string' ? parseVolunteer(item) : null;
+        if (volunteer?.egress.includes(egress) === true) out.push(volunteer);
+      }
+    }
+    return out;
+  }
+
+  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
+    if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
+    if (this.#offers.has(offer.id)) return false;
+    // Registered first: the answer's wake-up may come before the script's reply is handled.
+    const pending: PendingOffer = {};
+    this.#offers.set(offer.id, pending);
+    let claimed: unknown;
+    try {
+      claimed = await this.#run(SCRIPTS.claim, [
+        volunteer.id,
+        volunteer.pollId,
+        offer.id,
+        JSON.stringify(offer),
+        answerTimeoutMs,
+        answerTimeoutMs + this.#opts.expirySlackMs,
+        this.#opts.maxPendingOffers,
+        this.instanceId,
+        this.#opts.mailboxTtlMs,
+      ]);
+    } catch (err) {
+      this.#offers.delete(offer.id);
+      throw err;
+    }
+    if (claimed !== 1) {
+      this.#offers.delete(offer.id);
+      if (claimed === -1) throw new SignalingError('overloaded', 'too many offers pending');
+      return false;
+    }
+    pending.timer = setTimeout(() => void this.#expire(offer.id, pending), answerTimeoutMs);
+    return true;
+  }
+
+  async waitAnswer(offerId: string, signal?: AbortSignal): Promise<AnswerOutcome> {
+    const pending = this.#offers.get(offerId);
+    if (pending === undefined || pending.resolve !== undefined) return { kind: 'timeout' };
+    if (pending.outcome !== undefined) {
+      this.#forget(offerId, pending);
+      return pending.outcome;
+    }
+    const outcome = new Promise<AnswerOutcome>((resolve) => {
+      const onAbort = (): void => void this.#take(offerId, 'cancelled');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.resolve = (o) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(o);
+      };
+    });
+    if (aborted(signal)) void this.#take(offerId, 'cancelled');
+    return outcome;
+  }
+
+  async deliverAnswer(offerId: string, sdp: string): Promise<boolean> {
+    return (await this.#run(SCRIPTS.answer, [offerId, sdp, this.#opts.mailboxTtlMs])) === 1;
+  }
+
+  async cancelOffer(offerId: string): Promise<void> {
+    try {
+      await this.#run(SCRIPTS.cancel, [offerId, this.#opts.mailboxTtlMs]);
+    } catch (err) {
+      // The offer still ends: the client's instance times it out, and Redis forgets it.
+      this.#report(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    for (const wait of [...this.#polls.values()]) wait.end();
+    await Promise.all([...this.#offers.keys()].map((offerId) => this.#take(offerId, 'cancelled')));
+    await this.#drainPolls();
+    for (const [offerId, pending] of [...this.#offers]) this.#forget(offerId, pending);
+    await this.#commands.del(this.#key(`i:${this.instanceId}`)).catch(() => undefined);
+    await this.#mailbox.stop();
+    await this.#commands.quit().catch(() => this.#commands.disconnect());
+  }
+
+  /** Waits (bounded by the command timeout) until every poll this instance held has ended. */
+  async #drainPolls(): Promise<void> {
+    const deadline = Date.now() + this.#opts.commandTimeoutMs;
+    while (this.#polls.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  #joinArgs(v: WaitingVolunteer, timeoutMs: number): (string | number)[] {
+    const pools = v.egress.map((egress) => poolOf(egress, v.nat)).join(' ');
+    const since = Math.min(Math.max(Math.trunc(v.since), 0), SINCE_SPAN - 1);
+    const capacity = Math.min(Math.max(Math.trunc(v.capacity), 1), 64);
+    const slack = this.#opts.expirySlackMs;
+    return [
+      v.id,
+      v.pollId,
+      this.instanceId,
+      pools,
+      JSON.stringify(v),
+      (64 - capacity) * SINCE_SPAN + since,
+      timeoutMs + slack,
+      timeoutMs + 2 * slack,
+      this.#opts.maxWaitingVolunteers,
+      this.#opts.mailboxTtlMs,
+      this.#opts.pruneBatch,
+    ];
+  }
+
+  /** A wake-up from the mailbox: `w:<pollId>` (claimed or replaced) or `s:<offerId>` (settled). */
+  #onMessage(message: string): void {
+    const rest = message.slice(2);
+    if (message.startsWith('w:')) this.#polls.get(rest)?.end();
+    else if (message.startsWith('s:') && this.#offers.has(rest)) void this.#take(rest, 'peek');
+  }
+
+  /** Reads a pending offer's state from Redis; ends it there with `mode` unless it is 'peek'. */
+  async #take(offerId: string, mode: 'peek' | 'timeout' | 'cancelled'): Promise<void> {
+    const pending = this.#offers.get(offerId);
+    if (pending === undefined || pending.outcome !== undefined) return;
+    let outcome: AnswerOutcome | undefined;
+    try {
+      const raw = await this.#run(SCRIPTS.take, [offerId, mode]);
+      const [state, sdp, volunteer] = Array.isArray(raw) ? raw.map(String) : [];
+      if (state === 'answered') outcome = { kind: 'answer', sdp: sdp ?? '', volunteer: volunteer ?? '' };
+      else if (state === 'cancelled') outcome = { kind: 'cancelled' };
+      else if (state !== 'pending') outcome = { kind: 'timeout' };
+    } catch (err) {
+      this.#report(err);
+      if (mode !== 'peek') outcome = { kind: mode };
+    }
+    if (mode === 'cancelled') outcome = { kind: 'cancelled' };
+    if (outcome === undefined || pending.outcome !== undefined) return;
+    pending.outcome = outcome;
+    if (pending.resolve !== undefined) {
+      this.#forget(offerId, pending);
+      pending.resolve(outcome);
+    }
+  }
+
+  /** Answer timeout: a waiting client gets the outcome; with no waiter the offer is simply forgotten. */
+  async #expire(offerId: string, pending: PendingOffer): Promise<void> {
+    if (this.#offers.get(offerId) !== pending) return;
+    if (pending.outcome === undefined) await this.#take(offerId, 'timeout');
+    if (pending.resolve === undefined) this.#forget(offerId, pending);
+  }
+
+  #forget(offerId: string, pending: PendingOffer): void {
+    clearTimeout(pending.timer);
+    if (this.#offers.get(offerId) === pending) this.#offers.delete(offerId);
+  }
+
+  async #beat(): Promise<void> {
+    await this.#commands.set(this.#key(`i:${this.instanceId}`), '1', 'PX', this.#opts.instanceTtlMs);
+  }
+
+  #key(name: string): string {
+    return this.#opts.keyPrefix + name;
+  }
+
+  async #run(script: RedisScript, args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      const result = await script.run(this.#commands, [this.#opts.keyPrefix, ...args]);
+      this.#healthy = true;
+      return result;
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  /** Reports a background failure once per outage. */
+  #report(err: unknown): void {
+    if (!this.#healthy || this.#closed) return;
+    this.#healthy = false;
+    this.#onError(err);
+  }
+}
