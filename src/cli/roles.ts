@@ -2,15 +2,20 @@
 import { once } from 'node:events';
 import type { Server } from 'node:net';
 import { createBrokerServer } from '../broker/http.js';
+import { MemoryStore } from '../broker/memory-store.js';
+import { checkRedisUrl, redactUrl } from '../broker/redis-connection.js';
+import { RedisStore } from '../broker/redis-store.js';
+import type { SignalingStore } from '../broker/store.js';
 import { createHttpProxyServer } from '../client/http-proxy.js';
 import { createSocksServer } from '../client/socks5.js';
 import { Tunnel } from '../client/tunnel.js';
 import { createEgress } from '../egress/server.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
+import { REDIS_STORE_DEFAULTS } from '../shared/limits.js';
 import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
 import { nodeRelayEnv } from '../volunteer/node.js';
 import { VolunteerRelay } from '../volunteer/relay.js';
-import { type Command, checkUrl, hostPort, int, list, str, UsageError, url } from './args.js';
+import { type Command, checkUrl, hostPort, int, list, str, UsageError, url, type Values } from './args.js';
 import { readKeyFile } from './keyfile.js';
 
 const say = (role: string) => (line: string) => console.log(`starling ${role}: ${line}`);
@@ -84,29 +89,63 @@ export const egressCommand: Command = {
 export const brokerCommand: Command = {
   name: 'broker',
   summary: 'Run a broker: introduces clients to volunteers (HTTP signaling).',
-  usage: `broker [--listen 127.0.0.1:8700] [--egress ws://127.0.0.1:8701/]...
+  usage: `broker [--listen 127.0.0.1:8700] [--egress ws://127.0.0.1:8701/]... [--redis redis://127.0.0.1:6379/]
 
-  --listen ADDR   where clients and volunteers reach the broker (default 127.0.0.1:8700)
-  --egress URL    an egress this broker serves; repeat for several; the first is the default`,
-  options: { listen: { type: 'string' }, egress: { type: 'string', multiple: true } },
+  --listen ADDR          where clients and volunteers reach the broker (default 127.0.0.1:8700)
+  --egress URL           an egress this broker serves; repeat for several; the first is the default
+  --redis URL            share the volunteer pool with other brokers through this Redis (redis:// or rediss://);
+                         without it the pool lives in this process
+  --redis-prefix PREFIX  put before every Redis key, so deployments can share one Redis (default starling:)`,
+  options: {
+    listen: { type: 'string' },
+    egress: { type: 'string', multiple: true },
+    redis: { type: 'string' },
+    'redis-prefix': { type: 'string' },
+  },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
     const egress = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
     if (egress.length === 0) egress.push('ws://127.0.0.1:8701/');
     const log = say('broker');
-    const broker = createBrokerServer({ egress, onError: (e) => log(`error: ${String(e)}`) });
+    const store = await openStore(v, log);
+    if (store === undefined) return 1;
+    const broker = createBrokerServer({ egress, onError: (e) => log(`error: ${String(e)}`), store });
     let bound: number;
     try {
       bound = (await broker.listen(port, host)).port;
     } catch (e) {
+      await store.close();
       throw new UsageError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
     }
-    log(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}`);
+    const shared =
+      typeof v.redis === 'string' ? ` sharing its pool through ${redactUrl(new URL(v.redis))}` : '';
+    log(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}${shared}`);
     await untilSignal();
     await broker.close();
+    await store.close();
     return 0;
   },
 };
+
+/** The broker's store: Redis with --redis, else in-process. Undefined (after a message) if Redis is unreachable. */
+async function openStore(v: Values, log: (line: string) => void): Promise<SignalingStore | undefined> {
+  if (v['redis-prefix'] !== undefined && v.redis === undefined)
+    throw new UsageError('--redis-prefix needs --redis');
+  if (typeof v.redis !== 'string') return new MemoryStore();
+  try {
+    checkRedisUrl(v.redis);
+  } catch (e) {
+    throw new UsageError(`--redis ${(e as Error).message}`);
+  }
+  const keyPrefix = str(v, 'redis-prefix', REDIS_STORE_DEFAULTS.keyPrefix);
+  if (keyPrefix === '') throw new UsageError('--redis-prefix must not be empty');
+  try {
+    return await RedisStore.connect({ url: v.redis, keyPrefix, onError: (e) => log(`redis: ${String(e)}`) });
+  } catch (e) {
+    console.error(`starling broker: ${(e as Error).message}`);
+    return undefined;
+  }
+}
 
 export const volunteerCommand: Command = {
   name: 'volunteer',
