@@ -142,14 +142,16 @@ function collect(res: import('node:http').IncomingMessage): Promise<Fetched> {
   });
 }
 
-/** GET through the SOCKS5 proxy (socks5h: the proxy resolves the name). */
+/**
+ * GET through the SOCKS5 proxy (socks5h: the proxy resolves the name). These requests must not set `agent`:
+ * with `agent: false` Node makes a fresh Agent, which ignores `createConnection` and connects directly.
+ */
 export function getViaSocks(proxyPort: number, host: string, port: number, path: string): Promise<Fetched> {
   return new Promise((resolve, reject) => {
     const req = request({
       host,
       port,
       path,
-      agent: false,
       createConnection: (_opts, cb) => {
         socksConnect(proxyPort, host, port).then(
           (s) => cb(null, s),
@@ -194,7 +196,6 @@ export function downloadViaSocks(
       host: '127.0.0.1',
       port,
       path: `/bytes/${bytes}`,
-      agent: false,
       createConnection: (_opts, cb) => {
         socksConnect(proxyPort, '127.0.0.1', port).then(
           (s) => cb(null, s),
@@ -225,7 +226,6 @@ export function uploadViaSocks(
       port,
       path: '/sha',
       method: 'POST',
-      agent: false,
       headers: { 'content-length': bytes },
       createConnection: (_opts, cb) => {
         socksConnect(proxyPort, '127.0.0.1', port).then(
