@@ -1,5 +1,10 @@
-import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/broker/redis-store.js';
+import type { WaitingVolunteer } from '../../src/broker/store.js';
+import { SignalingError } from '../../src/signaling/errors.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { runStoreSuite } from './store-suite.js';
 
@@ -7,8 +12,145 @@ let server: Promise<RedisServer> | undefined;
 let prefixes = 0;
 after(async () => (await server)?.stop());
 
-runStoreSuite('RedisStore', async (limits) => {
+async function redisUrl(): Promise<string> {
   server ??= startRedis();
-  const { url } = await server;
-  return RedisStore.connect({ url, keyPrefix: `suite${++prefixes}:`, ...limits });
+  return (await server).url;
+}
+
+async function freshStore(options: Partial<Parameters<typeof RedisStore.connect>[0]> = {}) {
+  const keyPrefix = `store${++prefixes}:`;
+  return { keyPrefix, store: await RedisStore.connect({ url: await redisUrl(), keyPrefix, ...options }) };
+}
+
+runStoreSuite('RedisStore', async (limits) => {
+  return RedisStore.connect({ url: await redisUrl(), keyPrefix: `suite${++prefixes}:`, ...limits });
+});
+
+const EGRESS = 'ws://127.0.0.1:8701/';
+const LONG = 30_000;
+let seq = 0;
+function volunteer(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
+  seq++;
+  return { id, pollId: `rpoll-${seq}`, nat: 'unknown', capacity: 1, egress: [EGRESS], since: seq, ...over };
+}
+
+async function keysOf(keyPrefix: string): Promise<Map<string, number>> {
+  const redis = new Redis(await redisUrl());
+  try {
+    const out = new Map<string, number>();
+    for (const key of await redis.keys(`${keyPrefix}*`))
+      out.set(key.slice(keyPrefix.length), await redis.pttl(key));
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+test('RedisStore: every key has a lifetime, and settled state leaves nothing but the liveness key', async () => {
+  const { keyPrefix, store } = await freshStore();
+  try {
+    const ac = new AbortController();
+    const idle = store.waitForOffer(volunteer('vol-ttl-idle'), LONG, ac.signal);
+    const matched = volunteer('vol-ttl-matched');
+    const wait = store.waitForOffer(matched, LONG);
+    assert.equal((await store.listWaiting(EGRESS)).length, 2);
+    assert.equal(await store.claim(matched, { id: 'offer-ttl-1', sdp: 'v=0 o', egress: EGRESS }, LONG), true);
+    assert.equal((await wait)?.id, 'offer-ttl-1');
+    const during = await keysOf(keyPrefix);
+    const kinds = [...during.keys()].map((key) => key.replace(/:.*/, '')).sort();
+    assert.deepEqual(kinds, ['i', 'o', 'p', 'q', 'v', 'w'], `keys: ${[...during.keys()].join(' ')}`);
+    for (const [key, ttl] of during) assert.ok(ttl > 0, `${key} has no lifetime (${ttl})`);
+    assert.equal(await store.deliverAnswer('offer-ttl-1', 'v=0 a'), true);
+    assert.equal((await store.waitAnswer('offer-ttl-1')).kind, 'answer');
+    ac.abort();
+    assert.equal(await idle, null);
+    assert.deepEqual([...(await keysOf(keyPrefix)).keys()], [`i:${store.instanceId}`]);
+  } finally {
+    await store.close();
+  }
+  assert.equal((await keysOf(keyPrefix)).size, 0, 'a closed store leaves no key');
+});
+
+test('RedisStore: deployments with other key prefixes do not see each other', async () => {
+  const one = await freshStore();
+  const two = await freshStore();
+  const ac = new AbortController();
+  try {
+    const wait = one.store.waitForOffer(volunteer('vol-prefix-1'), LONG, ac.signal);
+    assert.equal((await one.store.listWaiting(EGRESS)).length, 1);
+    assert.deepEqual(await two.store.listWaiting(EGRESS), []);
+    ac.abort();
+    await wait;
+  } finally {
+    await one.store.close();
+    await two.store.close();
+  }
+});
+
+test('RedisStore: listWaiting returns the best listLimit volunteers of each NAT class', async () => {
+  const { store } = await freshStore({ listLimit: 2 });
+  const ac = new AbortController();
+  try {
+    const vols = [
+      volunteer('vol-list-cap1', { capacity: 1 }),
+      volunteer('vol-list-cap3', { capacity: 3 }),
+      volunteer('vol-list-cap2', { capacity: 2 }),
+      volunteer('vol-list-cap3-later', { capacity: 3 }),
+      volunteer('vol-list-restricted', { capacity: 1, nat: 'restricted' }),
+    ];
+    const waits = vols.map((v) => store.waitForOffer(v, LONG, ac.signal));
+    const ids = (await store.listWaiting(EGRESS)).map((v) => v.id).sort();
+    assert.deepEqual(ids, ['vol-list-cap3', 'vol-list-cap3-later', 'vol-list-restricted']);
+    ac.abort();
+    await Promise.all(waits);
+  } finally {
+    await store.close();
+  }
+});
+
+test('RedisStore: a bad URL or an unreachable Redis fails connect with a clear message', async () => {
+  await assert.rejects(RedisStore.connect({ url: 'http://127.0.0.1:6379/' }), /redis:\/\/ or rediss:\/\//);
+  await assert.rejects(RedisStore.connect({ url: 'not a url' }), /not a URL/);
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const address = closed.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await assert.rejects(
+    RedisStore.connect({ url: `redis://:hunter2@127.0.0.1:${port}/`, connectTimeoutMs: 2_000 }),
+    (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.match(
+        err.message,
+        new RegExp(`cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/`),
+      );
+      assert.doesNotMatch(err.message, /hunter2/);
+      return true;
+    },
+  );
+});
+
+test('RedisStore: while Redis is gone requests fail with unavailable, and close still ends', async () => {
+  const own = await startRedis();
+  const errors: unknown[] = [];
+  const store = await RedisStore.connect({
+    url: own.url,
+    commandTimeoutMs: 300,
+    onError: (err) => errors.push(err),
+  });
+  try {
+    await own.stop();
+    const unavailable = (err: unknown): boolean => {
+      assert.ok(err instanceof SignalingError, String(err));
+      assert.equal(err.code, 'unavailable');
+      return true;
+    };
+    await assert.rejects(store.listWaiting(EGRESS), unavailable);
+    await assert.rejects(store.waitForOffer(volunteer('vol-outage-1'), LONG), unavailable);
+    await assert.rejects(store.deliverAnswer('offer-outage-1', 'x'), unavailable);
+    assert.ok(errors.length >= 1, 'the outage was reported');
+  } finally {
+    await store.close();
+    await own.stop();
+  }
 });
