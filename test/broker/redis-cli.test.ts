@@ -1,0 +1,89 @@
+/** `starling broker --redis URL`: startup failures are clear and non-zero; a clean stop leaves no key. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { BrokerClient } from '../../src/signaling/client.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
+
+const CLI = fileURLToPath(new URL('../fixtures/cli.ts', import.meta.url));
+let redis: RedisServer;
+before(async () => {
+  redis = await startRedis();
+});
+after(() => redis?.stop());
+
+/** Runs the CLI; resolves with its exit code and output once it exits (killed after 20 s). */
+function cli(args: string[], onLine?: (line: string, kill: () => void) => void) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const kill = (): void => void child.kill('SIGTERM');
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      onLine?.(line, kill);
+    });
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return once(child, 'exit').then(([code]) => {
+    clearTimeout(timer);
+    return { code: code as number | null, output: lines.join('\n') };
+  });
+}
+
+test('starling broker --redis with a bad URL exits 2 naming the flag', async () => {
+  const { code, output } = await cli([
+    'broker',
+    '--listen',
+    '127.0.0.1:0',
+    '--redis',
+    'http://127.0.0.1:6379/',
+  ]);
+  assert.equal(code, 2);
+  assert.match(output, /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+});
+
+test('starling broker --redis with an unreachable Redis exits 1 saying so', async () => {
+  const { code, output } = await cli([
+    'broker',
+    '--listen',
+    '127.0.0.1:0',
+    '--redis',
+    'redis://127.0.0.1:1/',
+  ]);
+  assert.equal(code, 1);
+  assert.match(output, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\//);
+});
+
+test('starling broker --redis serves from the shared pool and leaves no key when stopped', async () => {
+  const prefix = 'cli-test:';
+  let answered: Promise<unknown> | undefined;
+  const run = cli(
+    ['broker', '--listen', '127.0.0.1:0', '--redis', redis.url, '--redis-prefix', prefix],
+    (line, kill) => {
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)\/ .*sharing its pool through redis:/.exec(
+        line,
+      )?.[1];
+      if (port === undefined) return;
+      answered = new BrokerClient(`http://127.0.0.1:${port}`)
+        .offer({ nat: 'unknown', sdp: 'v=0 x' })
+        .catch((err: unknown) => err)
+        .finally(kill);
+    },
+  );
+  const { code, output } = await run;
+  assert.equal(code, 0, output);
+  const noMatch = await answered;
+  assert.equal((noMatch as { code?: unknown } | undefined)?.code, 'no-match');
+  const client = new Redis(redis.url);
+  try {
+    assert.deepEqual(await client.keys(`${prefix}*`), []);
+  } finally {
+    client.disconnect();
+  }
+});
