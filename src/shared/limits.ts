@@ -151,6 +151,13 @@ export const CLIENT_DEFAULTS = {
 } as const;
 export type ClientOptionsLimits = { -readonly [K in keyof typeof CLIENT_DEFAULTS]: number };
 
+/** The `<starling-bridge>` widget (src/widget/). Relay limits come from VOLUNTEER_DEFAULTS. */
+export const WIDGET_DEFAULTS = {
+  /** How long the "someone just connected" notice stays visible, ms. @default 5000 */
+  noticeMs: 5_000,
+} as const;
+export type WidgetLimits = { -readonly [K in keyof typeof WIDGET_DEFAULTS]: number };
+
 /**
  * Redis signaling store (src/broker/redis-store.ts): the state several broker instances share. The pool and
  * pending-offer caps are BROKER_DEFAULTS.maxWaitingVolunteers / maxPendingOffers, counted across the cluster.

@@ -1,0 +1,212 @@
+/**
+ * The widget's behaviour without its DOM: runs the volunteer relay core (src/volunteer/relay.ts, unchanged)
+ * while the reader wants it on, the settings are usable and the tab may run; rebuilds it when relay
+ * settings change; says goodbye whenever it stops one (path-v1 §3); keeps the counts the view shows.
+ */
+import type { RelayEnv } from '../volunteer/env.js';
+import {
+  type RelayClientDetail,
+  type RelayState,
+  type RelayStateDetail,
+  type RelayStats,
+  VolunteerRelay,
+} from '../volunteer/relay.js';
+import type { RelaySettings } from './settings.js';
+import { addHelped, readHelped } from './storage.js';
+
+export type BridgeState = 'off' | 'connecting' | 'waiting' | 'helping' | 'paused' | 'error';
+/** What an error is about, so the view can say what to do. */
+export type BridgeProblem = 'broker' | 'webrtc' | 'config' | 'other';
+
+export interface BridgeStatus {
+  state: BridgeState;
+  /** The reader's choice: the switch is on. */
+  on: boolean;
+  problem?: BridgeProblem;
+  /** Technical detail of a problem, in English, for site operators. */
+  reason?: string;
+}
+
+export interface BridgeStats {
+  /** People served right now. */
+  helping: number;
+  /** People helped in total in this browser (kept in localStorage). */
+  totalHelped: number;
+  /** Bytes relayed, both directions, since this page was opened. */
+  bytesRelayed: number;
+}
+
+export interface ControllerHooks {
+  status(status: BridgeStatus): void;
+  stats(stats: BridgeStats): void;
+  /** Someone new is being served. */
+  client(): void;
+}
+
+/** Builds the browser's RelayEnv; a function so that a browser without WebRTC is found out at start. */
+export type EnvFactory = (iceServers: string[]) => RelayEnv;
+
+export class BridgeController {
+  readonly #hooks: ControllerHooks;
+  readonly #makeEnv: EnvFactory;
+  readonly #stopping = new Set<Promise<void>>();
+  #relay: VolunteerRelay | null = null;
+  #relayKey = '';
+  #listeners: AbortController | null = null;
+  #settings: RelaySettings | { problem: string } = { problem: 'not configured yet' };
+  #settingsKey = '';
+  #on = false;
+  #hiddenPause = false;
+  #attached = false;
+  #status: BridgeStatus = { state: 'off', on: false };
+  #bytesBefore = 0;
+  #stats: BridgeStats = { helping: 0, totalHelped: readHelped(), bytesRelayed: 0 };
+
+  constructor(makeEnv: EnvFactory, hooks: ControllerHooks) {
+    this.#makeEnv = makeEnv;
+    this.#hooks = hooks;
+  }
+
+  get status(): BridgeStatus {
+    return { ...this.#status };
+  }
+
+  /** The counts now (the relay reports bytes only every `statsIntervalMs`; this reads them live). */
+  get stats(): BridgeStats {
+    const live = this.#relay?.stats;
+    if (live === undefined) return { ...this.#stats };
+    return { ...this.#stats, helping: live.clients, bytesRelayed: this.#bytesBefore + live.bytesRelayed };
+  }
+
+  get on(): boolean {
+    return this.#on;
+  }
+
+  configure(settings: RelaySettings | { problem: string }, key: string): void {
+    this.#settings = settings;
+    this.#settingsKey = key;
+    this.#sync();
+  }
+
+  setOn(on: boolean): Promise<void> {
+    this.#on = on;
+    this.#sync();
+    return this.#settled();
+  }
+
+  /** The tab is hidden and may not keep running (visibilitychange, `data-keep-running-hidden`). */
+  setPaused(paused: boolean): void {
+    this.#hiddenPause = paused;
+    this.#sync();
+  }
+
+  /** The element is in a document; a detached widget relays for no one. */
+  setAttached(attached: boolean): Promise<void> {
+    this.#attached = attached;
+    this.#sync();
+    return this.#settled();
+  }
+
+  /** Resolves once every relay being switched off has said goodbye and closed. */
+  async #settled(): Promise<void> {
+    await Promise.all([...this.#stopping]);
+  }
+
+  #sync(): void {
+    const settings = this.#settings;
+    const run = this.#on && this.#attached && !this.#hiddenPause && !('problem' in settings);
+    if (this.#relay !== null && (!run || this.#relayKey !== this.#settingsKey)) this.#retire();
+    if (run && this.#relay === null) this.#launch(settings);
+    if (this.#relay !== null) return;
+    if (!this.#on) this.#setStatus({ state: 'off', on: false });
+    else if ('problem' in settings) {
+      this.#setStatus({ state: 'error', on: true, problem: 'config', reason: settings.problem });
+    } else if (this.#hiddenPause) this.#setStatus({ state: 'paused', on: true });
+    else if (!this.#attached) this.#setStatus({ state: 'off', on: true });
+  }
+
+  #launch(settings: RelaySettings): void {
+    let relay: VolunteerRelay;
+    try {
+      relay = new VolunteerRelay(settings.options, this.#makeEnv(settings.iceServers));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#setStatus({ state: 'error', on: true, problem: 'config', reason });
+      return;
+    }
+    const listeners = new AbortController();
+    const { signal } = listeners;
+    relay.addEventListener('state', (e) => this.#onState((e as CustomEvent<RelayStateDetail>).detail), {
+      signal,
+    });
+    relay.addEventListener('stats', (e) => this.#onStats((e as CustomEvent<RelayStats>).detail), { signal });
+    relay.addEventListener('client', (e) => this.#onClient((e as CustomEvent<RelayClientDetail>).detail), {
+      signal,
+    });
+    this.#relay = relay;
+    this.#relayKey = this.#settingsKey;
+    this.#listeners = listeners;
+    relay.start();
+  }
+
+  /** Detaches the relay and switches it off gracefully; its bytes stay counted. */
+  #retire(): void {
+    const relay = this.#relay;
+    if (relay === null) return;
+    this.#relay = null;
+    this.#listeners?.abort();
+    this.#listeners = null;
+    this.#bytesBefore += relay.stats.bytesRelayed;
+    const stopping = relay.stop().catch(() => relay.kill());
+    this.#stopping.add(stopping);
+    void stopping.then(() => this.#stopping.delete(stopping));
+    this.#setStats({ helping: 0, bytesRelayed: this.#bytesBefore });
+  }
+
+  #onState({ state, reason }: RelayStateDetail): void {
+    this.#setStatus(bridgeStatus(state, reason));
+  }
+
+  #onStats(stats: RelayStats): void {
+    this.#setStats({ helping: stats.clients, bytesRelayed: this.#bytesBefore + stats.bytesRelayed });
+  }
+
+  #onClient(detail: RelayClientDetail): void {
+    this.#setStats({ helping: detail.clients, totalHelped: addHelped() });
+    this.#hooks.client();
+  }
+
+  #setStatus(status: BridgeStatus): void {
+    const now = this.#status;
+    if (now.state === status.state && now.on === status.on && now.reason === status.reason) return;
+    this.#status = status;
+    this.#hooks.status({ ...status });
+  }
+
+  #setStats(change: Partial<BridgeStats>): void {
+    const next = { ...this.#stats, ...change };
+    const now = this.#stats;
+    if (
+      next.helping === now.helping &&
+      next.totalHelped === now.totalHelped &&
+      next.bytesRelayed === now.bytesRelayed
+    )
+      return;
+    this.#stats = next;
+    this.#hooks.stats({ ...next });
+  }
+}
+
+/** The relay's state as the reader should see it; relay reasons are in relay.ts. */
+function bridgeStatus(state: RelayState, reason: string | undefined): BridgeStatus {
+  const detail = reason === undefined ? {} : { reason };
+  if (state !== 'error') return { state, on: true, ...detail };
+  return { state, on: true, problem: classify(reason ?? ''), ...detail };
+}
+
+function classify(reason: string): BridgeProblem {
+  if (reason === 'broker unreachable') return 'broker';
+  if (reason.startsWith('WebRTC unavailable')) return 'webrtc';
+  if (/unknown-egress|bad-request|not-found|lists no egress/.test(reason)) return 'config';
+  return 'other';
+}

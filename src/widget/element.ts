@@ -1,0 +1,165 @@
+/**
+ * `<starling-bridge>`: one switch that turns the reader's tab into a Starling volunteer (docs/widget.md).
+ * The element glues its parts together: settings from `data-*` attributes (settings.ts, applied live), the
+ * relay's lifecycle (controller.ts), the DOM (view.ts) and the page's visibility. It never throws into the
+ * host page and touches nothing outside its own shadow root except localStorage (storage.ts).
+ *
+ * JS API: start(), stop(), `state`, `stats`; events `starling-state` (detail: BridgeStatus) and
+ * `starling-stats` (detail: BridgeStats), both bubbling from the element.
+ */
+import { WIDGET_DEFAULTS } from '../shared/limits.js';
+import type { RelayEnv } from '../volunteer/env.js';
+import { BridgeController, type BridgeStats, type BridgeStatus } from './controller.js';
+import { chooseLanguage } from './i18n.js';
+import { ATTRIBUTES, readSettings, type Settings } from './settings.js';
+import { readOn, writeOn } from './storage.js';
+import { BridgeView } from './view.js';
+
+/** The browser's own WebRTC, WebSocket and fetch as the relay core's environment (src/volunteer/env.ts). */
+function browserEnv(iceServers: string[]): RelayEnv {
+  const env: RelayEnv = {
+    RTCPeerConnection: globalThis.RTCPeerConnection,
+    WebSocket: globalThis.WebSocket,
+    fetch: globalThis.fetch,
+  };
+  if (iceServers.length > 0) env.rtcConfig = { iceServers: [{ urls: iceServers }] };
+  return env;
+}
+
+export class StarlingBridge extends HTMLElement {
+  static readonly observedAttributes: readonly string[] = ATTRIBUTES;
+
+  readonly #view: BridgeView;
+  readonly #controller: BridgeController;
+  #settings: Settings;
+  #settingsQueued = false;
+  #notice = false;
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  #restored = false;
+  readonly #onVisibility = (): void => this.#syncVisibility();
+  readonly #onPageHide = (event: PageTransitionEvent): void => {
+    // Say goodbye before the tab goes, so clients move at once (path-v1 §3); a restored page resumes.
+    if (event.persisted) this.#controller.setPaused(true);
+    else void this.#controller.setAttached(false);
+  };
+  readonly #onPageShow = (): void => {
+    if (this.isConnected) void this.#controller.setAttached(true);
+    this.#syncVisibility();
+  };
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open', delegatesFocus: true });
+    this.#view = new BridgeView(root, () => this.#toggle());
+    this.#controller = new BridgeController(browserEnv, {
+      status: (status) => {
+        this.#render();
+        this.#emit('starling-state', status);
+      },
+      stats: (stats) => {
+        this.#render();
+        this.#emit('starling-stats', stats);
+      },
+      client: () => this.#showNotice(),
+    });
+    this.#settings = readSettings(this);
+    this.#render();
+  }
+
+  /** Where the widget is now: off, connecting, waiting, helping, paused or error (with problem and reason). */
+  get state(): BridgeStatus {
+    return this.#controller.status;
+  }
+
+  get stats(): BridgeStats {
+    return this.#controller.stats;
+  }
+
+  /** Turns the switch on, as the reader would; remembered for the reader's next visit. */
+  start(): void {
+    writeOn(true);
+    void this.#controller.setOn(true);
+  }
+
+  /** Turns the switch off: every path says goodbye first (path-v1 §3). Resolves when all are closed. */
+  stop(): Promise<void> {
+    writeOn(false);
+    return this.#controller.setOn(false);
+  }
+
+  connectedCallback(): void {
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    window.addEventListener('pagehide', this.#onPageHide);
+    window.addEventListener('pageshow', this.#onPageShow);
+    this.#applySettings();
+    this.#syncVisibility();
+    void this.#controller.setAttached(true);
+    if (!this.#restored) {
+      this.#restored = true;
+      if (readOn()) void this.#controller.setOn(true);
+    }
+  }
+
+  disconnectedCallback(): void {
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+    window.removeEventListener('pagehide', this.#onPageHide);
+    window.removeEventListener('pageshow', this.#onPageShow);
+    // A move within the page reconnects in the same task: only a real removal switches the relay off.
+    queueMicrotask(() => {
+      if (!this.isConnected) void this.#controller.setAttached(false);
+    });
+  }
+
+  attributeChangedCallback(): void {
+    if (this.#settingsQueued) return;
+    this.#settingsQueued = true;
+    // Coalesce a burst of attribute changes into one update (and at most one relay rebuild).
+    queueMicrotask(() => {
+      this.#settingsQueued = false;
+      this.#applySettings();
+    });
+  }
+
+  #applySettings(): void {
+    this.#settings = readSettings(this);
+    this.#controller.configure(this.#settings.relay, this.#settings.relayKey);
+    this.#syncVisibility();
+    this.#render();
+  }
+
+  #syncVisibility(): void {
+    this.#controller.setPaused(document.visibilityState === 'hidden' && !this.#settings.keepRunningHidden);
+  }
+
+  #toggle(): void {
+    if (this.#controller.on) void this.stop();
+    else this.start();
+  }
+
+  #showNotice(): void {
+    this.#notice = true;
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = setTimeout(() => {
+      this.#notice = false;
+      this.#render();
+    }, WIDGET_DEFAULTS.noticeMs);
+    this.#render();
+  }
+
+  #render(): void {
+    const settings = this.#settings;
+    const pageLang = this.closest('[lang]')?.getAttribute('lang');
+    this.#view.render({
+      lang: chooseLanguage([settings.lang, pageLang, ...navigator.languages]),
+      layout: settings.layout,
+      theme: settings.theme,
+      status: this.#controller.status,
+      stats: this.#controller.stats,
+      notice: this.#notice,
+    });
+  }
+
+  #emit(type: string, detail: BridgeStatus | BridgeStats): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true }));
+  }
+}

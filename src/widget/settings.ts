@@ -1,0 +1,105 @@
+/**
+ * The widget's settings, read from its `data-*` attributes (docs/widget.md lists each with its default).
+ * Appearance settings never fail; relay settings that cannot work become a `problem` the widget shows.
+ */
+import { VOLUNTEER_DEFAULTS } from '../shared/limits.js';
+import { SIGNALING_LIMITS } from '../signaling/fields.js';
+import type { VolunteerOptions } from '../volunteer/options.js';
+
+export const LAYOUTS = ['panel', 'banner', 'floating'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+export const THEMES = ['auto', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/** Every attribute the widget reads; all apply live. */
+export const ATTRIBUTES = [
+  'data-broker',
+  'data-egress',
+  'data-stun',
+  'data-layout',
+  'data-theme',
+  'data-lang',
+  'data-max-clients',
+  'data-max-rate',
+  'data-keep-running-hidden',
+] as const;
+
+export interface RelaySettings {
+  options: VolunteerOptions;
+  /** STUN/TURN URLs for the peer connections; none by default (nothing contacts a third party). */
+  iceServers: string[];
+}
+
+export interface Settings {
+  layout: Layout;
+  theme: Theme;
+  /** `data-lang` as given, or null. */
+  lang: string | null;
+  keepRunningHidden: boolean;
+  /** A key that changes whenever the relay must be rebuilt. */
+  relayKey: string;
+  relay: RelaySettings | { problem: string };
+}
+
+function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
+  const lower = value?.trim().toLowerCase();
+  return allowed.find((a) => a === lower) ?? fallback;
+}
+
+function words(value: string | null): string[] {
+  return (value ?? '').split(/\s+/).filter((w) => w !== '');
+}
+
+/** An integer attribute; absent is the default, anything unusable is a problem naming the attribute. */
+function integer(el: Element, name: string, min: number, max: number, fallback: number): number | string {
+  const text = el.getAttribute(name);
+  if (text === null || text.trim() === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    return `${name} must be a whole number from ${min} to ${max}, not "${text}"`;
+  return n;
+}
+
+/** Presence means yes, except the values "false", "0" and "no". */
+function flag(el: Element, name: string): boolean {
+  const value = el.getAttribute(name);
+  return value !== null && !['false', '0', 'no'].includes(value.trim().toLowerCase());
+}
+
+function relaySettings(el: Element): RelaySettings | { problem: string } {
+  const broker = el.getAttribute('data-broker')?.trim() ?? '';
+  if (broker === '') return { problem: 'data-broker is missing' };
+  try {
+    const url = new URL(broker);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('not http(s)');
+  } catch {
+    return { problem: `data-broker must be an http(s) URL, not "${broker}"` };
+  }
+  const maxClients = integer(
+    el,
+    'data-max-clients',
+    1,
+    SIGNALING_LIMITS.maxCapacity,
+    VOLUNTEER_DEFAULTS.maxClients,
+  );
+  if (typeof maxClients === 'string') return { problem: maxClients };
+  const maxBytesPerSec = integer(el, 'data-max-rate', 0, Number.MAX_SAFE_INTEGER, 0);
+  if (typeof maxBytesPerSec === 'string') return { problem: maxBytesPerSec };
+  const allow = words(el.getAttribute('data-egress'));
+  return {
+    options: { broker, allow, maxClients, maxBytesPerSec },
+    iceServers: words(el.getAttribute('data-stun')),
+  };
+}
+
+export function readSettings(el: Element): Settings {
+  const relay = relaySettings(el);
+  return {
+    layout: oneOf(el.getAttribute('data-layout'), LAYOUTS, 'panel'),
+    theme: oneOf(el.getAttribute('data-theme'), THEMES, 'auto'),
+    lang: el.getAttribute('data-lang'),
+    keepRunningHidden: flag(el, 'data-keep-running-hidden'),
+    relayKey: JSON.stringify(relay),
+    relay,
+  };
+}
