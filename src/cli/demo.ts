@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type DemoWeb, startDemoWeb } from '../demo/web.js';
 import { encodeKey, generateKeyPair } from '../session/noise.js';
 import { type Command, hostPort, int } from './args.js';
 import { writeKeyFile } from './keyfile.js';
@@ -67,14 +68,15 @@ async function stopAll(children: Child[]): Promise<void> {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'Run a whole local network (egress, broker, volunteers, client) until Ctrl-C.',
-  usage: `demo [--allow-private] [--volunteers N]
+  usage: `demo [--allow-private] [--volunteers N] [--web ADDR]
 
   --allow-private   let the demo's egress reach this machine's own servers (to fetch a local file)
   --volunteers N    headless volunteers to start (default 2; 0 leaves the bridging to browser tabs)
   --socks ADDR      client SOCKS5 proxy (default 127.0.0.1:1080)
   --http ADDR       client HTTP proxy (default 127.0.0.1:8080)
   --broker ADDR     broker address (default 127.0.0.1:8700)
-  --egress ADDR     egress address (default 127.0.0.1:8701)`,
+  --egress ADDR     egress address (default 127.0.0.1:8701)
+  --web ADDR        demo news page with the <starling-bridge> widget (default 127.0.0.1:8702)`,
   options: {
     'allow-private': { type: 'boolean' },
     volunteers: { type: 'string' },
@@ -82,6 +84,7 @@ export const demoCommand: Command = {
     http: { type: 'string' },
     broker: { type: 'string' },
     egress: { type: 'string' },
+    web: { type: 'string' },
   },
   async run(v) {
     const volunteers = int(v, 'volunteers', 2, 0, 16);
@@ -89,6 +92,8 @@ export const demoCommand: Command = {
     const http = hostPort(v, 'http', '127.0.0.1:8080');
     const broker = hostPort(v, 'broker', '127.0.0.1:8700');
     const egress = hostPort(v, 'egress', '127.0.0.1:8701');
+    const webAddr = hostPort(v, 'web', '127.0.0.1:8702');
+    let web: DemoWeb | undefined;
     const allowPrivate = v['allow-private'] === true;
     const dir = mkdtempSync(join(tmpdir(), 'starling-demo-'));
     const keyFile = join(dir, 'egress-key.json');
@@ -99,6 +104,7 @@ export const demoCommand: Command = {
     const stop = async (code: number) => {
       if (stopping) return code;
       stopping = true;
+      await web?.close();
       await stopAll(children);
       rmSync(dir, { recursive: true, force: true });
       return code;
@@ -173,6 +179,7 @@ export const demoCommand: Command = {
         () => {},
       );
       await waitForLine(c, /SOCKS5 proxy on/, 'its proxies were up');
+      web = await startDemoWeb({ host: webAddr.host, port: webAddr.port, brokerUrl, egressUrl });
       const target = allowPrivate ? `http://${broker.host}:${broker.port}/healthz` : 'https://example.com/';
       console.log(
         [
@@ -182,6 +189,8 @@ export const demoCommand: Command = {
           `  HTTP proxy:    ${http.host}:${http.port}`,
           `  broker:        ${brokerUrl}   egress: ${egressUrl}`,
           `  volunteers:    ${volunteers} headless`,
+          `  web page:      open ${web.url} and flip the switch to become a bridge`,
+          `                 (${web.url}embed shows how to embed the widget on a site)`,
           'Try:',
           `  curl -x socks5h://${socks.host}:${socks.port} ${target}`,
           `  curl -x http://${http.host}:${http.port} ${target}`,
