@@ -1,0 +1,95 @@
+/**
+ * A bare WebRTC data channel between this process and a child process (bench/lib/dc-child.ts), both on
+ * node-datachannel bound to 127.0.0.1: the baseline that the tunnel's path hop is compared with.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
+import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
+import { withTimeout } from './tcp-target.js';
+
+const CHILD = fileURLToPath(new URL('./dc-child.ts', import.meta.url));
+const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: '127.0.0.1' });
+
+export class BareDc {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly pc: RTCPeerConnection,
+    readonly channel: RTCDataChannel,
+  ) {}
+
+  /** Process id of the child (the sending end of `receive`). */
+  get childPid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Spawns the child and opens one ordered, reliable channel to it. */
+  static async open(): Promise<BareDc> {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const pc = new RtcPeerConnection();
+    try {
+      const channel = pc.createDataChannel('bench', { ordered: true });
+      channel.binaryType = 'arraybuffer';
+      const opened = once(channel, 'open');
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitIceComplete(pc, 5000);
+      child.stdin!.write(`${JSON.stringify({ offer: localSdp(pc) })}\n`);
+      const reply = await withTimeout(lines.next(), 20_000, 'bare DC answer');
+      if (reply.done === true) throw new Error('bare DC child exited');
+      const { answer } = JSON.parse(reply.value) as { answer: string };
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      await withTimeout(opened, 10_000, 'bare DC open');
+      return new BareDc(child, pc, channel);
+    } catch (e) {
+      pc.close();
+      child.kill('SIGKILL');
+      throw e;
+    }
+  }
+
+  /** The child sends `bytes` in `size`-byte messages; resolves with ms from the request to the last byte. */
+  receive(bytes: number, size: number): Promise<number> {
+    const start = performance.now();
+    let got = 0;
+    const done = new Promise<number>((resolve) => {
+      const onMessage = (event: MessageEvent<ArrayBuffer | string>): void => {
+        if (typeof event.data === 'string') return;
+        got += event.data.byteLength;
+        if (got >= bytes) {
+          this.channel.removeEventListener('message', onMessage);
+          resolve(performance.now() - start);
+        }
+      };
+      this.channel.addEventListener('message', onMessage);
+    });
+    this.channel.send(`SRC ${bytes} ${size}`);
+    return withTimeout(done, 120_000, 'bare DC transfer');
+  }
+
+  /** One-byte round trips: `count` samples in ms after `warmup` unrecorded ones. */
+  async roundTrips(count: number, warmup: number): Promise<number[]> {
+    this.channel.send('ECHO');
+    const samples: number[] = [];
+    for (let i = 0; i < warmup + count; i++) {
+      const start = performance.now();
+      const back = once(this.channel, 'message');
+      this.channel.send(new Uint8Array(1));
+      await withTimeout(back, 10_000, 'bare DC echo');
+      if (i >= warmup) samples.push(performance.now() - start);
+    }
+    return samples;
+  }
+
+  async close(): Promise<void> {
+    this.channel.close();
+    this.pc.close();
+    this.child.stdin?.end();
+    const exited = once(this.child, 'exit');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

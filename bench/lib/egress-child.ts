@@ -1,0 +1,33 @@
+/**
+ * An in-process egress in its own process, for memory measurements (bench/memory.ts). Run with
+ * --expose-gc. Prints `{"port", "key"}` once listening; then for every `measure` line on stdin, collects
+ * garbage and prints `{"heap", "external", "sessions", "streams"}` (bytes, counts).
+ */
+import { createInterface } from 'node:readline';
+import { createEgress } from '../../src/egress/server.js';
+import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc');
+
+const keys = generateKeyPair();
+const egress = createEgress({ keys, allowPrivate: true });
+const { port } = await egress.listen(0, '127.0.0.1');
+process.stdout.write(`${JSON.stringify({ port, key: encodeKey(keys.publicKey) })}\n`);
+
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line !== 'measure') continue;
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  const m = process.memoryUsage();
+  const report = {
+    heap: m.heapUsed,
+    external: m.external,
+    sessions: egress.sessions.size,
+    streams: egress.sessions.streamCount,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+await egress.close();

@@ -1,0 +1,115 @@
+/**
+ * Memory per idle session at the egress: an egress in a child process (bench/lib/egress-child.ts, with
+ * --expose-gc), K sessions made over real WebSockets by startSession (session-v1 §2) from this process, and
+ * the egress's heap + external memory after GC, before and after, divided by K. Then the clients drop their
+ * paths and the same is measured for sessions waiting without a path (session-v1 §5.2).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { webSocketPath } from '../src/egress/ws-path.js';
+import { startSession } from '../src/session/client-handshake.js';
+import { decodeKey } from '../src/session/noise.js';
+import type { Session } from '../src/session/session.js';
+import { PATH_SUBPROTOCOL } from '../src/shared/path.js';
+import { type Group, record, type Samples } from './lib/group.js';
+import { withTimeout } from './lib/tcp-target.js';
+
+const CHILD = fileURLToPath(new URL('./lib/egress-child.ts', import.meta.url));
+const SESSIONS = 200;
+
+interface Usage {
+  heap: number;
+  external: number;
+  sessions: number;
+}
+
+class EgressChild {
+  private readonly lines: AsyncIterator<string>;
+  private constructor(readonly child: ChildProcess) {
+    this.lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  }
+
+  static async start(): Promise<{ egress: EgressChild; port: number; key: string }> {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const egress = new EgressChild(child);
+    const first = JSON.parse(await egress.next()) as { port: number; key: string };
+    return { egress, ...first };
+  }
+
+  private async next(): Promise<string> {
+    const r = await withTimeout(this.lines.next(), 20_000, 'egress child');
+    if (r.done === true) throw new Error('egress child exited');
+    return r.value;
+  }
+
+  async measure(): Promise<Usage> {
+    this.child.stdin!.write('measure\n');
+    return JSON.parse(await this.next()) as Usage;
+  }
+
+  async stop(): Promise<void> {
+    this.child.stdin!.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    if (this.child.exitCode === null) await once(this.child, 'exit');
+    clearTimeout(timer);
+  }
+}
+
+async function openSession(port: number, key: Uint8Array): Promise<{ session: Session; ws: WebSocket }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, PATH_SUBPROTOCOL, { perMessageDeflate: false });
+  await withTimeout(once(ws, 'open'), 10_000, 'WebSocket open');
+  const { session } = await startSession(webSocketPath(ws), key, 0);
+  return { session, ws };
+}
+
+const bytes = (u: Usage): number => u.heap + u.external;
+
+export const memoryGroup: Group = {
+  name: 'memory',
+  figures: [
+    {
+      name: 'egress.bytes_per_idle_session',
+      unit: 'bytes',
+      what: `egress heap + external after GC per idle session with its WebSocket path open (${SESSIONS} sessions)`,
+    },
+    {
+      name: 'egress.bytes_per_pathless_session',
+      unit: 'bytes',
+      what: 'the same once the paths are closed and the sessions wait for a JOIN (session-v1 §5.2)',
+    },
+  ],
+  async measure(ctx) {
+    const samples: Samples = new Map();
+    for (let i = 0; i < ctx.runs; i++) {
+      const { egress, port, key } = await EgressChild.start();
+      const open: { session: Session; ws: WebSocket }[] = [];
+      try {
+        const before = await egress.measure();
+        const k = decodeKey(key);
+        for (let j = 0; j < SESSIONS; j += 20) {
+          open.push(...(await Promise.all(Array.from({ length: 20 }, () => openSession(port, k)))));
+        }
+        const idle = await egress.measure();
+        if (idle.sessions !== SESSIONS) throw new Error(`egress holds ${idle.sessions} sessions`);
+        record(samples, 'egress.bytes_per_idle_session', (bytes(idle) - bytes(before)) / SESSIONS);
+        for (const o of open) o.ws.terminate();
+        await new Promise((r) => setTimeout(r, 500));
+        const pathless = await egress.measure();
+        record(samples, 'egress.bytes_per_pathless_session', (bytes(pathless) - bytes(before)) / SESSIONS);
+        ctx.log(
+          `run ${i + 1}: ${((bytes(idle) - bytes(before)) / SESSIONS).toFixed(0)} B/idle session, ` +
+            `${((bytes(pathless) - bytes(before)) / SESSIONS).toFixed(0)} B/pathless session`,
+        );
+      } finally {
+        for (const o of open) o.session.close();
+        await egress.stop();
+      }
+    }
+    return samples;
+  },
+};
