@@ -18,6 +18,7 @@ import { BROKER_DEFAULTS, REDIS_STORE_DEFAULTS, type RedisStoreLimits } from '..
 import { SignalingError } from '../signaling/errors.js';
 import type { NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
+import { MatchGate } from './match-gate.js';
 import { Mailbox, openRedis } from './redis-connection.js';
 import { parseOffer, parseVolunteer } from './redis-records.js';
 import { type RedisScript, SCRIPTS } from './redis-scripts.js';
@@ -82,6 +83,8 @@ export class RedisStore implements SignalingStore {
   readonly #onError: (err: unknown) => void;
   readonly #polls = new Map<string, PollWait>();
   readonly #offers = new Map<string, PendingOffer>();
+  /** Keeps this instance's concurrent offers from all claiming the same volunteer. */
+  readonly #gate = new MatchGate<WaitingVolunteer>();
   readonly #mailbox: Mailbox;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #healthy = true;
@@ -198,6 +201,14 @@ export class RedisStore implements SignalingStore {
   }
 
   async listWaiting(egress: string): Promise<WaitingVolunteer[]> {
+    return this.#gate.read(() => this.#list(egress));
+  }
+
+  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
+    return this.#gate.claim(volunteer, () => this.#claim(volunteer, offer, answerTimeoutMs));
+  }
+
+  async #list(egress: string): Promise<WaitingVolunteer[]> {
     const pools = NAT_CLASSES.map((nat) => poolOf(egress, nat));
     const raw = await this.#run(SCRIPTS.list, [this.#opts.listLimit, ...pools]);
     const out: WaitingVolunteer[] = [];
@@ -210,7 +221,11 @@ export class RedisStore implements SignalingStore {
     return out;
   }
 
-  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
+  async #claim(
+    volunteer: WaitingVolunteer,
+    offer: DeliveredOffer,
+    answerTimeoutMs: number,
+  ): Promise<boolean> {
     if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
     if (this.#offers.has(offer.id)) return false;
     // Registered first: the answer's wake-up may come before the script's reply is handled.

@@ -1,0 +1,297 @@
+/**
+ * Broker load test over real HTTP on loopback, for the in-process store and for Redis (two broker instances
+ * on one Redis: volunteers long-poll instance A, clients post to instance B, signaling-v1 §7).
+ *
+ * - matches/s: `clients` loops post offers while `volunteers` loops poll and answer at once;
+ * - p99 match overhead: ms from a client's offer to its answer (the volunteer answers instantly);
+ * - bytes per idle poll: the broker's heap growth (after GC) while `idlePolls` volunteers wait, divided by
+ *   their number; the pollers run in a child process so their own memory is not counted. With Redis, Redis's
+ *   own growth (INFO used_memory) per poll is given too.
+ *
+ * Run: node --import tsx bench/broker-load.ts [--redis] [--redis-url URL] (the benchmark suite calls
+ * `runBrokerLoad` through bench/broker.ts).
+ */
+import { spawn } from 'node:child_process';
+import { once, setMaxListeners } from 'node:events';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Redis } from 'ioredis';
+import { createBrokerServer } from '../src/broker/http.js';
+import { MemoryStore } from '../src/broker/memory-store.js';
+import { RedisStore } from '../src/broker/redis-store.js';
+import type { SignalingStore } from '../src/broker/store.js';
+import { BrokerClient } from '../src/signaling/client.js';
+import { type RedisServer, startRedis } from '../test/helpers/redis.js';
+
+export interface BrokerLoadOptions {
+  /** Which store the brokers use. @default 'memory' */
+  store: 'memory' | 'redis';
+  /** Redis to use with `store: 'redis'`. @default a private redis-server started for the run */
+  redisUrl?: string;
+  /** Simulated volunteers polling and answering. @default 100 */
+  volunteers: number;
+  /** Simulated clients posting offers back to back. @default 50 */
+  clients: number;
+  /** Measurement window for matches/s and latency, ms (after a 300 ms warm-up). @default 2000 */
+  durationMs: number;
+  /** Idle polls held for the memory figure. @default 2000 */
+  idlePolls: number;
+}
+
+export interface BrokerLoadResult {
+  matchesPerS: number;
+  p99Ms: number;
+  /** Broker heap bytes per idle waiting volunteer poll. */
+  bytesPerIdlePoll: number;
+  /** Redis memory bytes per idle poll (store 'redis' only). */
+  redisBytesPerIdlePoll?: number;
+}
+
+const EGRESS = 'ws://127.0.0.1:8701/';
+const WARMUP_MS = 300;
+const SDP = `v=0 ${'a'.repeat(1500)}`;
+
+interface Brokers {
+  /** Where volunteers poll. */
+  volunteerUrl: string;
+  /** Where clients post offers. */
+  clientUrl: string;
+  stores: SignalingStore[];
+  close(): Promise<void>;
+}
+
+async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefined, instances: number) {
+  const keyPrefix = `bench-${process.pid}-${Date.now()}:`;
+  const servers: ReturnType<typeof createBrokerServer>[] = [];
+  const stores: SignalingStore[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < (opts.store === 'redis' ? instances : 1); i++) {
+    const store =
+      opts.store === 'redis' && redisUrl !== undefined
+        ? await RedisStore.connect({ url: redisUrl, keyPrefix })
+        : new MemoryStore();
+    const server = createBrokerServer({
+      egress: [EGRESS],
+      store,
+      rateLimitPerSecond: 0,
+      pollTimeoutMs: 60_000,
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    servers.push(server);
+    stores.push(store);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  const brokers: Brokers = {
+    volunteerUrl: urls[0]!,
+    clientUrl: urls[urls.length - 1]!,
+    stores,
+    close: async () => {
+      for (const server of servers) await server.close();
+      for (const store of stores) await store.close();
+    },
+  };
+  return brokers;
+}
+
+async function waitingCount(store: SignalingStore): Promise<number> {
+  if (store instanceof RedisStore) return (await store.counts()).waiting;
+  if (store instanceof MemoryStore) return store.size.waiting;
+  return (await store.listWaiting(EGRESS)).length;
+}
+
+async function untilWaiting(store: SignalingStore, n: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await waitingCount(store)) < n) {
+    if (Date.now() > deadline) throw new Error(`only ${await waitingCount(store)} of ${n} polls waiting`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** matches/s and p99 latency with volunteers and clients as concurrent loops over HTTP. */
+async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers) {
+  const stop = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
+  const volunteer = new BrokerClient(brokers.volunteerUrl);
+  const client = new BrokerClient(brokers.clientUrl);
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < opts.volunteers; i++) {
+    const id = `bench-vol-${String(i).padStart(6, '0')}`;
+    loops.push(
+      (async () => {
+        while (!stop.signal.aborted) {
+          const { offer } = await volunteer.poll(
+            { id, nat: 'unrestricted', capacity: 8, egress: [EGRESS] },
+            stop.signal,
+          );
+          if (offer !== null) await volunteer.answer(offer.id, SDP, stop.signal).catch(() => undefined);
+        }
+      })().catch(() => undefined),
+    );
+  }
+  await untilWaiting(brokers.stores[0]!, opts.volunteers, 10_000);
+  const start = performance.now();
+  const from = start + WARMUP_MS;
+  const until = from + opts.durationMs;
+  const latencies: number[] = [];
+  for (let i = 0; i < opts.clients; i++) {
+    loops.push(
+      (async () => {
+        while (performance.now() < until) {
+          const sent = performance.now();
+          try {
+            await client.offer({ nat: 'unknown', sdp: SDP }, stop.signal);
+            const done = performance.now();
+            if (sent >= from && done <= until) latencies.push(done - sent);
+          } catch {
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        }
+      })(),
+    );
+  }
+  await new Promise((r) => setTimeout(r, until - performance.now()));
+  stop.abort();
+  await Promise.all(loops);
+  latencies.sort((a, b) => a - b);
+  const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN;
+  return { matchesPerS: latencies.length / (opts.durationMs / 1000), p99Ms: p99 };
+}
+
+/** Opens `count` volunteer polls from a child process and keeps them open until its stdin closes. */
+const POLLER = `
+import { Agent, request } from 'node:http';
+const port = Number(process.env.PORT), count = Number(process.env.COUNT);
+const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+for (let i = 0; i < count; i += 100) {
+  await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => new Promise((resolve) => {
+    const body = JSON.stringify({ v: 1, id: 'idle-' + String(i + j).padStart(8, '0'), nat: 'unknown',
+      capacity: 1, egress: [${JSON.stringify(EGRESS)}] });
+    const req = request({ host: '127.0.0.1', port, path: '/v1/volunteer/poll', method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    req.on('error', () => {});
+    req.on('response', (res) => res.resume());
+    req.on('socket', (s) => s.once('connect', resolve));
+    req.end(body);
+  })));
+}
+console.log('sent');
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+`;
+
+function gcNow(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  return () => {
+    gc();
+    gc();
+  };
+}
+
+async function redisUsedMemory(url: string): Promise<number> {
+  const redis = new Redis(url);
+  try {
+    const info = await redis.info('memory');
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Heap bytes per idle poll at the broker (and in Redis). */
+async function measureIdle(opts: BrokerLoadOptions, redisUrl: string | undefined) {
+  const brokers = await startBrokers(opts, redisUrl, 1);
+  const gc = gcNow();
+  const port = new URL(brokers.volunteerUrl).port;
+  try {
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const redisBefore = redisUrl === undefined ? 0 : await redisUsedMemory(redisUrl);
+    const child = spawn(process.execPath, ['--input-type=module', '-e', POLLER], {
+      env: { ...process.env, PORT: port, COUNT: String(opts.idlePolls) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    try {
+      await once(createInterface({ input: child.stdout! }), 'line');
+      await untilWaiting(brokers.stores[0]!, opts.idlePolls, 20_000);
+      gc();
+      const heapAfter = process.memoryUsage().heapUsed;
+      const redisAfter = redisUrl === undefined ? 0 : await redisUsedMemory(redisUrl);
+      const result: Pick<BrokerLoadResult, 'bytesPerIdlePoll' | 'redisBytesPerIdlePoll'> = {
+        bytesPerIdlePoll: Math.round((heapAfter - heapBefore) / opts.idlePolls),
+      };
+      if (redisUrl !== undefined)
+        result.redisBytesPerIdlePoll = Math.round((redisAfter - redisBefore) / opts.idlePolls);
+      return result;
+    } finally {
+      child.stdin?.end();
+      if (child.exitCode === null) child.kill();
+      await exited;
+    }
+  } finally {
+    await brokers.close();
+  }
+}
+
+/** Runs the load test once with one store; bounded to a few seconds. */
+export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): Promise<BrokerLoadResult> {
+  const opts: BrokerLoadOptions = {
+    store: 'memory',
+    volunteers: 100,
+    clients: 50,
+    durationMs: 2_000,
+    idlePolls: 2_000,
+    ...options,
+  };
+  let own: RedisServer | undefined;
+  let redisUrl = opts.redisUrl;
+  if (opts.store === 'redis' && redisUrl === undefined) {
+    own = await startRedis();
+    redisUrl = own.url;
+  }
+  try {
+    const brokers = await startBrokers(opts, redisUrl, 2);
+    let matches: { matchesPerS: number; p99Ms: number };
+    try {
+      matches = await measureMatches(opts, brokers);
+    } finally {
+      await brokers.close();
+    }
+    return { ...matches, ...(await measureIdle(opts, opts.store === 'redis' ? redisUrl : undefined)) };
+  } finally {
+    await own?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { redis: { type: 'boolean' }, 'redis-url': { type: 'string' } } });
+  const redisUrl = values['redis-url'];
+  const stores: BrokerLoadOptions['store'][] =
+    values.redis === true || redisUrl !== undefined ? ['memory', 'redis'] : ['memory'];
+  const rows: string[] = [];
+  for (const store of stores) {
+    const r = await runBrokerLoad(redisUrl === undefined ? { store } : { store, redisUrl });
+    const redisBytes =
+      r.redisBytesPerIdlePoll === undefined ? '' : `  (+ ${r.redisBytesPerIdlePoll} in Redis)`;
+    rows.push(
+      `${store.padEnd(8)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(10)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes}`,
+    );
+  }
+  console.log(`broker load, node ${process.version}: 100 volunteers, 50 clients, 2000 idle polls`);
+  console.log(`store    ${'matches/s'.padStart(10)} ${'p99 ms'.padStart(10)} ${'B/idle poll'.padStart(12)}`);
+  for (const row of rows) console.log(row);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
