@@ -13,7 +13,7 @@ export const CSS = `
 --bg:#fff;--fg:#17202b;--muted:#586274;--line:#dfe3ea;--soft:#f3f5f8;--accent:var(--starling-accent,#0e7a61);
 --on-accent:#fff;--warn:#b25e00;--bad:#c0262d;--focus:#2563eb;--shadow:0 1px 2px rgb(15 23 42/.06),0 4px 16px rgb(15 23 42/.08);
 color-scheme:light;box-sizing:border-box;display:grid;grid-template-columns:auto 1fr auto;
-grid-template-areas:"mark text control" "intro intro intro" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail";
+grid-template-areas:"mark title control" "mark status control" "intro intro intro" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail";
 align-items:center;column-gap:.875rem;padding:1.125rem 1.25rem;max-width:34rem;background:var(--bg);color:var(--fg);
 border:1px solid var(--line);border-radius:14px;box-shadow:var(--shadow);
 font:15px/1.45 var(--starling-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic","PingFang SC","Microsoft YaHei",sans-serif);
@@ -28,9 +28,8 @@ p,dl,dd{margin:0}
 [hidden]{display:none!important}
 .mark{grid-area:mark;display:grid;place-items:center;width:2.5rem;height:2.5rem;border-radius:50%;background:var(--accent);color:var(--on-accent)}
 .mark svg{width:1.5rem;height:1.5rem}
-.text{grid-area:text;min-width:0}
-.title{font-weight:650;font-size:1.02em;line-height:1.3}
-.status{display:flex;align-items:baseline;gap:.45rem;color:var(--muted);font-size:.93em;margin-top:.15rem}
+.title{grid-area:title;align-self:end;min-width:0;font-weight:650;font-size:1.02em;line-height:1.3}
+.status{grid-area:status;align-self:start;min-width:0;display:flex;align-items:baseline;gap:.45rem;color:var(--muted);font-size:.93em;margin-top:.15rem}
 .dot{flex:none;width:.55rem;height:.55rem;border-radius:50%;background:var(--muted);transform:translateY(-.05rem)}
 [data-state=connecting] .dot{background:var(--warn);animation:pulse 1s ease-in-out infinite}
 [data-state=waiting] .dot{background:var(--accent);animation:pulse 2s ease-in-out infinite}
@@ -60,17 +59,20 @@ background:color-mix(in srgb,var(--accent) 14%,var(--bg));color:var(--fg);animat
 .hint{grid-area:hint;margin-top:.75rem;color:var(--muted);font-size:.85em}
 .detail{grid-area:detail;margin-top:.5rem;color:var(--muted);font:.78em/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .banner{max-width:none;grid-template-columns:auto 1fr auto auto;
-grid-template-areas:"mark text stats control" "notice notice notice notice" "hint hint hint hint" "detail detail detail detail";
+grid-template-areas:"mark title stats control" "mark status stats control" "notice notice notice notice" "hint hint hint hint" "detail detail detail detail";
 padding:.75rem 1rem;border-radius:10px}
 .banner .intro{display:none}
-.banner .stats{margin:0;grid-template-columns:repeat(3,auto);gap:.375rem}
+.banner .stats{margin:0 .25rem;grid-template-columns:repeat(3,auto);gap:.375rem}
 .banner .stats div{padding:.25rem .6rem}
 .banner .hint{margin-top:.4rem}
-@container (max-width:40rem){.banner{grid-template-columns:auto 1fr auto;
-grid-template-areas:"mark text control" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail"}
+@container (max-width:44rem){.banner{grid-template-columns:auto 1fr auto;
+grid-template-areas:"mark title control" "mark status control" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail"}
 .banner .stats{margin-top:.6rem;grid-template-columns:repeat(3,1fr)}}
-.floating{position:fixed;z-index:2147483000;inset-block-end:1rem;inset-inline-end:1rem;width:min(23rem,calc(100vw - 2rem));
+.floating{position:fixed;z-index:2147483000;inset-block-end:1rem;inset-inline-end:1rem;width:min(25rem,calc(100vw - 2rem));
+grid-template-areas:"mark title control" "status status status" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail";
 padding:.9rem 1rem;box-shadow:0 8px 30px rgb(15 23 42/.22)}
+.floating .title{align-self:center}
+.floating .status{margin-top:.6rem}
 .floating .intro{display:none}
 .floating .stats{margin-top:.7rem}
 @media (prefers-reduced-motion:reduce){.card *{animation:none!important;transition:none!important}}

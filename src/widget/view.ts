@@ -87,9 +87,8 @@ export class BridgeView {
     this.#card = el('div', 'card', this.#wrap);
     this.#card.setAttribute('part', 'card');
     mark(this.#card);
-    const text = el('div', 'text', this.#card);
-    this.#title = el('p', 'title', text);
-    const status = el('p', 'status', text);
+    this.#title = el('p', 'title', this.#card);
+    const status = el('p', 'status', this.#card);
     status.id = 'status';
     status.setAttribute('role', 'status');
     el('span', 'dot', status).setAttribute('aria-hidden', 'true');
