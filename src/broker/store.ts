@@ -6,7 +6,8 @@
  * (src/broker/matcher.ts) and `claim`s the chosen volunteer, which delivers the offer to A's wait; the
  * volunteer's answer may reach instance C, whose `deliverAnswer` ends B's `waitAnswer`.
  *
- * Implementations: src/broker/memory-store.ts (one process). Every implementation runs the compliance
+ * Implementations: src/broker/memory-store.ts (one process) and src/broker/redis-store.ts (several
+ * instances on one Redis). Every implementation runs the compliance
  * suite in test/broker/store-suite.ts. Limits are the implementation's options; when one is full the method
  * rejects with `SignalingError('overloaded')`.
  */
@@ -52,7 +53,10 @@ export interface SignalingStore {
     signal?: AbortSignal,
   ): Promise<DeliveredOffer | null>;
 
-  /** Waiting volunteers whose `egress` includes `egress` (normalized URL). May be a slightly stale view. */
+  /**
+   * Waiting volunteers whose `egress` includes `egress` (normalized URL). May be a slightly stale view, and
+   * a shared store may return only the best ones by the matcher's order (signaling-v1 §7, `listLimit`).
+   */
   listWaiting(egress: string): Promise<WaitingVolunteer[]>;
 
   /**
