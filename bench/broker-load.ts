@@ -3,7 +3,8 @@
  * on one Redis: volunteers long-poll instance A, clients post to instance B, signaling-v1 §7).
  *
  * - matches/s: `clients` loops post offers while `volunteers` loops poll and answer at once;
- * - p99 match overhead: ms from a client's offer to its answer (the volunteer answers instantly);
+ * - p99 match overhead: ms from a client's offer to its answer (the volunteer answers instantly), measured
+ *   under light load (`latencyClients` loops), so it shows the broker's own cost rather than queueing;
  * - bytes per idle poll: the broker's heap growth (after GC) while `idlePolls` volunteers wait, divided by
  *   their number; the pollers run in a child process so their own memory is not counted. With Redis, Redis's
  *   own growth (INFO used_memory) per poll is given too.
@@ -33,8 +34,10 @@ export interface BrokerLoadOptions {
   redisUrl?: string;
   /** Simulated volunteers polling and answering. @default 100 */
   volunteers: number;
-  /** Simulated clients posting offers back to back. @default 50 */
+  /** Simulated clients posting offers back to back, for matches/s. @default 50 */
   clients: number;
+  /** Clients posting back to back while the p99 is measured (light load: the broker's own overhead). @default 4 */
+  latencyClients: number;
   /** Measurement window for matches/s and latency, ms (after a 300 ms warm-up). @default 2000 */
   durationMs: number;
   /** Idle polls held for the memory figure. @default 2000 */
@@ -110,8 +113,8 @@ async function untilWaiting(store: SignalingStore, n: number, ms: number): Promi
   }
 }
 
-/** matches/s and p99 latency with volunteers and clients as concurrent loops over HTTP. */
-async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers) {
+/** matches/s and p99 latency with volunteers and `clients` as concurrent loops over HTTP. */
+async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients: number) {
   const stop = new AbortController();
   setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
   const volunteer = new BrokerClient(brokers.volunteerUrl);
@@ -136,7 +139,7 @@ async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers) {
   const from = start + WARMUP_MS;
   const until = from + opts.durationMs;
   const latencies: number[] = [];
-  for (let i = 0; i < opts.clients; i++) {
+  for (let i = 0; i < clients; i++) {
     loops.push(
       (async () => {
         while (performance.now() < until) {
@@ -243,6 +246,7 @@ export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): P
     store: 'memory',
     volunteers: 100,
     clients: 50,
+    latencyClients: 4,
     durationMs: 2_000,
     idlePolls: 2_000,
     ...options,
@@ -255,13 +259,19 @@ export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): P
   }
   try {
     const brokers = await startBrokers(opts, redisUrl, 2);
-    let matches: { matchesPerS: number; p99Ms: number };
+    let matchesPerS: number;
+    let p99Ms: number;
     try {
-      matches = await measureMatches(opts, brokers);
+      matchesPerS = (await measureMatches(opts, brokers, opts.clients)).matchesPerS;
+      p99Ms = (await measureMatches(opts, brokers, opts.latencyClients)).p99Ms;
     } finally {
       await brokers.close();
     }
-    return { ...matches, ...(await measureIdle(opts, opts.store === 'redis' ? redisUrl : undefined)) };
+    return {
+      matchesPerS,
+      p99Ms,
+      ...(await measureIdle(opts, opts.store === 'redis' ? redisUrl : undefined)),
+    };
   } finally {
     await own?.stop();
   }
@@ -281,7 +291,9 @@ async function main(): Promise<void> {
       `${store.padEnd(8)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(10)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes}`,
     );
   }
-  console.log(`broker load, node ${process.version}: 100 volunteers, 50 clients, 2000 idle polls`);
+  console.log(
+    `broker load, node ${process.version}: 100 volunteers; matches/s with 50 clients, p99 with 4; 2000 idle polls`,
+  );
   console.log(`store    ${'matches/s'.padStart(10)} ${'p99 ms'.padStart(10)} ${'B/idle poll'.padStart(12)}`);
   for (const row of rows) console.log(row);
 }

@@ -3,10 +3,12 @@
  * the pool, chooses the best volunteer and claims it; with a remote store that takes two round trips, and
  * concurrent offers that read the pool at the same moment all choose the same best volunteer: one claim
  * wins, the others fail and use up their `maxClaimAttempts`. So one offer at a time goes from the read to
- * its claim: the next read waits until the claim of a volunteer from the previous read has ended. When the
- * reader claims none (nothing fits), its turn ends once its pending microtasks have run (`setImmediate`),
- * since the broker chooses synchronously right after the read. Correctness never depends on the gate: the
- * claim itself is atomic; the gate only keeps one instance's offers from colliding with each other.
+ * its claim: the next read starts only once the claim of a volunteer from the previous read has been
+ * issued. The store must run its commands in the order they are issued (the Redis store sends both over
+ * one pipelined connection), so the next read sees that claim's effect, at the cost of one round trip per
+ * turn. When the reader claims none (nothing fits), its turn ends once its pending microtasks have run
+ * (`setImmediate`), since the broker chooses synchronously right after the read. Correctness never depends
+ * on the gate: the claim itself is atomic; the gate only keeps one instance's offers from colliding.
  */
 
 interface Turn {
@@ -48,15 +50,18 @@ export class MatchGate<T extends object> {
     return items;
   }
 
-  /** Runs `claim` for `item`; the first claim of an item from a turn ends that turn when it settles. */
+  /**
+   * Starts `claim` for `item`; the first claim of an item from a turn ends that turn as soon as `claim` has
+   * issued its command (returned its promise).
+   */
   async claim<R>(item: T, claim: () => Promise<R>): Promise<R> {
     const turn = this.#turns.get(item);
-    const owns = turn !== undefined && !turn.claiming;
-    if (owns) turn.claiming = true;
+    if (turn === undefined || turn.claiming) return claim();
+    turn.claiming = true;
     try {
-      return await claim();
+      return claim();
     } finally {
-      if (owns) turn.end();
+      turn.end();
     }
   }
 }

@@ -13,26 +13,29 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve };
 }
 
-test('MatchGate: the next read waits until the claim of an item from the previous read settles', async () => {
+test('MatchGate: the next read waits until an item from the previous read is being claimed', async () => {
   const gate = new MatchGate<Item>();
   const log: string[] = [];
   const first = await gate.read(async () => [{ id: 'a' }, { id: 'b' }]);
+  const second = gate.read(async () => {
+    log.push('read 2');
+    return [];
+  });
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  assert.deepEqual(log, [], 'the second read waits while the first reader chooses');
   const hold = deferred<boolean>();
   const claim = gate.claim(first[0]!, () => {
     log.push('claim a');
     return hold.promise;
   });
-  const second = gate.read(async () => {
-    log.push('read 2');
-    return [];
-  });
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(log, ['claim a'], 'the second read waits for the claim');
-  hold.resolve(false);
-  assert.equal(await claim, false);
   await second;
-  assert.deepEqual(log, ['claim a', 'read 2']);
+  assert.deepEqual(
+    log,
+    ['claim a', 'read 2'],
+    'the read follows the issued claim, without waiting for its end',
+  );
+  hold.resolve(true);
+  assert.equal(await claim, true);
 });
 
 test('MatchGate: a read followed by no claim passes the turn on', async () => {
