@@ -22,7 +22,7 @@ test('MatchGate: the next read waits until an item from the previous read is bei
     return [];
   });
   for (let i = 0; i < 5; i++) await Promise.resolve();
-  assert.deepEqual(log, [], 'the second read waits while the first reader chooses');
+  assert.equal(log.length, 0, 'the second read waits while the first reader chooses');
   const hold = deferred<boolean>();
   const claim = gate.claim(first[0]!, () => {
     log.push('claim a');
