@@ -6,6 +6,17 @@
  * wait here is a local promise, woken by a message in the mailbox naming its poll or offer.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { SignalingError } from '../signaling/errors.js';
+
+/** Redis answers that mean "not now" rather than a bug in a script. */
+const TRANSIENT_REPLY = /^(OOM|LOADING|READONLY|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** Lost connections and busy servers become 503 `unavailable`; a script error stays a bug (500). */
+export function storeError(err: unknown): unknown {
+  if (err instanceof SignalingError) return err;
+  if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) return err;
+  return new SignalingError('unavailable', 'the signaling store is unreachable', { cause: err });
+}
 
 export interface RedisConnectLimits {
   connectTimeoutMs: number;

@@ -1,8 +1,9 @@
 /**
- * Readers for the JSON records the Redis store keeps (src/broker/redis-scripts.ts): a waiting volunteer and
- * a delivered offer. Redis may be shared or hold an older version's records, so each field is checked and a
- * record that does not fit is skipped (null) instead of trusted.
+ * Records the Redis store keeps (src/broker/redis-scripts.ts): a waiting volunteer and a delivered offer as
+ * JSON, and the pools volunteers wait in. Redis may be shared or hold an older version's records, so each
+ * field is checked and a record that does not fit is skipped (null) instead of trusted.
  */
+import { createHash } from 'node:crypto';
 import type { NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import type { WaitingVolunteer } from './store.js';
@@ -44,4 +45,19 @@ export function parseOffer(text: string): DeliveredOffer | null {
   const { id, sdp, egress } = f;
   if (typeof id !== 'string' || typeof sdp !== 'string' || typeof egress !== 'string') return null;
   return { id, sdp, egress };
+}
+
+/** Pool score span for `since`: ms since the epoch up to the year 2109, exact in a double with capacity. */
+const SINCE_SPAN = 2 ** 42;
+
+/** The pool (egress, NAT class) a volunteer waits in, as a key suffix; the URL is hashed to keep keys short. */
+export function poolOf(egress: string, nat: NatClass): string {
+  return `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
+}
+
+/** signaling-v1 §7 as a sorted-set score, lowest first: most free capacity, then the longest waiting. */
+export function poolScore(v: WaitingVolunteer): number {
+  const since = Math.min(Math.max(Math.trunc(v.since), 0), SINCE_SPAN - 1);
+  const capacity = Math.min(Math.max(Math.trunc(v.capacity), 1), 64);
+  return (64 - capacity) * SINCE_SPAN + since;
 }

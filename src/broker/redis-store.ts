@@ -12,15 +12,15 @@
  * instance in all. `listWaiting` returns the best `listLimit` volunteers of each NAT class by the matcher's
  * order, not the whole pool, so a match reads a bounded amount whatever the pool size.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BROKER_DEFAULTS, REDIS_STORE_DEFAULTS, type RedisStoreLimits } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { MatchGate } from './match-gate.js';
-import { Mailbox, openRedis } from './redis-connection.js';
-import { parseOffer, parseVolunteer } from './redis-records.js';
+import { AnswerWaits } from './redis-answers.js';
+import { Mailbox, openRedis, storeError } from './redis-connection.js';
+import { parseOffer, parseVolunteer, poolOf, poolScore } from './redis-records.js';
 import { type RedisScript, SCRIPTS } from './redis-scripts.js';
 import { randomId } from './service.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
@@ -42,37 +42,15 @@ export interface RedisStoreOptions extends Partial<RedisStoreLimits> {
 type Settings = RedisStoreLimits & { maxWaitingVolunteers: number; maxPendingOffers: number };
 
 const NAT_CLASSES: readonly NatClass[] = ['unrestricted', 'unknown', 'restricted'];
-/** Pool score: capacity first (1..64, higher first), then `since` (earlier first); exact in a double. */
-const SINCE_SPAN = 2 ** 42;
 
 interface PollWait {
   /** Ends the wait: leaves the pool, or takes the offer a claim handed over. Idempotent. */
   end(): void;
 }
 
-interface PendingOffer {
-  outcome?: AnswerOutcome;
-  resolve?: (outcome: AnswerOutcome) => void;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 /** Read through a function: TypeScript would keep an earlier check's narrowing across an await. */
 function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
-}
-
-function poolOf(egress: string, nat: NatClass): string {
-  return `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
-}
-
-/** Redis answers that mean "not now" rather than a bug in a script. */
-const TRANSIENT_REPLY = /^(OOM|LOADING|READONLY|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
-
-/** Lost connections and busy servers become 503 `unavailable`; a script error stays a bug (500). */
-function storeError(err: unknown): unknown {
-  if (err instanceof SignalingError) return err;
-  if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) return err;
-  return new SignalingError('unavailable', 'the signaling store is unreachable', { cause: err });
 }
 
 export class RedisStore implements SignalingStore {
@@ -82,7 +60,7 @@ export class RedisStore implements SignalingStore {
   readonly #opts: Settings;
   readonly #onError: (err: unknown) => void;
   readonly #polls = new Map<string, PollWait>();
-  readonly #offers = new Map<string, PendingOffer>();
+  readonly #answers: AnswerWaits;
   /** Keeps this instance's concurrent offers from all claiming the same volunteer. */
   readonly #gate = new MatchGate<WaitingVolunteer>();
   readonly #mailbox: Mailbox;
@@ -120,6 +98,7 @@ export class RedisStore implements SignalingStore {
     this.#opts = opts;
     this.#onError = onError;
     const report = (err: unknown): void => this.#report(err);
+    this.#answers = new AnswerWaits((offerId, mode) => this.#run(SCRIPTS.take, [offerId, mode]), report);
     commands.on('error', report);
     blocking.on('error', report);
     commands.on('ready', () => {
@@ -227,10 +206,8 @@ export class RedisStore implements SignalingStore {
     answerTimeoutMs: number,
   ): Promise<boolean> {
     if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
-    if (this.#offers.has(offer.id)) return false;
-    // Registered first: the answer's wake-up may come before the script's reply is handled.
-    const pending: PendingOffer = {};
-    this.#offers.set(offer.id, pending);
+    if (this.#answers.has(offer.id)) return false;
+    this.#answers.reserve(offer.id);
     let claimed: unknown;
     try {
       claimed = await this.#run(SCRIPTS.claim, [
@@ -245,35 +222,20 @@ export class RedisStore implements SignalingStore {
         this.#opts.mailboxTtlMs,
       ]);
     } catch (err) {
-      this.#offers.delete(offer.id);
+      this.#answers.drop(offer.id);
       throw err;
     }
     if (claimed !== 1) {
-      this.#offers.delete(offer.id);
+      this.#answers.drop(offer.id);
       if (claimed === -1) throw new SignalingError('overloaded', 'too many offers pending');
       return false;
     }
-    pending.timer = setTimeout(() => void this.#expire(offer.id, pending), answerTimeoutMs);
+    this.#answers.start(offer.id, answerTimeoutMs);
     return true;
   }
 
   async waitAnswer(offerId: string, signal?: AbortSignal): Promise<AnswerOutcome> {
-    const pending = this.#offers.get(offerId);
-    if (pending === undefined || pending.resolve !== undefined) return { kind: 'timeout' };
-    if (pending.outcome !== undefined) {
-      this.#forget(offerId, pending);
-      return pending.outcome;
-    }
-    const outcome = new Promise<AnswerOutcome>((resolve) => {
-      const onAbort = (): void => void this.#take(offerId, 'cancelled');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      pending.resolve = (o) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(o);
-      };
-    });
-    if (aborted(signal)) void this.#take(offerId, 'cancelled');
-    return outcome;
+    return this.#answers.wait(offerId, signal);
   }
 
   async deliverAnswer(offerId: string, sdp: string): Promise<boolean> {
@@ -294,9 +256,8 @@ export class RedisStore implements SignalingStore {
     this.#closed = true;
     clearInterval(this.#heartbeat);
     for (const wait of [...this.#polls.values()]) wait.end();
-    await Promise.all([...this.#offers.keys()].map((offerId) => this.#take(offerId, 'cancelled')));
+    await this.#answers.cancelAll();
     await this.#drainPolls();
-    for (const [offerId, pending] of [...this.#offers]) this.#forget(offerId, pending);
     await this.#commands.del(this.#key(`i:${this.instanceId}`)).catch(() => undefined);
     await this.#mailbox.stop();
     await this.#commands.quit().catch(() => this.#commands.disconnect());
@@ -310,8 +271,6 @@ export class RedisStore implements SignalingStore {
 
   #joinArgs(v: WaitingVolunteer, timeoutMs: number): (string | number)[] {
     const pools = v.egress.map((egress) => poolOf(egress, v.nat)).join(' ');
-    const since = Math.min(Math.max(Math.trunc(v.since), 0), SINCE_SPAN - 1);
-    const capacity = Math.min(Math.max(Math.trunc(v.capacity), 1), 64);
     const slack = this.#opts.expirySlackMs;
     return [
       v.id,
@@ -319,7 +278,7 @@ export class RedisStore implements SignalingStore {
       this.instanceId,
       pools,
       JSON.stringify(v),
-      (64 - capacity) * SINCE_SPAN + since,
+      poolScore(v),
       timeoutMs + slack,
       timeoutMs + 2 * slack,
       this.#opts.maxWaitingVolunteers,
@@ -332,43 +291,7 @@ export class RedisStore implements SignalingStore {
   #onMessage(message: string): void {
     const rest = message.slice(2);
     if (message.startsWith('w:')) this.#polls.get(rest)?.end();
-    else if (message.startsWith('s:') && this.#offers.has(rest)) void this.#take(rest, 'peek');
-  }
-
-  /** Reads a pending offer's state from Redis; ends it there with `mode` unless it is 'peek'. */
-  async #take(offerId: string, mode: 'peek' | 'timeout' | 'cancelled'): Promise<void> {
-    const pending = this.#offers.get(offerId);
-    if (pending === undefined || pending.outcome !== undefined) return;
-    let outcome: AnswerOutcome | undefined;
-    try {
-      const raw = await this.#run(SCRIPTS.take, [offerId, mode]);
-      const [state, sdp, volunteer] = Array.isArray(raw) ? raw.map(String) : [];
-      if (state === 'answered') outcome = { kind: 'answer', sdp: sdp ?? '', volunteer: volunteer ?? '' };
-      else if (state === 'cancelled') outcome = { kind: 'cancelled' };
-      else if (state !== 'pending') outcome = { kind: 'timeout' };
-    } catch (err) {
-      this.#report(err);
-      if (mode !== 'peek') outcome = { kind: mode };
-    }
-    if (mode === 'cancelled') outcome = { kind: 'cancelled' };
-    if (outcome === undefined || pending.outcome !== undefined) return;
-    pending.outcome = outcome;
-    if (pending.resolve !== undefined) {
-      this.#forget(offerId, pending);
-      pending.resolve(outcome);
-    }
-  }
-
-  /** Answer timeout: a waiting client gets the outcome; with no waiter the offer is simply forgotten. */
-  async #expire(offerId: string, pending: PendingOffer): Promise<void> {
-    if (this.#offers.get(offerId) !== pending) return;
-    if (pending.outcome === undefined) await this.#take(offerId, 'timeout');
-    if (pending.resolve === undefined) this.#forget(offerId, pending);
-  }
-
-  #forget(offerId: string, pending: PendingOffer): void {
-    clearTimeout(pending.timer);
-    if (this.#offers.get(offerId) === pending) this.#offers.delete(offerId);
+    else if (message.startsWith('s:')) void this.#answers.read(rest, 'peek');
   }
 
   async #beat(): Promise<void> {
