@@ -21,7 +21,6 @@ export function storeError(err: unknown): unknown {
 export interface RedisConnectLimits {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
-  mailboxBlockMs: number;
 }
 
 /** Checks a `redis:` / `rediss:` URL; throws an Error saying what is wrong. */
@@ -66,10 +65,9 @@ export async function openRedis(
     retryStrategy: (times) => Math.min(times * 100, 2_000),
   };
   const commands = new Redis(url.href, options);
-  const blocking = commands.duplicate({
-    commandTimeout: undefined,
-    blockingTimeout: limits.mailboxBlockMs,
-  });
+  // No client-side timeout on the mailbox connection: ioredis would resolve a late BLPOP with null and drop
+  // the message Redis popped for it. The Mailbox watchdog reconnects instead.
+  const blocking = commands.duplicate({ commandTimeout: undefined });
   let lastError: unknown;
   const note = (err: unknown): void => {
     lastError = err;
@@ -102,6 +100,8 @@ export async function openRedis(
 export interface MailboxOptions {
   /** Longest single BLPOP, ms. */
   blockMs: number;
+  /** A BLPOP not answered within blockMs + this is taken for a dead connection, which is reopened, ms. */
+  graceMs: number;
   /** Pause after an error before reading again, ms. */
   retryMs: number;
   onError: (err: unknown) => void;
@@ -136,6 +136,10 @@ export class Mailbox {
   async #loop(): Promise<void> {
     const seconds = Math.max(this.#opts.blockMs / 1000, 0.01);
     while (!this.#stopped) {
+      const watchdog = setTimeout(
+        () => this.#redis.disconnect(true),
+        this.#opts.blockMs + this.#opts.graceMs,
+      );
       try {
         const popped = await this.#redis.blpop(this.#key, seconds);
         if (popped !== null) this.#onMessage(popped[1]);
@@ -149,6 +153,8 @@ export class Mailbox {
             resolve();
           };
         });
+      } finally {
+        clearTimeout(watchdog);
       }
     }
   }

@@ -106,6 +106,7 @@ export class RedisStore implements SignalingStore {
     });
     this.#mailbox = new Mailbox(blocking, this.#key(`m:${this.instanceId}`), (m) => this.#onMessage(m), {
       blockMs: opts.mailboxBlockMs,
+      graceMs: opts.commandTimeoutMs,
       retryMs: opts.mailboxRetryMs,
       onError: report,
     });

@@ -184,8 +184,8 @@ export const REDIS_STORE_DEFAULTS = {
   /** Lifetime of undelivered wake-up messages to a broker instance, ms (a dead one never reads them). @default 60000 */
   mailboxTtlMs: 60_000,
   /**
-   * Longest single blocking read (BLPOP) of the instance's mailbox, ms; a silently dead connection is
-   * noticed after it (plus a grace) and reopened. @default 5000
+   * Longest single blocking read (BLPOP) of the instance's mailbox, ms; one not answered within this plus
+   * commandTimeoutMs means a dead connection, which is reopened. @default 5000
    */
   mailboxBlockMs: 5_000,
   /** Pause before the mailbox reader retries after a Redis error, ms. @default 500 */
