@@ -64,6 +64,7 @@ function contentSecurityPolicy(brokerUrl: string, egressUrl: string): string {
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
   ].join('; ');
 }
 
