@@ -130,6 +130,36 @@ describe('<starling-bridge>', () => {
     assert.equal(await shadowText(page, '.status'), LANGUAGES.en.noWebrtc);
   });
 
+  test('relay settings apply live: a bad value is shown, a good one puts the relay back', async (t) => {
+    const page = await blankPage('en');
+    t.after(() => page.close());
+    await addWidget(page, { 'data-broker': deadBroker, 'data-lang': 'en' });
+    await page.evaluate(() => document.querySelector<BridgeElement>('starling-bridge')!.start());
+    await waitForState(page, 'error');
+    assert.equal((await widgetState(page)).problem, 'broker');
+    const set = (name: string, value: string) =>
+      page.evaluate(
+        ([n, v]) => document.querySelector('starling-bridge')!.setAttribute(n!, v!),
+        [name, value],
+      );
+    await set('data-max-clients', '100');
+    await page.waitForFunction(
+      () => document.querySelector<BridgeElement>('starling-bridge')!.state.problem === 'config',
+    );
+    assert.match(await shadowText(page, '.detail'), /data-max-clients must be a whole number from 1 to 64/);
+    await set('data-egress', 'https://not-a-websocket.example/');
+    await set('data-max-clients', '2');
+    await page.waitForFunction(() =>
+      /not a ws: or wss: URL/.test(
+        document.querySelector<BridgeElement>('starling-bridge')!.state.reason ?? '',
+      ),
+    );
+    await set('data-egress', 'ws://127.0.0.1:9/');
+    await page.waitForFunction(
+      () => document.querySelector<BridgeElement>('starling-bridge')!.state.problem === 'broker',
+    );
+  });
+
   test('the switch is labelled and works from the keyboard with a visible focus ring', async (t) => {
     const page = await blankPage('en');
     t.after(() => page.close());
