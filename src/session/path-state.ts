@@ -3,7 +3,8 @@
  * (session-v1 §3, §5.3) and the sealing of records for it.
  */
 import { ProtocolError } from '../shared/errors.js';
-import { open, seal } from './noise.js';
+import { sealWithHeader } from './aead.js';
+import { open } from './noise.js';
 import type { PathTransport } from './transport.js';
 import { RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
 
@@ -39,10 +40,7 @@ export class PathState {
   /** Seals `body` as the next record on this path and sends it (session-v1 §3). */
   sendRecord(body: Uint8Array): void {
     const header = recordHeader(this.id, this.sendSeq);
-    const sealed = seal(this.sendKey, recordNonce(this.id, this.sendSeq), header, body);
-    const msg = Buffer.allocUnsafe(header.length + sealed.length);
-    msg.set(header, 0);
-    msg.set(sealed, header.length);
+    const msg = sealWithHeader(this.sendKey, recordNonce(this.id, this.sendSeq), header, body);
     this.sendSeq += 1;
     this.lastSent = Date.now();
     this.transport.send(msg);

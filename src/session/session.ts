@@ -19,7 +19,7 @@ import type { SessionKeys } from './noise.js';
 import { PathState } from './path-state.js';
 import { resetCode, SessionStream, type StreamHost } from './stream.js';
 import { CloseCode, type PathTransport } from './transport.js';
-import { MessageType, messageType } from './wire.js';
+import { MessageType, messageType, RECORD_HEADER_BYTES, TAG_BYTES } from './wire.js';
 
 export interface SessionInit {
   role: 'client' | 'egress';
@@ -195,6 +195,7 @@ export class Session extends EventEmitter implements StreamHost {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.ackTimer);
     for (const p of this.pendingOpens.values()) p.reject(new StreamError('closed', 'session closed'));
     this.pendingOpens.clear();
     for (const s of [...this.streams.values()]) s.destroy(new StreamError('closed', 'session closed'));
@@ -284,7 +285,7 @@ export class Session extends EventEmitter implements StreamHost {
       return;
     }
     this.ackPath = path;
-    this.scheduleFlush();
+    this.noteForAck();
     const seq = body.seq;
     if (seq < this.recvNext || this.reorder.has(seq)) return; // a resend we already have (session-v1 §3.1)
     if (seq >= this.recvNext + this.options.reorderWindow) {
@@ -498,7 +499,11 @@ export class Session extends EventEmitter implements StreamHost {
     this.ackDue = true;
   }
 
+  /** An ACK must go out with the next flush. */
   private ackDue = false;
+  /** Reliable records received since the last ACK, and the timer that sends one anyway. */
+  private recordsSinceAck = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
 
   private checkLiveness(): void {
     const now = Date.now();
@@ -551,7 +556,11 @@ export class Session extends EventEmitter implements StreamHost {
     this.flushing = true;
     try {
       this.sendAck();
-      const maxBody = this.options.maxDataFrameBytes + 64;
+      // Room for the DATA bytes plus a few control frames, within one path message (session-v1 §1, §3).
+      const maxBody = Math.min(
+        this.options.maxDataFrameBytes + 64,
+        this.options.maxMessageBytes - RECORD_HEADER_BYTES - TAG_BYTES,
+      );
       for (;;) {
         const resend = this.resendQueue[0];
         if (resend !== undefined) {
@@ -597,15 +606,19 @@ export class Session extends EventEmitter implements StreamHost {
     }
   }
 
-  /** Adds DATA (and END) frames from streams with credit, round-robin, into `room` bytes. */
+  /**
+   * Adds DATA (and END) frames from streams with credit, round-robin, into `room` bytes. A stream puts one
+   * DATA frame per queued chunk, as many as fit, so records stay full however its source chunks the bytes.
+   */
   private fillData(frames: Frame[], room: number): number {
     let total = 0;
     for (const s of [...this.sendable]) {
       if (room <= DATA_FRAME_OVERHEAD) break;
-      const sessionCredit = this.peerSessionMax - this.sessionSent;
-      const max = Math.min(room - DATA_FRAME_OVERHEAD, s.credit, sessionCredit, 65_535);
-      const chunk = s.takeChunk(max);
-      if (chunk) {
+      for (;;) {
+        const sessionCredit = this.peerSessionMax - this.sessionSent;
+        const max = Math.min(room - DATA_FRAME_OVERHEAD, s.credit, sessionCredit, 65_535);
+        const chunk = s.takeChunk(max);
+        if (!chunk) break;
         frames.push({ type: FrameType.data, streamId: s.id, data: chunk });
         room -= DATA_FRAME_OVERHEAD + chunk.length;
         total += chunk.length;
@@ -624,11 +637,32 @@ export class Session extends EventEmitter implements StreamHost {
     return total;
   }
 
+  /**
+   * A reliable record arrived (session-v1 §3.1): ACK at once after `ackEveryRecords` of them, else at most
+   * `ackDelayMs` later. Fewer ACKs save a path message, an AEAD seal and an open per record or two.
+   */
+  private noteForAck(): void {
+    this.recordsSinceAck += 1;
+    if (this.recordsSinceAck >= this.options.ackEveryRecords) {
+      this.ackDue = true;
+      this.scheduleFlush();
+    } else if (this.ackTimer === undefined) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
+        this.ackDue = true;
+        this.scheduleFlush();
+      }, this.options.ackDelayMs);
+    }
+  }
+
   private sendAck(): void {
-    if (!this.ackDue && this.ackPath === undefined) return;
+    if (!this.ackDue) return;
     const path = this.ackPath && !this.ackPath.closed ? this.ackPath : this.pickPath(true);
     this.ackPath = undefined;
     this.ackDue = false;
+    this.recordsSinceAck = 0;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     path?.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.recvNext }]));
   }
 }

@@ -7,8 +7,12 @@
 export const SESSION_DEFAULTS = {
   /** Longest path message accepted, bytes (session-v1 §1). @default 65536 */
   maxMessageBytes: 65_536,
-  /** Largest DATA payload put in one frame, bytes (at most 65535, session-v1 §4). @default 16000 */
-  maxDataFrameBytes: 16_000,
+  /**
+   * DATA bytes put in one record, at most, bytes; a record also stays within maxMessageBytes (session-v1 §3,
+   * §4). Full-size records halve the CPU per byte of 16 KB ones: every record costs a data-channel send, a
+   * WebSocket frame, an AEAD setup and an ACK share (docs/benchmarks.md). @default 64000
+   */
+  maxDataFrameBytes: 64_000,
   /** Initial and steady per-stream receive window, bytes (session-v1 §4.3). @default 2 MiB */
   streamWindow: 2 * 1024 * 1024,
   /** Session-wide receive window, bytes (session-v1 §4.3). @default 8 MiB */
@@ -17,6 +21,13 @@ export const SESSION_DEFAULTS = {
   reorderWindow: 4096,
   /** Streams open at once in a session (session-v1 §4.1). @default 1024 */
   maxStreams: 1024,
+  /**
+   * Reliable records received after which an ACK is sent at once (session-v1 §3.1). Every path message costs a
+   * data-channel send, which can block on the SCTP stack's lock while it is busy receiving. @default 16
+   */
+  ackEveryRecords: 16,
+  /** Longest wait before a received reliable record is acknowledged, ms (session-v1 §3.1). @default 20 */
+  ackDelayMs: 20,
   /** Idle time after which a PING is sent on a path, ms (session-v1 §5.3). @default 250 */
   pingIntervalMs: 250,
   /** Silence after which a path is abandoned, ms (session-v1 §5.3). @default 1000 */

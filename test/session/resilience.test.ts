@@ -71,7 +71,8 @@ for (const kind of ['tamper', 'replay', 'reorder', 'drop', 'inject'] as const) {
       pair.session.on('path-closed', (id: number, code: number) => {
         if (id === badPath) closedCodes.push(code);
       });
-      await uploadIntact(pair, 2 * 1024 * 1024);
+      // Enough records (of up to 64 KB) that the hostile path surely carries its 20th while data flows.
+      await uploadIntact(pair, 8 * 1024 * 1024);
       await waitFor(() => pair.paths.get(badPath)!.egress.closed, 'the hostile path to close');
       assert.ok(!pair.session.pathIds.includes(badPath));
       assert.ok(pair.paths.get(badPath)!.egress.closeCode! >= 4400, 'closed as a protocol failure');
