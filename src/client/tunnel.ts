@@ -39,6 +39,7 @@ export class Tunnel extends EventEmitter implements Dialer {
   private readonly broker: BrokerClient;
   private session: Session | undefined;
   private nextPathId = 0;
+  private handshaking: Promise<unknown> | undefined;
   private connecting = 0;
   private readonly volunteers = new Map<number, string>();
   private readonly waiters = new Set<Waiter>();
@@ -116,14 +117,12 @@ export class Tunnel extends EventEmitter implements Dialer {
   private maintain(): void {
     if (this.closed || this.retryTimer) return;
     const have = (this.session && !this.session.closed ? this.session.pathCount : 0) + this.connecting;
-    // Without a session only one attempt runs: it makes the session that the others join.
-    const want = this.session && !this.session.closed ? this.opts.paths : 1;
-    for (let i = have; i < want; i++) void this.addPath();
+    for (let i = have; i < this.opts.paths; i++) void this.addPath();
   }
 
   private async addPath(): Promise<void> {
     this.connecting += 1;
-    const pathId = this.nextPathId++;
+    let pathId = -1;
     try {
       const { transport, volunteer } = await this.connectVolunteer();
       if (this.closed) {
@@ -131,6 +130,8 @@ export class Tunnel extends EventEmitter implements Dialer {
         return;
       }
       const session = this.session && !this.session.closed ? this.session : undefined;
+      // Path ids must grow in the order the egress sees them (session-v1 §5.1), so take one only now.
+      pathId = this.nextPathId++;
       if (session) {
         await joinSession(session, transport, pathId);
       } else {
@@ -228,11 +229,12 @@ export class Tunnel extends EventEmitter implements Dialer {
         deadline,
       );
       await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      const opened = AbortSignal.any([deadline, AbortSignal.timeout(this.opts.channelOpenTimeoutMs)]);
       await new Promise<void>((resolve, reject) => {
         if (dc.readyState === 'open') resolve();
         dc.onopen = () => resolve();
         dc.onclose = () => reject(new Error('data channel closed before it opened'));
-        deadline.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
+        opened.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
       });
       return { transport: dataChannelPath(dc, pc), volunteer: answer.volunteer };
     } catch (e) {

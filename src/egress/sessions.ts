@@ -140,7 +140,7 @@ export class SessionTable {
       return;
     }
     const ok = open(session.joinKey, joinNonce(join.pathId), join.signed, join.tag) !== null;
-    if (!ok || join.pathId <= session.highestPathId) {
+    if (!ok || !session.canUsePathId(join.pathId)) {
       this.refuse(transport, RefuseCode.badJoin, 'join not authenticated or path id reused');
       return;
     }

@@ -22,9 +22,13 @@ export class PathState {
   /** Smoothed round trip from PING/PONG, ms. */
   rttMs = Number.POSITIVE_INFINITY;
   pingId = 0;
+  /** When the outstanding PING was sent, 0 if none is outstanding. */
   pingSentAt = 0;
-  /** Reliable DATA bytes sent on this path, for stats and striping. */
+  lastPingAt = 0;
+  /** Reliable DATA bytes sent on this path, for stats. */
   bytesSent = 0;
+  /** Bytes of reliable records sealed for this path and not yet acknowledged (session-v1 §5.4). */
+  inflight = 0;
 
   constructor(
     readonly id: number,

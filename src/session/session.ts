@@ -21,6 +21,9 @@ import { resetCode, SessionStream, type StreamHost } from './stream.js';
 import { CloseCode, type PathTransport } from './transport.js';
 import { MessageType, messageType, RECORD_HEADER_BYTES, TAG_BYTES } from './wire.js';
 
+/** session-v1 §5.1: how far below the highest path id a JOIN may still arrive. */
+export const PATH_ID_WINDOW = 64;
+
 export interface SessionInit {
   role: 'client' | 'egress';
   sessionId: Buffer;
@@ -32,6 +35,7 @@ export interface SessionInit {
 
 interface Unacked {
   body: Buffer;
+  /** The path it was last sent on, -1 while waiting to be resent. */
   pathId: number;
   /** DATA bytes in it, for path stats. */
   dataBytes: number;
@@ -79,6 +83,7 @@ export class Session extends EventEmitter implements StreamHost {
   private flushing = false;
   private readonly timer: NodeJS.Timeout;
   private maxPathId = -1;
+  private readonly usedPathIds = new Set<number>();
   resentRecords = 0;
   closed = false;
 
@@ -113,8 +118,12 @@ export class Session extends EventEmitter implements StreamHost {
     return this.keys.join;
   }
 
-  get highestPathId(): number {
-    return this.maxPathId;
+  /**
+   * session-v1 §5.1: a path id may join if it was never used and is no more than PATH_ID_WINDOW below the
+   * highest so far (joins racing on different volunteers may arrive out of order; an old JOIN cannot come back).
+   */
+  canUsePathId(pathId: number): boolean {
+    return !this.usedPathIds.has(pathId) && pathId > this.maxPathId - PATH_ID_WINDOW;
   }
 
   get stats(): SessionStats {
@@ -133,8 +142,13 @@ export class Session extends EventEmitter implements StreamHost {
       transport.close(CloseCode.goingAway, 'session closed');
       return;
     }
-    if (pathId <= this.maxPathId) throw new ProtocolError(`path id ${pathId} reused`);
-    this.maxPathId = pathId;
+    if (!this.canUsePathId(pathId)) throw new ProtocolError(`path id ${pathId} reused or too old`);
+    this.maxPathId = Math.max(this.maxPathId, pathId);
+    this.usedPathIds.add(pathId);
+    for (const old of this.usedPathIds) {
+      if (old > this.maxPathId - PATH_ID_WINDOW) break;
+      this.usedPathIds.delete(old);
+    }
     const path = new PathState(pathId, transport, this.keys.send, this.keys.recv);
     this.paths.set(pathId, path);
     transport.onmessage = (msg) => this.onMessage(path, msg);
@@ -332,10 +346,17 @@ export class Session extends EventEmitter implements StreamHost {
 
   private onAck(next: number): void {
     if (next > this.nextSeq) throw new ProtocolError(`ACK ${next} for records never sent`);
-    for (const seq of this.unacked.keys()) {
+    let freed = false;
+    for (const [seq, u] of this.unacked) {
       if (seq >= next) break;
       this.unacked.delete(seq);
+      const path = this.paths.get(u.pathId);
+      if (path) {
+        path.inflight -= u.body.length;
+        freed = true;
+      }
     }
+    if (freed) this.scheduleFlush();
   }
 
   private deliver(frames: Frame[]): void {
@@ -486,12 +507,14 @@ export class Session extends EventEmitter implements StreamHost {
   /** Moves the unacknowledged records last sent on `pathId` to the resend queue, in seq order. */
   private requeue(pathId: number): void {
     const moved: number[] = [];
+    const path = this.paths.get(pathId);
     for (const [seq, u] of this.unacked) {
       if (u.pathId === pathId) {
         u.pathId = -1;
         moved.push(seq);
       }
     }
+    if (path) path.inflight = 0;
     if (moved.length === 0) return;
     this.resendQueue = mergeSorted(this.resendQueue, moved);
     // A fresh ACK on a surviving path, in case the last one travelled on the dead path.
@@ -505,10 +528,16 @@ export class Session extends EventEmitter implements StreamHost {
   private recordsSinceAck = 0;
   private ackTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * session-v1 §5.3: every path is pinged each `pingIntervalMs` (one PING outstanding at a time), so round
+   * trips are measured under load too; a path silent for `pathTimeoutMs`, or four smoothed round trips if
+   * longer, is abandoned.
+   */
   private checkLiveness(): void {
     const now = Date.now();
     for (const p of [...this.paths.values()]) {
-      if (now - p.lastReceived > this.options.pathTimeoutMs) {
+      const limit = Math.max(this.options.pathTimeoutMs, Number.isFinite(p.rttMs) ? 4 * p.rttMs : 0);
+      if (now - p.lastReceived > limit) {
         this.failPath(p, CloseCode.timeout, `no message for ${now - p.lastReceived} ms`);
         continue;
       }
@@ -516,12 +545,11 @@ export class Session extends EventEmitter implements StreamHost {
         this.failPath(p, CloseCode.normal, 'path sequence exhausted');
         continue;
       }
-      if (
-        now - p.lastSent >= this.options.pingIntervalMs ||
-        (p.pingSentAt === 0 && !Number.isFinite(p.rttMs))
-      ) {
+      const pingDue = p.pingSentAt === 0 && now - p.lastPingAt >= this.options.pingIntervalMs;
+      if (pingDue || (p.pingSentAt !== 0 && now - p.pingSentAt > limit / 2)) {
         p.pingId = (p.pingId + 1) >>> 0;
         p.pingSentAt = now;
+        p.lastPingAt = now;
         p.sendRecord(encodeBody(undefined, [{ type: FrameType.ping, id: p.pingId }]));
       }
     }
@@ -538,15 +566,19 @@ export class Session extends EventEmitter implements StreamHost {
     });
   }
 
-  /** Picks the writable path with the least queued (session-v1 §5.4). */
+  /**
+   * Picks a path for the next record (session-v1 §5.4): among paths below their in-flight cap and local
+   * high-water mark, bulk records go to the one with the least in flight (so paths are striped by how fast they
+   * drain), small ones to the one with the lowest round trip.
+   */
   private pickPath(small: boolean): PathState | undefined {
     let best: PathState | undefined;
     for (const p of this.paths.values()) {
       if (p.leaving || p.closed) continue;
-      const queued = p.transport.bufferedAmount;
-      if (queued >= this.options.pathHighWater) continue;
+      if (p.inflight >= this.options.pathMaxInflight) continue;
+      if (p.transport.bufferedAmount >= this.options.pathHighWater) continue;
       if (!best) best = p;
-      else if (small ? p.rttMs < best.rttMs : queued < best.transport.bufferedAmount) best = p;
+      else if (small ? p.rttMs < best.rttMs : p.inflight < best.inflight) best = p;
     }
     return best;
   }
@@ -573,6 +605,7 @@ export class Session extends EventEmitter implements StreamHost {
           if (!path) break;
           this.resendQueue.shift();
           u.pathId = path.id;
+          path.inflight += u.body.length;
           this.resentRecords += 1;
           path.sendRecord(u.body);
           continue;
@@ -598,6 +631,7 @@ export class Session extends EventEmitter implements StreamHost {
         this.nextSeq += 1;
         const body = encodeBody(seq, frames);
         this.unacked.set(seq, { body, pathId: path.id, dataBytes });
+        path.inflight += body.length;
         path.bytesSent += dataBytes;
         path.sendRecord(body);
       }

@@ -30,10 +30,16 @@ export const SESSION_DEFAULTS = {
   ackDelayMs: 20,
   /** Idle time after which a PING is sent on a path, ms (session-v1 §5.3). @default 250 */
   pingIntervalMs: 250,
-  /** Silence after which a path is abandoned, ms (session-v1 §5.3). @default 1000 */
+  /** Silence after which a path is abandoned, ms; at least 4 smoothed round trips (session-v1 §5.3). @default 1000 */
   pathTimeoutMs: 1000,
-  /** A path's queue above which no new record is scheduled on it, bytes (session-v1 §5.4). @default 1 MiB */
+  /** A path's local queue above which no new record is scheduled on it, bytes (session-v1 §5.4). @default 1 MiB */
   pathHighWater: 1024 * 1024,
+  /**
+   * Reliable bytes sent on one path and not yet acknowledged, at most (session-v1 §5.4). Bounds the queue a
+   * volunteer holds for us, so a slow path cannot add seconds of delay and a dead one leaves little to resend.
+   * @default 2 MiB
+   */
+  pathMaxInflight: 2 * 1024 * 1024,
   /** How long the egress keeps a session with no path, ms (session-v1 §5.2). @default 60000 */
   idleTimeoutMs: 60_000,
   /** Handshake must finish within, ms. @default 10000 */
@@ -151,6 +157,8 @@ export const CLIENT_DEFAULTS = {
   openTimeoutMs: 10_000,
   /** ICE gathering, matching and data channel open for one path must finish within, ms. @default 15000 */
   pathConnectTimeoutMs: 15_000,
+  /** After the answer, the data channel must open within, ms (a volunteer that vanished mid-match). @default 5000 */
+  channelOpenTimeoutMs: 5_000,
   /** ICE gathering is cut off after, ms (no trickle). @default 3000 */
   iceGatherTimeoutMs: 3_000,
   /** Handshakes failing on this many different volunteers in a row mean a wrong egress key. @default 2 */

@@ -11,7 +11,7 @@ import { Network } from '../helpers/network.js';
 const MiB = 1024 * 1024;
 const STREAMS = 20;
 /** Time between two volunteer departures, ms. */
-const CHURN_MS = Number(process.env.STARLING_CHAOS_CHURN_MS ?? 400);
+const CHURN_MS = Number(process.env.STARLING_CHAOS_CHURN_MS ?? 2000);
 const TOTAL_EACH_WAY = Number(process.env.STARLING_CHAOS_MIB ?? 256) * MiB;
 
 async function chaos(
