@@ -1,24 +1,18 @@
 /** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
 import { once } from 'node:events';
 import type { Server } from 'node:net';
-import { createBrokerServer } from '../broker/http.js';
-import { MemoryStore } from '../broker/memory-store.js';
-import { checkRedisUrl, redactUrl } from '../broker/redis-connection.js';
-import { RedisStore } from '../broker/redis-store.js';
 import type { SignalingStore } from '../broker/store.js';
-import { createHttpProxyServer } from '../client/http-proxy.js';
-import { createSocksServer } from '../client/socks5.js';
-import { Tunnel } from '../client/tunnel.js';
-import { createEgress } from '../egress/server.js';
+import type { Egress } from '../egress/server.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import { REDIS_STORE_DEFAULTS } from '../shared/limits.js';
-import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
-import { nodeRelayEnv } from '../volunteer/node.js';
-import { VolunteerRelay } from '../volunteer/relay.js';
 import { type Command, checkUrl, hostPort, int, list, str, UsageError, url, type Values } from './args.js';
 import { readKeyFile } from './keyfile.js';
 
 const say = (role: string) => (line: string) => console.log(`starling ${role}: ${line}`);
+
+// Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
+// loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
+// byte, docs/benchmarks.md ttfb.client_start).
 
 /** Resolves on SIGINT or SIGTERM. */
 function untilSignal(): Promise<string> {
@@ -60,7 +54,8 @@ export const egressCommand: Command = {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
     const keys = await readKeyFile(str(v, 'key'));
     const log = say('egress');
-    let egress: ReturnType<typeof createEgress>;
+    const { createEgress } = await import('../egress/server.js');
+    let egress: Egress;
     try {
       egress = createEgress({
         keys,
@@ -109,6 +104,8 @@ export const brokerCommand: Command = {
     const log = say('broker');
     const store = await openStore(v, log);
     if (store === undefined) return 1;
+    const { createBrokerServer } = await import('../broker/http.js');
+    const { redactUrl } = await import('../broker/redis-connection.js');
     const broker = createBrokerServer({ egress, onError: (e) => log(`error: ${String(e)}`), store });
     let bound: number;
     try {
@@ -131,7 +128,9 @@ export const brokerCommand: Command = {
 async function openStore(v: Values, log: (line: string) => void): Promise<SignalingStore | undefined> {
   if (v['redis-prefix'] !== undefined && v.redis === undefined)
     throw new UsageError('--redis-prefix needs --redis');
-  if (typeof v.redis !== 'string') return new MemoryStore();
+  if (typeof v.redis !== 'string') return new (await import('../broker/memory-store.js')).MemoryStore();
+  const { checkRedisUrl } = await import('../broker/redis-connection.js');
+  const { RedisStore } = await import('../broker/redis-store.js');
   try {
     checkRedisUrl(v.redis);
   } catch (e) {
@@ -171,6 +170,9 @@ export const volunteerCommand: Command = {
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
     const iceAddress = typeof v['ice-address'] === 'string' ? v['ice-address'] : undefined;
     const log = say('volunteer');
+    const { nodeRelayEnv } = await import('../volunteer/node.js');
+    const { VolunteerRelay } = await import('../volunteer/relay.js');
+    const { closeNodeWebRtc } = await import('../shared/webrtc-node.js');
     const relay = new VolunteerRelay(
       {
         broker,
@@ -227,6 +229,13 @@ export const clientCommand: Command = {
     const http = hostPort(v, 'http', '127.0.0.1:8080');
     const iceAddress = typeof v['ice-address'] === 'string' ? v['ice-address'] : undefined;
     const log = say('client');
+    const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc] = await Promise.all([
+      import('../client/tunnel.js'),
+      import('../client/socks5.js'),
+      import('../client/http-proxy.js'),
+      import('../shared/webrtc-node.js'),
+    ]);
+    const { closeNodeWebRtc, nodeRtcPeerConnectionClass } = webrtc;
     const tunnel = new Tunnel({
       broker,
       egressKey,
