@@ -7,7 +7,7 @@
 import { Network } from '../test/helpers/network.js';
 import { BareDc } from './lib/dc-pair.js';
 import { type Group, MiB, record, type Samples } from './lib/group.js';
-import { cpuMs, readyNetwork } from './lib/procs.js';
+import { cpuMs, mainThreadCpuMs, readyNetwork } from './lib/procs.js';
 import { download, startTcpTarget } from './lib/tcp-target.js';
 import { BARE_MESSAGE_BYTES } from './throughput.js';
 
@@ -36,6 +36,16 @@ export const cpuGroup: Group = {
       baseline: 'cpu.bare_dc_sender_ms_per_mib',
     },
     { name: 'cpu.egress_ms_per_mib', unit: 'ms/MiB', what: 'egress process, same download' },
+    {
+      name: 'cpu.client_js_ms_per_mib',
+      unit: 'ms/MiB',
+      what: "the client's main (JavaScript) thread alone; the rest is libdatachannel's threads",
+    },
+    {
+      name: 'cpu.volunteer_js_ms_per_mib',
+      unit: 'ms/MiB',
+      what: "the volunteer's main (JavaScript) thread alone",
+    },
   ],
   async measure(ctx) {
     const samples: Samples = new Map();
@@ -57,10 +67,17 @@ export const cpuGroup: Group = {
         record(samples, 'cpu.bare_dc_receiver_ms_per_mib', (selfCpuMs() - b0.rx) / mib);
         record(samples, 'cpu.bare_dc_sender_ms_per_mib', (cpuMs(bare.childPid) - b0.tx) / mib);
         const before = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuMs(pid)]));
+        const js0 = { client: mainThreadCpuMs(procs.client), volunteer: mainThreadCpuMs(procs.volunteer) };
         await download(net.socksPort, target.port, BYTES);
         for (const [k, pid] of Object.entries(procs)) {
           record(samples, `cpu.${k}_ms_per_mib`, (cpuMs(pid) - before[k]!) / mib);
         }
+        record(samples, 'cpu.client_js_ms_per_mib', (mainThreadCpuMs(procs.client) - js0.client) / mib);
+        record(
+          samples,
+          'cpu.volunteer_js_ms_per_mib',
+          (mainThreadCpuMs(procs.volunteer) - js0.volunteer) / mib,
+        );
         ctx.log(
           `run ${i + 1}: ${[...samples].map(([k, v]) => `${k.slice(4, -11)} ${v.at(-1)?.toFixed(2)}`).join(', ')}`,
         );

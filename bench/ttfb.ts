@@ -47,6 +47,11 @@ export const ttfbGroup: Group = {
       target: { on: 'value', op: '<=', limit: 100 },
     },
     {
+      name: 'ttfb.client_ready',
+      unit: 'ms',
+      what: 'from the SOCKS port accepting to the first byte: signaling, WebRTC, handshake and stream open only',
+    },
+    {
       name: 'ttfb.client_listening',
       unit: 'ms',
       what: 'spawn of `starling client` to its SOCKS port accepting (node start-up and module loading)',
@@ -69,6 +74,7 @@ export const ttfbGroup: Group = {
         const firstByte = t1 + d.firstByteMs - t0;
         record(samples, 'ttfb.client_start', firstByte);
         record(samples, 'ttfb.client_listening', listening);
+        record(samples, 'ttfb.client_ready', firstByte - listening);
         ctx.log(
           `run ${i + 1}: listening after ${listening.toFixed(0)} ms, first byte after ${firstByte.toFixed(0)} ms`,
         );

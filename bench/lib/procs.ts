@@ -16,28 +16,46 @@ export async function waitPaths(proc: Proc, count: number, ms = 30_000): Promise
   }
 }
 
-/** Starts a network with its client, waits for its paths and warms it up with a small download. */
+/**
+ * Starts a network with its client, waits for its paths and warms it up with a small download. One retry:
+ * a start-up failure (e.g. dist/ being rebuilt by someone else at that moment) is not what is measured.
+ */
 export async function readyNetwork(
   start: () => Promise<Network>,
   paths: number,
   targetPort: number,
+  attempts = 2,
 ): Promise<Network> {
-  const net = await start();
-  try {
-    await waitPaths(net.client!, paths);
-    await download(net.socksPort, targetPort, 1024 * 1024);
-  } catch (e) {
-    await net.stop();
-    throw e;
+  for (let attempt = 1; ; attempt++) {
+    let net: Network | undefined;
+    try {
+      net = await start();
+      await waitPaths(net.client!, paths);
+      await download(net.socksPort, targetPort, 1024 * 1024);
+      return net;
+    } catch (e) {
+      await net?.stop();
+      if (attempt >= attempts) throw e;
+      console.error(`bench: network start failed (${(e as Error).message.split('\n')[0]}); retrying`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
-  return net;
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux: /proc/PID/stat counts in 10 ms ticks
 
-/** User plus system CPU time of process `pid` so far, ms (from /proc/PID/stat). */
+/** User plus system CPU time of process `pid` so far, all threads, ms (from /proc/PID/stat). */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** The same for the process's main thread only: Node's JavaScript thread (not libdatachannel's). */
+export function mainThreadCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) may contain spaces; fields after its closing parenthesis are plain.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
