@@ -17,7 +17,14 @@ import {
   VolunteerRelay,
 } from '../../src/volunteer/relay.js';
 import { type FakeBroker, type FakeBrokerOptions, startFakeBroker } from './fake-broker.js';
-import { connectClient, type EchoEgress, startEchoEgress, type TestClient, until } from './harness.js';
+import {
+  connectClient,
+  type EchoEgress,
+  isAnswerRace,
+  startEchoEgress,
+  type TestClient,
+  until,
+} from './harness.js';
 
 export type EnvFactory = () => RelayEnv | Promise<RelayEnv>;
 
@@ -72,20 +79,28 @@ async function setup(
     relay,
     states,
     connect: async (egressUrl = egress.url) => {
-      // A poll may end between the check and the offer (the fake broker holds it 200 ms): then the offer
-      // finds no one, and the next poll is waited for.
-      for (let attempt = 1; ; attempt++) {
-        await until(() => broker.volunteerWaiting, 'the volunteer to wait for clients');
-        try {
-          const client = await connectClient(broker.url, egressUrl);
-          clients.push(client);
-          return client;
-        } catch (error) {
-          if (!(error instanceof SignalingError && error.code === 'no-match') || attempt === 3) throw error;
-        }
-      }
+      const client = await connectWhenWaiting(broker, egressUrl);
+      clients.push(client);
+      return client;
     },
   };
+}
+
+/**
+ * Waits for the volunteer's poll, then connects. A poll may end between the check and the offer (the fake
+ * broker holds it 200 ms): then the offer finds no one and the next poll is waited for. The offering side's
+ * libdatachannel race (isAnswerRace) is retried too.
+ */
+async function connectWhenWaiting(broker: FakeBroker, egressUrl: string): Promise<TestClient> {
+  for (let attempt = 1; ; attempt++) {
+    await until(() => broker.volunteerWaiting, 'the volunteer to wait for clients');
+    try {
+      return await connectClient(broker.url, egressUrl);
+    } catch (error) {
+      const noMatch = error instanceof SignalingError && error.code === 'no-match';
+      if (!(noMatch || isAnswerRace(error)) || attempt === 3) throw error;
+    }
+  }
 }
 
 /** Messages of 1 byte to 60 KB, `total` bytes in all, random content. */
@@ -290,7 +305,7 @@ export function relaySuite(
       ]);
       broker = await startFakeBroker({ egress: [egress.url], port });
       await until(() => relay.state === 'waiting', 'recovery');
-      const client = await connectClient(broker.url, egress.url);
+      const client = await connectWhenWaiting(broker, egress.url);
       t.after(() => client.close());
       await client.sendAll([new Uint8Array([42])]);
       await until(() => client.log.messages.length === 1, 'the echo after recovery');

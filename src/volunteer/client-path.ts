@@ -1,0 +1,121 @@
+/**
+ * One client's path on the volunteer, from the broker's offer to the end (path-v1 §1–4): the peer
+ * connection, its one data channel, and the splice to the egress.
+ */
+import { CloseCode } from '../session/transport.js';
+import { PATH_LABEL } from '../shared/path.js';
+import { localSdp, waitIceComplete } from '../shared/webrtc.js';
+import type { RelayEnv } from './env.js';
+import type { ResolvedVolunteerOptions } from './options.js';
+import type { RateLimiter } from './rate.js';
+import { Splice } from './splice.js';
+
+export interface ClientPathHooks {
+  /** The data channel and the WebSocket are open: a client is being served. */
+  onOpen(): void;
+  onBytes(bytes: number): void;
+  /** The path is over and its peer connection closed (called once). */
+  onEnd(reason: string): void;
+}
+
+export class ClientPath {
+  readonly #pc: RTCPeerConnection;
+  readonly #egressUrl: string;
+  readonly #env: RelayEnv;
+  readonly #options: ResolvedVolunteerOptions;
+  readonly #limiter: RateLimiter | null;
+  readonly #hooks: ClientPathHooks;
+  #splice: Splice | null = null;
+  #openTimer: ReturnType<typeof setTimeout> | null = null;
+  #opened = false;
+  #ended = false;
+
+  /** Throws if the environment cannot make a peer connection (WebRTC unavailable). */
+  constructor(
+    egressUrl: string,
+    env: RelayEnv,
+    options: ResolvedVolunteerOptions,
+    limiter: RateLimiter | null,
+    hooks: ClientPathHooks,
+  ) {
+    this.#egressUrl = egressUrl;
+    this.#env = env;
+    this.#options = options;
+    this.#limiter = limiter;
+    this.#hooks = hooks;
+    this.#pc = new env.RTCPeerConnection(env.rtcConfig);
+    this.#pc.addEventListener('datachannel', (event) => this.#onChannel(event.channel));
+    this.#pc.addEventListener('connectionstatechange', () => {
+      const state = this.#pc.connectionState;
+      if (state === 'failed' || state === 'closed') this.close(`peer connection ${state}`);
+    });
+  }
+
+  /** Answers the client's complete offer; resolves with the complete answer SDP (no trickle). */
+  async answer(offerSdp: string): Promise<string> {
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    await this.#pc.setLocalDescription(await this.#pc.createAnswer());
+    await waitIceComplete(this.#pc, this.#options.iceGatherTimeoutMs);
+    return localSdp(this.#pc);
+  }
+
+  /** The answer was delivered: the data channel and the WebSocket must now open within `channelOpenTimeoutMs`. */
+  answered(): void {
+    if (this.#ended || this.#opened) return;
+    this.#openTimer = setTimeout(
+      () => this.close('the data channel did not open in time'),
+      this.#options.channelOpenTimeoutMs,
+    );
+  }
+
+  /** path-v1 §3: GOODBYE, grace, close. A path not yet spliced is closed at once. */
+  async goodbye(): Promise<void> {
+    if (this.#splice === null) {
+      this.close('volunteer going away');
+      return;
+    }
+    await this.#splice.goodbye(this.#options.goodbyeGraceMs);
+  }
+
+  /** Closes everything at once, without GOODBYE. Idempotent. */
+  close(reason: string): void {
+    if (this.#splice !== null && !this.#splice.ended) {
+      this.#splice.end(CloseCode.normal, reason); // comes back through #end
+      return;
+    }
+    this.#end(reason);
+  }
+
+  #onChannel(channel: RTCDataChannel): void {
+    // path-v1 §1: exactly one data channel, labelled starling/1.
+    if (this.#ended || this.#splice !== null || channel.label !== PATH_LABEL) {
+      channel.close();
+      if (this.#splice === null) this.close(`unexpected data channel "${channel.label}"`);
+      return;
+    }
+    this.#splice = new Splice(channel, {
+      egressUrl: this.#egressUrl,
+      WebSocket: this.#env.WebSocket,
+      limiter: this.#limiter,
+      maxQueuedBytes: this.#options.maxQueuedBytes,
+      maxBufferedBytes: this.#options.maxBufferedBytes,
+      egressConnectTimeoutMs: this.#options.egressConnectTimeoutMs,
+      onOpen: () => {
+        this.#opened = true;
+        if (this.#openTimer !== null) clearTimeout(this.#openTimer);
+        this.#openTimer = null;
+        this.#hooks.onOpen();
+      },
+      onBytes: (bytes) => this.#hooks.onBytes(bytes),
+      onEnd: (reason) => this.#end(reason),
+    });
+  }
+
+  #end(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#openTimer !== null) clearTimeout(this.#openTimer);
+    this.#pc.close(); // the path ends with its peer connection (path-v1 §4)
+    this.#hooks.onEnd(reason);
+  }
+}

@@ -1,0 +1,87 @@
+/** Options of the volunteer relay, checked once when it is built. Limits and defaults: VOLUNTEER_DEFAULTS. */
+
+import { VOLUNTEER_DEFAULTS, type VolunteerLimits } from '../shared/limits.js';
+import type { NatClass } from '../signaling/client.js';
+import { parseEgressUrl, SIGNALING_LIMITS } from '../signaling/messages.js';
+
+export interface VolunteerOptions extends Partial<VolunteerLimits> {
+  /** Broker base URL, e.g. `https://broker.example/` (signaling-v1). */
+  broker: string;
+  /**
+   * Egress URLs (`ws:`/`wss:`) this volunteer relays to (path-v1 §1). Empty or absent: the broker's own list
+   * (signaling-v1 §3), fetched once.
+   */
+  allow?: string[];
+  /** This volunteer's NAT class (signaling-v1 §1). @default 'unknown' */
+  nat?: NatClass;
+  /** Volunteer id (signaling-v1 §1). @default random per relay */
+  id?: string;
+}
+
+export interface ResolvedVolunteerOptions extends VolunteerLimits {
+  broker: string;
+  /** Normalized allow-list; empty means "ask the broker". */
+  allow: string[];
+  nat: NatClass;
+  id: string;
+}
+
+const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
+export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolunteerOptions {
+  const merged = { ...VOLUNTEER_DEFAULTS, ...definedOnly(options) };
+  for (const key of Object.keys(VOLUNTEER_DEFAULTS) as (keyof VolunteerLimits)[]) {
+    const value = merged[key];
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`volunteer option ${key} must be a number >= 0`);
+  }
+  if (
+    !Number.isInteger(merged.maxClients) ||
+    merged.maxClients < 1 ||
+    merged.maxClients > SIGNALING_LIMITS.maxCapacity
+  ) {
+    throw new RangeError(
+      `volunteer option maxClients must be an integer from 1 to ${SIGNALING_LIMITS.maxCapacity}`,
+    );
+  }
+  try {
+    new URL(options.broker);
+  } catch {
+    throw new TypeError(`volunteer option broker must be a URL, got "${options.broker}"`);
+  }
+  const allow = normalizeAllowList(options.allow ?? []);
+  const id = options.id ?? randomId();
+  if (!ID_RE.test(id)) throw new TypeError('volunteer option id must be 8 to 64 characters of [A-Za-z0-9_-]');
+  return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown', id };
+}
+
+/** signaling-v1 §4: 1 to 16 `ws:`/`wss:` URLs, normalized, duplicates dropped. */
+export function normalizeAllowList(urls: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const url of urls) {
+    const parsed = parseEgressUrl(url);
+    if (parsed === undefined) throw new TypeError(`egress "${url}" is not a ws: or wss: URL`);
+    out.add(parsed);
+  }
+  if (out.size > SIGNALING_LIMITS.maxAllowList) {
+    throw new RangeError(`at most ${SIGNALING_LIMITS.maxAllowList} egress URLs may be allowed`);
+  }
+  return [...out];
+}
+
+/** 16 random bytes as base64url: 22 characters of [A-Za-z0-9_-]. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return base64.replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+function definedOnly(options: VolunteerOptions): Partial<VolunteerLimits> {
+  const out: Partial<VolunteerLimits> = {};
+  for (const key of Object.keys(VOLUNTEER_DEFAULTS) as (keyof VolunteerLimits)[]) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

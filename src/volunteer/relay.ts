@@ -1,0 +1,287 @@
+/**
+ * The volunteer relay core (docs/spec/path-v1.md, signaling-v1 §3–5): long-polls the broker while it has a
+ * free slot, answers client offers for allowed egresses, and splices each client's data channel to a
+ * WebSocket to the egress. Web-standard APIs only, through RelayEnv, so a browser tab, an extension and
+ * Node run this same code.
+ *
+ * Events (all `CustomEvent`): 'state' (RelayStateDetail), 'client' (RelayClientDetail, a client is being
+ * served), 'stats' (RelayStats, on changes and every `statsIntervalMs` while helping), 'refused'
+ * (RelayRefusedDetail, an offer for an egress not on the allow-list was ignored).
+ */
+import { BrokerClient, SignalingError } from '../signaling/client.js';
+import type { DeliveredOffer } from '../signaling/messages.js';
+import { parseEgressUrl } from '../signaling/messages.js';
+import { backoffMs, sleep } from './backoff.js';
+import { ClientPath } from './client-path.js';
+import type { RelayEnv } from './env.js';
+import {
+  normalizeAllowList,
+  type ResolvedVolunteerOptions,
+  resolveVolunteerOptions,
+  type VolunteerOptions,
+} from './options.js';
+import { RateLimiter } from './rate.js';
+
+export type { RelayEnv } from './env.js';
+export type { VolunteerOptions } from './options.js';
+
+export type RelayState = 'off' | 'connecting' | 'waiting' | 'helping' | 'error';
+
+export interface RelayStateDetail {
+  state: RelayState;
+  /** Why: e.g. "broker unreachable", "WebRTC unavailable". */
+  reason?: string;
+}
+
+export interface RelayStats {
+  /** Paths now open or being set up. */
+  clients: number;
+  /** Clients served since the relay was built. */
+  totalClients: number;
+  /** Bytes relayed in both directions since the relay was built. */
+  bytesRelayed: number;
+  state: RelayState;
+}
+
+export interface RelayClientDetail {
+  egress: string;
+  clients: number;
+}
+
+export interface RelayRefusedDetail {
+  egress: string;
+  reason: string;
+}
+
+/** The environment cannot make peer connections: polling would only waste clients' time. */
+class WebRtcUnavailable extends Error {
+  override readonly name = 'WebRtcUnavailable';
+}
+
+export class VolunteerRelay extends EventTarget {
+  readonly #options: ResolvedVolunteerOptions;
+  readonly #env: RelayEnv;
+  readonly #broker: BrokerClient;
+  readonly #limiter: RateLimiter | null;
+  readonly #paths = new Set<ClientPath>();
+  #allow: string[];
+  #run: AbortController | null = null;
+  #wake: (() => void) | null = null;
+  #statsTimer: ReturnType<typeof setInterval> | null = null;
+  #state: RelayState = 'off';
+  #reason: string | undefined;
+  #brokerProblem: string | undefined;
+  #reachedBroker = false;
+  #totalClients = 0;
+  #bytesRelayed = 0;
+
+  constructor(options: VolunteerOptions, env: RelayEnv) {
+    super();
+    this.#options = resolveVolunteerOptions(options);
+    this.#env = env;
+    this.#allow = this.#options.allow;
+    const fetchFn = env.fetch;
+    this.#broker = new BrokerClient(this.#options.broker, { fetch: (input, init) => fetchFn(input, init) });
+    const { maxBytesPerSec, rateBurstBytes } = this.#options;
+    this.#limiter = maxBytesPerSec > 0 ? new RateLimiter(maxBytesPerSec, rateBurstBytes) : null;
+  }
+
+  /** This run's volunteer id (signaling-v1 §1). */
+  get id(): string {
+    return this.#options.id;
+  }
+
+  get state(): RelayState {
+    return this.#state;
+  }
+
+  get stats(): RelayStats {
+    return {
+      clients: this.#paths.size,
+      totalClients: this.#totalClients,
+      bytesRelayed: this.#bytesRelayed,
+      state: this.#state,
+    };
+  }
+
+  /** Starts polling the broker. Does nothing if already started. */
+  start(): void {
+    if (this.#run !== null) return;
+    const run = new AbortController();
+    this.#run = run;
+    this.#reachedBroker = false;
+    this.#brokerProblem = undefined;
+    if (typeof this.#env.RTCPeerConnection !== 'function') {
+      this.#setState('error', 'WebRTC unavailable');
+      return;
+    }
+    this.#setState('connecting');
+    void this.#loop(run.signal);
+  }
+
+  /** Switches off gracefully: stops polling, GOODBYE on every path, waits `goodbyeGraceMs`, closes (path-v1 §3). */
+  async stop(): Promise<void> {
+    if (!this.#halt()) return;
+    await Promise.all([...this.#paths].map((path) => path.goodbye()));
+    this.#setState('off');
+  }
+
+  /** Closes everything at once, without GOODBYE. */
+  kill(): void {
+    if (!this.#halt()) return;
+    for (const path of [...this.#paths]) path.close('volunteer killed');
+    this.#setState('off');
+  }
+
+  #halt(): boolean {
+    const run = this.#run;
+    if (run === null) return false;
+    this.#run = null;
+    run.abort();
+    this.#wake?.();
+    return true;
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      const free = this.#options.maxClients - this.#paths.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        this.#wake = null;
+        continue;
+      }
+      try {
+        if (!this.#reachedBroker) await this.#reachBroker(signal);
+        const { offer, retryAfterMs } = await this.#broker.poll(
+          { id: this.#options.id, nat: this.#options.nat, capacity: free, egress: this.#allow },
+          signal,
+        );
+        failures = 0;
+        if (offer !== null) await this.#accept(offer, signal);
+        else await sleep(retryAfterMs, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof WebRtcUnavailable) {
+          this.#setState('error', error.message);
+          return;
+        }
+        failures += 1;
+        this.#reachedBroker = false;
+        this.#brokerProblem = describeBrokerError(error);
+        this.#refreshState();
+        const hint = error instanceof SignalingError ? error.retryAfterMs : undefined;
+        await sleep(
+          backoffMs(failures, this.#options.backoffMinMs, this.#options.backoffMaxMs, hint),
+          signal,
+        );
+      }
+    }
+  }
+
+  /** signaling-v1 §3: proves the broker answers, and fetches its egress list once if we have none. */
+  async #reachBroker(signal: AbortSignal): Promise<void> {
+    const info = await this.#broker.info(signal);
+    if (this.#allow.length === 0) {
+      const allow = normalizeAllowList(info.egress);
+      if (allow.length === 0) throw new Error('the broker lists no egress and none is allowed');
+      this.#allow = allow;
+    }
+    this.#reachedBroker = true;
+    this.#brokerProblem = undefined;
+    this.#refreshState();
+  }
+
+  /** signaling-v1 §4–5: answer an offer, unless its egress is not ours to reach (path-v1 §1). */
+  async #accept(offer: DeliveredOffer, signal: AbortSignal): Promise<void> {
+    const egress = parseEgressUrl(offer.egress);
+    if (egress === undefined || !this.#allow.includes(egress)) {
+      // No answer at all: a stranger's offer for another egress learns nothing of this volunteer.
+      const detail: RelayRefusedDetail = { egress: offer.egress, reason: 'egress not on the allow-list' };
+      this.dispatchEvent(new CustomEvent('refused', { detail }));
+      return;
+    }
+    const path = this.#newPath(egress);
+    try {
+      const sdp = await path.answer(offer.sdp);
+      if (signal.aborted) throw signal.reason;
+      await this.#broker.answer(offer.id, sdp, signal);
+      path.answered();
+    } catch (error) {
+      path.close('answer failed');
+      // A client that gave up (unknown-offer) costs nothing; an unreachable broker is the loop's business.
+      if (error instanceof SignalingError && error.code === 'unreachable') throw error;
+    }
+  }
+
+  #newPath(egress: string): ClientPath {
+    let path: ClientPath;
+    try {
+      path = new ClientPath(egress, this.#env, this.#options, this.#limiter, {
+        onOpen: () => {
+          this.#totalClients += 1;
+          const detail: RelayClientDetail = { egress, clients: this.#paths.size };
+          this.dispatchEvent(new CustomEvent('client', { detail }));
+          this.#emitStats();
+        },
+        onBytes: (bytes) => {
+          this.#bytesRelayed += bytes;
+        },
+        onEnd: () => {
+          this.#paths.delete(path);
+          this.#wake?.();
+          this.#refreshState();
+          this.#emitStats();
+        },
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new WebRtcUnavailable(`WebRTC unavailable: ${message}`);
+    }
+    this.#paths.add(path);
+    this.#refreshState();
+    this.#emitStats();
+    return path;
+  }
+
+  /** Helping wins over everything while a client is served; then broker trouble; then waiting. */
+  #refreshState(): void {
+    if (this.#run === null || this.#state === 'off') return;
+    if (this.#paths.size > 0) this.#setState('helping', this.#brokerProblem);
+    else if (this.#brokerProblem !== undefined) this.#setState('error', this.#brokerProblem);
+    else this.#setState(this.#reachedBroker ? 'waiting' : 'connecting');
+  }
+
+  #setState(state: RelayState, reason?: string): void {
+    if (state === this.#state && reason === this.#reason) return;
+    this.#state = state;
+    this.#reason = reason;
+    const detail: RelayStateDetail = reason === undefined ? { state } : { state, reason };
+    this.dispatchEvent(new CustomEvent('state', { detail }));
+    this.#syncStatsTimer();
+  }
+
+  #emitStats(): void {
+    this.#syncStatsTimer();
+    this.dispatchEvent(new CustomEvent('stats', { detail: this.stats }));
+  }
+
+  #syncStatsTimer(): void {
+    const wanted = this.#paths.size > 0;
+    if (wanted && this.#statsTimer === null) {
+      this.#statsTimer = setInterval(() => this.#emitStats(), this.#options.statsIntervalMs);
+    } else if (!wanted && this.#statsTimer !== null) {
+      clearInterval(this.#statsTimer);
+      this.#statsTimer = null;
+    }
+  }
+}
+
+function describeBrokerError(error: unknown): string {
+  if (!(error instanceof SignalingError))
+    return `broker: ${error instanceof Error ? error.message : String(error)}`;
+  if (error.code === 'unreachable') return 'broker unreachable';
+  return `broker: ${error.code} (${error.message})`;
+}
