@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { encodeKey } from '../src/session/noise.js';
+import { CLIENT_DEFAULTS } from '../src/shared/limits.js';
 import { Network } from '../test/helpers/network.js';
 import { type Group, record, type Samples } from './lib/group.js';
 import { download, startTcpTarget } from './lib/tcp-target.js';
@@ -43,7 +44,7 @@ export const ttfbGroup: Group = {
     {
       name: 'ttfb.client_start',
       unit: 'ms',
-      what: 'spawn of `starling client` to the first byte of a proxied response, volunteers already waiting',
+      what: `spawn of \`starling client\` (default --paths ${CLIENT_DEFAULTS.paths}) to the first byte of a proxied response, volunteers already waiting`,
       target: { on: 'value', op: '<=', limit: 100 },
     },
     {
@@ -60,13 +61,13 @@ export const ttfbGroup: Group = {
   async measure(ctx) {
     const samples: Samples = new Map();
     const target = await startTcpTarget();
-    const net = await Network.start({ volunteers: 2, client: false });
+    const net = await Network.start({ volunteers: CLIENT_DEFAULTS.paths + 1, client: false });
     try {
       const key = encodeKey(net.keys.publicKey);
       for (let i = 0; i < ctx.runs; i++) {
         const port = await freePort();
         const t0 = performance.now();
-        const started = net.startClient(1, key, ['--socks', `127.0.0.1:${port}`]);
+        const started = net.startClient(CLIENT_DEFAULTS.paths, key, ['--socks', `127.0.0.1:${port}`]);
         await untilAccepting(port, 20_000);
         const listening = performance.now() - t0;
         const t1 = performance.now();
