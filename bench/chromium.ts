@@ -7,7 +7,7 @@ import { startDemoWeb } from '../src/demo/web.js';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { Network } from '../test/helpers/network.js';
 import { ChromiumDc } from './lib/chromium-dc.js';
-import { type Group, MiB, mbPerS, record, type Samples } from './lib/group.js';
+import { type Group, MiB, mbPerS, record, type Samples, withRetry } from './lib/group.js';
 import { waitPaths } from './lib/procs.js';
 import { download, startTcpTarget } from './lib/tcp-target.js';
 import { BARE_MESSAGE_BYTES } from './throughput.js';
@@ -41,7 +41,7 @@ export const chromiumGroup: Group = {
       cleanup.push(() => chromium.close());
       const barePage = await chromium.context.newPage();
       await barePage.goto('about:blank');
-      const bare = await ChromiumDc.open(barePage);
+      const bare = await withRetry('Chromium data channel', () => ChromiumDc.open(barePage));
       cleanup.push(() => bare.close());
       let net: Network | undefined;
       if (ctx.wants('throughput.tunnel.chromium_volunteer')) {

@@ -6,7 +6,7 @@
  */
 import { Network } from '../test/helpers/network.js';
 import { BareDc } from './lib/dc-pair.js';
-import { type Group, MiB, record, type Samples } from './lib/group.js';
+import { type Group, MiB, record, type Samples, withRetry } from './lib/group.js';
 import { cpuMs, mainThreadCpuMs, readyNetwork } from './lib/procs.js';
 import { download, startTcpTarget } from './lib/tcp-target.js';
 import { BARE_MESSAGE_BYTES } from './throughput.js';
@@ -53,7 +53,7 @@ export const cpuGroup: Group = {
     let bare: BareDc | undefined;
     let net: Network | undefined;
     try {
-      bare = await BareDc.open();
+      bare = await withRetry('bare data channel', () => BareDc.open());
       net = await readyNetwork(() => Network.start({ volunteers: 1, paths: 1 }), 1, target.port);
       const procs = {
         client: net.client!.child.pid!,

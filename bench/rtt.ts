@@ -4,7 +4,7 @@
  */
 import { Network } from '../test/helpers/network.js';
 import { BareDc } from './lib/dc-pair.js';
-import { type Group, record, type Samples } from './lib/group.js';
+import { type Group, record, type Samples, withRetry } from './lib/group.js';
 import { readyNetwork } from './lib/procs.js';
 import { median } from './lib/report.js';
 import { echoRoundTrips, openVia, startTcpTarget } from './lib/tcp-target.js';
@@ -33,7 +33,7 @@ export const rttGroup: Group = {
     let bare: BareDc | undefined;
     let net: Network | undefined;
     try {
-      bare = await BareDc.open();
+      bare = await withRetry('bare data channel', () => BareDc.open());
       if (ctx.wants('rtt.tunnel')) {
         net = await readyNetwork(() => Network.start({ volunteers: 1, paths: 1 }), 1, target.port);
       }

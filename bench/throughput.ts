@@ -5,7 +5,7 @@
  */
 import { Network } from '../test/helpers/network.js';
 import { BareDc } from './lib/dc-pair.js';
-import { type Group, MiB, mbPerS, record, type Samples } from './lib/group.js';
+import { type Group, MiB, mbPerS, record, type Samples, withRetry } from './lib/group.js';
 import { readyNetwork } from './lib/procs.js';
 import { download, startTcpTarget, upload } from './lib/tcp-target.js';
 
@@ -55,7 +55,7 @@ export const throughputGroup: Group = {
     let one: Network | undefined;
     let two: Network | undefined;
     try {
-      if (want.bare) bare = await BareDc.open();
+      if (want.bare) bare = await withRetry('bare data channel', () => BareDc.open());
       if (want.one || want.up || want.two) {
         one = await readyNetwork(() => Network.start({ volunteers: 1, paths: 1 }), 1, target.port);
       }

@@ -55,3 +55,20 @@ export const MiB = 1024 * 1024;
 export function mbPerS(bytes: number, ms: number): number {
   return bytes / 1e6 / (ms / 1000);
 }
+
+/**
+ * Runs `start` up to `attempts` times: setting up a measurement (a network, a peer connection) can fail for
+ * reasons that are not what is measured (e.g. libdatachannel's intermittent "remote candidate without ICE
+ * transport" on an answer).
+ */
+export async function withRetry<T>(what: string, start: () => Promise<T>, attempts = 2): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= attempts) throw e;
+      console.error(`bench: ${what} failed (${(e as Error).message.split('\n')[0]}); retrying`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
