@@ -81,7 +81,8 @@ export class Tunnel extends EventEmitter implements Dialer {
 
   /** Resolves with a session that has (or had) a path, waiting up to openTimeoutMs for one. */
   private ready(signal?: AbortSignal): Promise<Session> {
-    if (this.session && !this.session.closed) return Promise.resolve(this.session);
+    const s = this.session;
+    if (s && !s.closed && s.pathCount > 0) return Promise.resolve(s);
     this.maintain();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -129,19 +130,23 @@ export class Tunnel extends EventEmitter implements Dialer {
         transport.close();
         return;
       }
+      // Attempts run in parallel: the first to get a data channel makes the session, the others join it.
+      if (!this.session || this.session.closed) await this.handshaking?.catch(() => {});
       const session = this.session && !this.session.closed ? this.session : undefined;
       // Path ids must grow in the order the egress sees them (session-v1 §5.1), so take one only now.
       pathId = this.nextPathId++;
       if (session) {
         await joinSession(session, transport, pathId);
+        this.releaseWaiters(session);
       } else {
-        const { session: fresh } = await startSession(
-          transport,
-          this.config.egressKey,
-          pathId,
-          this.config.session,
-        );
-        this.adopt(fresh);
+        const handshake = startSession(transport, this.config.egressKey, pathId, this.config.session);
+        this.handshaking = handshake;
+        try {
+          const started = await handshake;
+          this.adopt(started.session, started.idleTimeoutMs);
+        } finally {
+          if (this.handshaking === handshake) this.handshaking = undefined;
+        }
       }
       this.volunteers.set(pathId, volunteer);
       this.handshakeFailures = 0;
@@ -157,8 +162,9 @@ export class Tunnel extends EventEmitter implements Dialer {
     }
   }
 
-  private adopt(session: Session): void {
+  private adopt(session: Session, idleTimeoutMs: number): void {
     this.session = session;
+    let idle: NodeJS.Timeout | undefined;
     session.on('path-closed', (pathId: number, code: number, reason: string) => {
       this.volunteers.delete(pathId);
       this.log(`path ${pathId} closed (${code} ${reason})`);
@@ -168,11 +174,26 @@ export class Tunnel extends EventEmitter implements Dialer {
       this.log(`path ${pathId}: volunteer is leaving`);
       this.maintain();
     });
+    // The egress keeps a session without paths for idleTimeoutMs (session-v1 §5.2); so do we.
+    session.on('no-paths', () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        if (session.pathCount === 0)
+          session.close(new NoPathError('no volunteer for the whole idle timeout'));
+      }, idleTimeoutMs);
+      idle.unref();
+    });
+    session.on('path-added', () => clearTimeout(idle));
     session.on('closed', () => {
+      clearTimeout(idle);
       if (this.session === session) this.session = undefined;
       this.maintain();
     });
     this.emit('session', session);
+    this.releaseWaiters(session);
+  }
+
+  private releaseWaiters(session: Session): void {
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(session);
@@ -182,9 +203,13 @@ export class Tunnel extends EventEmitter implements Dialer {
 
   private onPathFailure(e: Error): void {
     this.lastFailure = e.message;
-    let wait = this.retryMs;
-    if (e instanceof SignalingError && e.retryAfterMs !== undefined) wait = Math.max(wait, e.retryAfterMs);
-    this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
+    // Broker trouble backs off exponentially (honouring its hint); a failed WebRTC or handshake attempt
+    // with some volunteer is retried at once with another.
+    let wait = this.opts.retryMinMs;
+    if (e instanceof SignalingError) {
+      wait = Math.max(this.retryMs, e.retryAfterMs ?? 0);
+      this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
+    }
     if (e instanceof HandshakeError) {
       this.handshakeFailures += 1;
       if (this.handshakeFailures >= this.opts.handshakeFailuresFatal && !this.session) {
@@ -197,7 +222,7 @@ export class Tunnel extends EventEmitter implements Dialer {
     }
     this.log(`path attempt failed: ${e.message}; retrying in ${wait} ms`);
     // Nobody can be served right now: tell waiting streams at once rather than after their timeout.
-    if (!this.session && e instanceof SignalingError) {
+    if ((!this.session || this.session.pathCount === 0) && e instanceof SignalingError) {
       this.failWaiters(new NoPathError(`no volunteer available: ${e.message}`));
     }
     this.retryTimer = setTimeout(() => {

@@ -154,6 +154,7 @@ export class Session extends EventEmitter implements StreamHost {
     transport.onmessage = (msg) => this.onMessage(path, msg);
     transport.onclose = (code, reason) => this.onPathClosed(path, code, reason, true);
     transport.ondrain = () => this.scheduleFlush();
+    this.emit('path-added', pathId);
     for (const msg of backlog) this.onMessage(path, msg);
     this.scheduleFlush();
   }
