@@ -9,8 +9,7 @@
  * (RelayRefusedDetail, an offer for an egress not on the allow-list was ignored).
  */
 import { BrokerClient, SignalingError } from '../signaling/client.js';
-import type { DeliveredOffer } from '../signaling/messages.js';
-import { parseEgressUrl } from '../signaling/messages.js';
+import { type DeliveredOffer, parseEgressUrl } from '../signaling/messages.js';
 import { backoffMs, sleep } from './backoff.js';
 import { ClientPath } from './client-path.js';
 import type { RelayEnv } from './env.js';
