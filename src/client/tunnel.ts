@@ -15,6 +15,7 @@ import { BrokerClient, SignalingError } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import { dataChannelPath } from './dc-path.js';
 import type { Dialer } from './dialer.js';
+import { offerAsDtlsClient } from './offer-sdp.js';
 
 export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   broker: string;
@@ -247,7 +248,7 @@ export class Tunnel extends EventEmitter implements Dialer {
       const answer = await this.broker.offer(
         {
           nat: this.config.nat ?? 'unknown',
-          sdp: localSdp(pc),
+          sdp: offerAsDtlsClient(localSdp(pc)),
           ...(this.config.egress ? { egress: this.config.egress } : {}),
           exclude,
         },
