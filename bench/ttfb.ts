@@ -61,30 +61,36 @@ export const ttfbGroup: Group = {
   async measure(ctx) {
     const samples: Samples = new Map();
     const target = await startTcpTarget();
-    const net = await Network.start({ volunteers: CLIENT_DEFAULTS.paths + 1, client: false });
     try {
-      const key = encodeKey(net.keys.publicKey);
       for (let i = 0; i < ctx.runs; i++) {
-        const port = await freePort();
-        const t0 = performance.now();
-        const started = net.startClient(CLIENT_DEFAULTS.paths, key, ['--socks', `127.0.0.1:${port}`]);
-        await untilAccepting(port, 20_000);
-        const listening = performance.now() - t0;
-        const t1 = performance.now();
-        const d = await download(port, target.port, 1, undefined, 30_000);
-        const firstByte = t1 + d.firstByteMs - t0;
-        record(samples, 'ttfb.client_start', firstByte);
-        record(samples, 'ttfb.client_listening', listening);
-        record(samples, 'ttfb.client_ready', firstByte - listening);
-        ctx.log(
-          `run ${i + 1}: listening after ${listening.toFixed(0)} ms, first byte after ${firstByte.toFixed(0)} ms`,
-        );
-        await (await started).stop();
-        // Let the volunteers finish with this client and poll again before the next start.
-        await new Promise((r) => setTimeout(r, 500));
+        // A fresh network per run: every process here shares 127.0.0.1, so the broker's per-address rate
+        // limit (signaling-v1 §1) would otherwise start refusing after a few runs, and no volunteer is still
+        // busy with the previous client.
+        const net = await Network.start({ volunteers: CLIENT_DEFAULTS.paths + 1, client: false });
+        try {
+          const port = await freePort();
+          const t0 = performance.now();
+          const started = net.startClient(CLIENT_DEFAULTS.paths, encodeKey(net.keys.publicKey), [
+            '--socks',
+            `127.0.0.1:${port}`,
+          ]);
+          await untilAccepting(port, 20_000);
+          const listening = performance.now() - t0;
+          const t1 = performance.now();
+          const d = await download(port, target.port, 1, undefined, 30_000);
+          const firstByte = t1 + d.firstByteMs - t0;
+          record(samples, 'ttfb.client_start', firstByte);
+          record(samples, 'ttfb.client_listening', listening);
+          record(samples, 'ttfb.client_ready', firstByte - listening);
+          ctx.log(
+            `run ${i + 1}: listening after ${listening.toFixed(0)} ms, first byte after ${firstByte.toFixed(0)} ms`,
+          );
+          await started;
+        } finally {
+          await net.stop();
+        }
       }
     } finally {
-      await net.stop();
       await target.close();
     }
     return samples;
