@@ -40,7 +40,18 @@ test('relays through the real broker, then says GOODBYE on stop', async (t) => {
   await until(() => relay.state === 'waiting', 'the volunteer to reach the broker');
   for (let attempt = 1; client === undefined; attempt++) {
     try {
-      client = await connectClient(brokerUrl, egress.url);
+      const candidate = await connectClient(brokerUrl, egress.url);
+      // libdatachannel's offering-side race can also open the channel and then drop it before the
+      // volunteer sees it: connected means spliced (the volunteer counts the client).
+      await until(
+        () => relay.stats.totalClients === 1 || candidate.channel.readyState !== 'open',
+        'the volunteer to splice the path',
+      );
+      if (relay.stats.totalClients !== 1) {
+        candidate.close();
+        throw new Error('data channel did not open');
+      }
+      client = candidate;
     } catch (error) {
       const retry = (error instanceof SignalingError && error.code === 'no-match') || isAnswerRace(error);
       if (!retry || attempt === 5) throw error;
