@@ -30,7 +30,15 @@ if (process.env[NETNS_ENV] === undefined) {
   }
   const res = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', ...selected],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-force-exit',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      ...selected,
+    ],
     { cwd: root, stdio: 'inherit' },
   );
   process.exit(res.status ?? 1);
