@@ -8,10 +8,22 @@ export function dataChannelPath(dc: RTCDataChannel, pc: RTCPeerConnection): Path
   let closed = false;
   const t: PathTransport = {
     send(msg) {
-      if (!closed && dc.readyState === 'open') dc.send(msg as Uint8Array<ArrayBuffer>);
+      if (closed || dc.readyState !== 'open') return;
+      try {
+        dc.send(msg as Uint8Array<ArrayBuffer>);
+      } catch (e) {
+        // The channel closed under us (its close event is still on its way): end the path, but not from
+        // inside the session's own send loop.
+        queueMicrotask(() => ended(`send failed: ${(e as Error).message}`));
+      }
     },
     get bufferedAmount() {
-      return closed ? 0 : dc.bufferedAmount;
+      if (closed) return 0;
+      try {
+        return dc.bufferedAmount;
+      } catch {
+        return 0;
+      }
     },
     close() {
       if (closed) return;

@@ -289,8 +289,11 @@ export class Session extends EventEmitter implements StreamHost {
       }
       this.onBody(path, decodeBody(body));
     } catch (e) {
-      if (e instanceof ProtocolError) this.failPath(path, CloseCode.protocol, e.message);
-      else throw e;
+      // A broken rule closes the path; anything else is our bug, and it too costs only this path (its
+      // records are resent on the others) rather than the whole process and every user's connection.
+      const reason = e instanceof ProtocolError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
+      if (!(e instanceof ProtocolError)) this.emit('internal-error', e);
+      this.failPath(path, CloseCode.protocol, reason);
     }
   }
 

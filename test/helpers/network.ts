@@ -17,6 +17,7 @@ export class Proc {
   readonly lines: string[] = [];
   readonly exited: Promise<number | null>;
   private readonly waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  private stopping = false;
 
   constructor(
     readonly name: string,
@@ -24,6 +25,14 @@ export class Proc {
     echo = process.env.STARLING_TEST_LOG === '1',
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // A process that dies on its own during a test says why, even without STARLING_TEST_LOG.
+    child.once('exit', (code, signal) => {
+      if (!this.stopping && !echo) {
+        console.error(
+          `[${name}] exited by itself (${code ?? signal}); its last lines:\n${this.lines.slice(-15).join('\n')}`,
+        );
+      }
+    });
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
@@ -69,6 +78,7 @@ export class Proc {
 
   /** SIGTERM (graceful) or SIGKILL; resolves when the process is gone. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.stopping = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     this.child.kill(signal);
