@@ -16,10 +16,33 @@ export interface Command {
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
+/**
+ * Keys are base64url and may start with '-', which parseArgs would take for an option: a value after a
+ * string option is joined to it (`--egress-key -Ab...` -> `--egress-key=-Ab...`) unless it is itself an option.
+ */
+function joinDashValues(cmd: Command, argv: string[]): string[] {
+  const known = new Set(
+    Object.keys(cmd.options)
+      .map((name) => `--${name}`)
+      .concat('--help', '-h'),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const option = cmd.options[arg.slice(2)];
+    if (arg.startsWith('--') && option?.type === 'string' && next?.startsWith('-') && !known.has(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parse(cmd: Command, argv: string[]): Values | 'help' {
   try {
     const { values } = parseArgs({
-      args: argv,
+      args: joinDashValues(cmd, argv),
       options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,

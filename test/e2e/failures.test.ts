@@ -56,3 +56,24 @@ for (const [args, pattern] of [
     assert.match(p.lines.join('\n'), pattern);
   });
 }
+
+test('an egress key that starts with a dash is taken as the value of --egress-key', async () => {
+  let key = '';
+  while (!key.startsWith('-')) key = encodeKey(generateKeyPair().publicKey);
+  const p = run('client', [
+    'client',
+    '--egress-key',
+    key,
+    '--broker',
+    'http://127.0.0.1:9/',
+    '--socks',
+    '127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+  ]);
+  try {
+    await p.waitFor(/SOCKS5 proxy on/);
+  } finally {
+    await p.stop('SIGKILL');
+  }
+});
