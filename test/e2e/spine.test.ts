@@ -71,3 +71,10 @@ test('a closed port gets SOCKS 0x05 (refused) and HTTP 502', async () => {
   const viaHttp = await viaHttpProxy(net.httpPort, `http://127.0.0.1:${port}/`);
   assert.equal(viaHttp.status, 502);
 });
+
+test('the SOCKS test client really goes through the proxy (a closed proxy port fails)', async () => {
+  const closed = await startTarget();
+  const port = closed.port;
+  await closed.close();
+  await assert.rejects(getViaSocks(port, '127.0.0.1', target.port, '/bytes/10'));
+});

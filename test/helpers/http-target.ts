@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type RequestOptions, request, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 const CHUNK = 64 * 1024;
@@ -113,6 +113,21 @@ export function socksConnect(proxyPort: number, host: string, port: number): Pro
   });
 }
 
+/** An http.request `createConnection` that opens the connection through the SOCKS5 proxy. */
+function throughSocks(
+  proxyPort: number,
+  host: string,
+  port: number,
+): NonNullable<RequestOptions['createConnection']> {
+  return (_opts, cb) => {
+    socksConnect(proxyPort, host, port).then(
+      (s) => cb(null, s),
+      (e: Error) => cb(e, undefined as unknown as Socket),
+    );
+    return undefined;
+  };
+}
+
 export interface Fetched {
   status: number;
   sha: string;
@@ -152,13 +167,7 @@ export function getViaSocks(proxyPort: number, host: string, port: number, path:
       host,
       port,
       path,
-      createConnection: (_opts, cb) => {
-        socksConnect(proxyPort, host, port).then(
-          (s) => cb(null, s),
-          (e: Error) => cb(e, undefined as unknown as Socket),
-        );
-        return undefined as unknown as Socket;
-      },
+      createConnection: throughSocks(proxyPort, host, port),
     });
     req.on('response', (res) => collect(res).then(resolve, reject));
     req.on('error', reject);
@@ -196,13 +205,7 @@ export function downloadViaSocks(
       host: '127.0.0.1',
       port,
       path: `/bytes/${bytes}`,
-      createConnection: (_opts, cb) => {
-        socksConnect(proxyPort, '127.0.0.1', port).then(
-          (s) => cb(null, s),
-          (e: Error) => cb(e, undefined as unknown as Socket),
-        );
-        return undefined as unknown as Socket;
-      },
+      createConnection: throughSocks(proxyPort, '127.0.0.1', port),
     });
     req.on('response', (res) => {
       res.on('data', (d: Buffer) => progress(d.length));
@@ -227,13 +230,7 @@ export function uploadViaSocks(
       path: '/sha',
       method: 'POST',
       headers: { 'content-length': bytes },
-      createConnection: (_opts, cb) => {
-        socksConnect(proxyPort, '127.0.0.1', port).then(
-          (s) => cb(null, s),
-          (e: Error) => cb(e, undefined as unknown as Socket),
-        );
-        return undefined as unknown as Socket;
-      },
+      createConnection: throughSocks(proxyPort, '127.0.0.1', port),
     });
     req.on('response', (res) => collect(res).then((r) => resolve(r.body), reject));
     req.on('error', reject);
