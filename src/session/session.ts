@@ -17,6 +17,8 @@ import {
 } from './frames.js';
 import type { SessionKeys } from './noise.js';
 import { PathState } from './path-state.js';
+import { ReorderBuffer } from './reorder.js';
+import { SendBuffer } from './send-buffer.js';
 import { resetCode, SessionStream, type StreamHost } from './stream.js';
 import { CloseCode, type PathTransport } from './transport.js';
 import { MessageType, messageType, RECORD_HEADER_BYTES, TAG_BYTES } from './wire.js';
@@ -31,14 +33,6 @@ export interface SessionInit {
   peerStreamWindow: number;
   peerSessionWindow: number;
   options?: Partial<SessionOptions>;
-}
-
-interface Unacked {
-  body: Buffer;
-  /** The path it was last sent on, -1 while waiting to be resent. */
-  pathId: number;
-  /** DATA bytes in it, for path stats. */
-  dataBytes: number;
 }
 
 export interface SessionStats {
@@ -63,15 +57,12 @@ export class Session extends EventEmitter implements StreamHost {
   private nextStreamId = 1;
   private readonly pendingOpens = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   /** session-v1 §3.1 send side */
-  private nextSeq = 0;
-  private readonly unacked = new Map<number, Unacked>();
-  private resendQueue: number[] = [];
+  private readonly sent = new SendBuffer();
   private readonly control: Frame[] = [];
   private readonly maxDataPending = new Map<number, Frame & { type: typeof FrameType.maxData }>();
   private readonly sendable = new Set<SessionStream>();
   /** session-v1 §3.1 receive side */
-  private recvNext = 0;
-  private readonly reorder = new Map<number, Frame[]>();
+  private readonly received: ReorderBuffer;
   private ackPath: PathState | undefined;
   /** session-v1 §4.3 session-wide credit */
   private peerSessionMax: number;
@@ -96,6 +87,7 @@ export class Session extends EventEmitter implements StreamHost {
     this.peerSessionMax = init.peerSessionWindow;
     this.peerStreamWindow = init.peerStreamWindow;
     this.localSessionMax = this.options.sessionWindow;
+    this.received = new ReorderBuffer(this.options.reorderWindow);
     const tick = Math.max(20, Math.min(this.options.pingIntervalMs, this.options.pathTimeoutMs) / 2);
     this.timer = setInterval(() => this.checkLiveness(), tick);
     this.timer.unref();
@@ -130,8 +122,8 @@ export class Session extends EventEmitter implements StreamHost {
     return {
       paths: this.paths.size,
       streams: this.streams.size,
-      unackedRecords: this.unacked.size,
-      bufferedRecords: this.reorder.size,
+      unackedRecords: this.sent.size,
+      bufferedRecords: this.received.buffered,
       resentRecords: this.resentRecords,
     };
   }
@@ -163,7 +155,7 @@ export class Session extends EventEmitter implements StreamHost {
   addJoinedPath(pathId: number, transport: PathTransport, backlog: Uint8Array[] = []): void {
     this.addPath(pathId, transport, backlog);
     const path = this.paths.get(pathId);
-    if (path) path.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.recvNext }]));
+    if (path) path.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.received.next }]));
   }
 
   /** Client: opens a stream to host:port; resolves when the egress has connected (session-v1 §4.1). */
@@ -222,8 +214,8 @@ export class Session extends EventEmitter implements StreamHost {
       p.transport.close(CloseCode.normal, 'session closed');
     }
     this.paths.clear();
-    this.unacked.clear();
-    this.reorder.clear();
+    this.sent.clear();
+    this.received.clear();
     this.emit('closed', error);
   }
 
@@ -304,22 +296,7 @@ export class Session extends EventEmitter implements StreamHost {
     }
     this.ackPath = path;
     this.noteForAck();
-    const seq = body.seq;
-    if (seq < this.recvNext || this.reorder.has(seq)) return; // a resend we already have (session-v1 §3.1)
-    if (seq >= this.recvNext + this.options.reorderWindow) {
-      throw new ProtocolError(`record ${seq} is beyond the reorder window`);
-    }
-    if (seq !== this.recvNext) {
-      this.reorder.set(seq, body.frames);
-      return;
-    }
-    this.deliver(body.frames);
-    this.recvNext += 1;
-    for (let next = this.reorder.get(this.recvNext); next; next = this.reorder.get(this.recvNext)) {
-      this.reorder.delete(this.recvNext);
-      this.recvNext += 1;
-      this.deliver(next);
-    }
+    for (const frames of this.received.accept(body.seq, body.frames)) this.deliver(frames);
   }
 
   private onUnreliable(path: PathState, f: Frame): void {
@@ -349,17 +326,14 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   private onAck(next: number): void {
-    if (next > this.nextSeq) throw new ProtocolError(`ACK ${next} for records never sent`);
     let freed = false;
-    for (const [seq, u] of this.unacked) {
-      if (seq >= next) break;
-      this.unacked.delete(seq);
+    this.sent.ack(next, (u) => {
       const path = this.paths.get(u.pathId);
       if (path) {
         path.inflight -= u.body.length;
         freed = true;
       }
-    }
+    });
     if (freed) this.scheduleFlush();
   }
 
@@ -510,19 +484,11 @@ export class Session extends EventEmitter implements StreamHost {
 
   /** Moves the unacknowledged records last sent on `pathId` to the resend queue, in seq order. */
   private requeue(pathId: number): void {
-    const moved: number[] = [];
     const path = this.paths.get(pathId);
-    for (const [seq, u] of this.unacked) {
-      if (u.pathId === pathId) {
-        u.pathId = -1;
-        moved.push(seq);
-      }
-    }
     if (path) path.inflight = 0;
-    if (moved.length === 0) return;
-    this.resendQueue = mergeSorted(this.resendQueue, moved);
+    if (this.sent.requeue(pathId) === 0) return;
     // A fresh ACK on a surviving path, in case the last one travelled on the dead path.
-    if (this.recvNext > 0) this.ackPath = undefined;
+    if (this.received.next > 0) this.ackPath = undefined;
     this.ackDue = true;
   }
 
@@ -598,17 +564,10 @@ export class Session extends EventEmitter implements StreamHost {
         this.options.maxMessageBytes - RECORD_HEADER_BYTES - TAG_BYTES,
       );
       for (;;) {
-        const resend = this.resendQueue[0];
-        if (resend !== undefined) {
-          const u = this.unacked.get(resend);
-          if (!u) {
-            this.resendQueue.shift();
-            continue;
-          }
+        if (this.sent.peekResend()) {
           const path = this.pickPath(false);
           if (!path) break;
-          this.resendQueue.shift();
-          u.pathId = path.id;
+          const u = this.sent.takeResend(path.id);
           path.inflight += u.body.length;
           this.resentRecords += 1;
           path.sendRecord(u.body);
@@ -631,10 +590,8 @@ export class Session extends EventEmitter implements StreamHost {
         }
         const dataBytes = this.fillData(frames, maxBody - size);
         if (frames.length === 0) break;
-        const seq = this.nextSeq;
-        this.nextSeq += 1;
-        const body = encodeBody(seq, frames);
-        this.unacked.set(seq, { body, pathId: path.id, dataBytes });
+        const body = encodeBody(this.sent.nextSeq, frames);
+        this.sent.add(body, path.id);
         path.inflight += body.length;
         path.bytesSent += dataBytes;
         path.sendRecord(body);
@@ -701,25 +658,6 @@ export class Session extends EventEmitter implements StreamHost {
     this.recordsSinceAck = 0;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    path?.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.recvNext }]));
+    path?.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.received.next }]));
   }
-}
-
-function mergeSorted(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && x < y)) {
-      out.push(x!);
-      i += 1;
-    } else {
-      if (x === y) i += 1;
-      out.push(y);
-      j += 1;
-    }
-  }
-  return out;
 }

@@ -1,0 +1,46 @@
+/** session-v1 §3.1 and §5.2 as plain data structures: in-order delivery and resend bookkeeping. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Frame, FrameType } from '../../src/session/frames.js';
+import { ReorderBuffer } from '../../src/session/reorder.js';
+import { SendBuffer } from '../../src/session/send-buffer.js';
+import { ProtocolError } from '../../src/shared/errors.js';
+
+const f = (streamId: number): Frame[] => [{ type: FrameType.end, streamId }];
+const ids = (ready: Frame[][]) => ready.map((frames) => (frames[0] as { streamId: number }).streamId);
+
+test('the reorder buffer delivers once, in order, and bounds what arrives early', () => {
+  const r = new ReorderBuffer(4);
+  assert.deepEqual(ids(r.accept(1, f(1))), []);
+  assert.deepEqual(ids(r.accept(2, f(2))), []);
+  assert.deepEqual(ids(r.accept(2, f(2))), [], 'a resend of a buffered record is dropped');
+  assert.deepEqual(ids(r.accept(0, f(0))), [0, 1, 2]);
+  assert.equal(r.next, 3);
+  assert.equal(r.buffered, 0);
+  assert.deepEqual(ids(r.accept(1, f(1))), [], 'a resend of a delivered record is dropped');
+  assert.throws(() => r.accept(7, f(7)), ProtocolError);
+  assert.deepEqual(ids(r.accept(6, f(6))), [], 'the last place in the window is allowed');
+});
+
+test('the send buffer frees on ACK and resends a dead path in seq order', () => {
+  const b = new SendBuffer();
+  const paths = [1, 2, 1, 2, 1];
+  for (const p of paths) b.add(Buffer.from([p]), p);
+  assert.equal(b.size, 5);
+  const freed: number[] = [];
+  b.ack(1, (u) => freed.push(u.pathId));
+  assert.deepEqual(freed, [1]);
+  assert.throws(() => b.ack(9, () => {}), ProtocolError, 'an ACK for records never sent');
+  assert.equal(b.requeue(1), 2, 'seq 2 and 4 were last sent on path 1');
+  assert.equal(b.requeue(2), 2);
+  const order: number[] = [];
+  for (let u = b.peekResend(); u; u = b.peekResend()) {
+    order.push(u.body[0]!);
+    b.takeResend(3);
+  }
+  assert.deepEqual(order, [2, 1, 2, 1], 'seq 1, 2, 3, 4 in order whatever path they were on');
+  b.ack(3, () => {});
+  assert.equal(b.requeue(3), 2, 'only the unacknowledged ones move again');
+  b.ack(5, () => {});
+  assert.equal(b.peekResend(), undefined, 'acknowledged while waiting: skipped');
+});
