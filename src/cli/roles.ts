@@ -14,6 +14,20 @@ const say = (role: string) => (line: string) => console.log(`starling ${role}: $
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
 // byte, docs/benchmarks.md ttfb.client_start).
 
+/** WebRTC options from --ice-address and --stun (Starling contacts no STUN server unless told to). */
+function rtcOptions(v: Values): { bindAddress?: string; iceServers?: string[] } {
+  const stun = list(v, 'stun');
+  for (const u of stun) {
+    if (!/^(stun|stuns|turn|turns):[^\s]+$/.test(u))
+      throw new UsageError(`--stun must look like stun:host:port, not ${u}`);
+  }
+  const address = v['ice-address'];
+  return {
+    ...(typeof address === 'string' ? { bindAddress: address } : {}),
+    ...(stun.length > 0 ? { iceServers: stun } : {}),
+  };
+}
+
 /** Resolves on SIGINT or SIGTERM. */
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -156,6 +170,7 @@ export const volunteerCommand: Command = {
   --max-clients N     clients relayed at once (default 8)
   --max-rate BYTES    byte rate cap across all clients, bytes/s (default 0: none)
   --ice-address ADDR  local address WebRTC uses (default: all interfaces; 127.0.0.1 for loopback only)
+  --stun URL          a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)
 
   SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).`,
   options: {
@@ -164,11 +179,11 @@ export const volunteerCommand: Command = {
     'max-clients': { type: 'string' },
     'max-rate': { type: 'string' },
     'ice-address': { type: 'string' },
+    stun: { type: 'string', multiple: true },
   },
   async run(v) {
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
-    const iceAddress = typeof v['ice-address'] === 'string' ? v['ice-address'] : undefined;
     const log = say('volunteer');
     const { nodeRelayEnv } = await import('../volunteer/node.js');
     const { VolunteerRelay } = await import('../volunteer/relay.js');
@@ -180,7 +195,7 @@ export const volunteerCommand: Command = {
         maxClients: int(v, 'max-clients', 8, 1, 64),
         maxBytesPerSec: int(v, 'max-rate', 0, 0, 10 ** 10),
       },
-      nodeRelayEnv(iceAddress ? { bindAddress: iceAddress } : {}),
+      nodeRelayEnv(rtcOptions(v)),
     );
     relay.addEventListener('state', () => {
       const s = relay.stats;
@@ -206,7 +221,8 @@ export const clientCommand: Command = {
   --socks ADDR        SOCKS5 proxy address (default 127.0.0.1:1080)
   --http ADDR         HTTP proxy address (default 127.0.0.1:8080)
   --paths N           volunteers used at once (default 2)
-  --ice-address ADDR  local address WebRTC uses (default: all interfaces)`,
+  --ice-address ADDR  local address WebRTC uses (default: all interfaces)
+  --stun URL          a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)`,
   options: {
     'egress-key': { type: 'string' },
     broker: { type: 'string' },
@@ -215,6 +231,7 @@ export const clientCommand: Command = {
     http: { type: 'string' },
     paths: { type: 'string' },
     'ice-address': { type: 'string' },
+    stun: { type: 'string', multiple: true },
   },
   async run(v) {
     let egressKey: Uint8Array;
@@ -227,7 +244,6 @@ export const clientCommand: Command = {
     const egress = typeof v.egress === 'string' ? checkUrl(v.egress, '--egress', ['ws:', 'wss:']) : undefined;
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
-    const iceAddress = typeof v['ice-address'] === 'string' ? v['ice-address'] : undefined;
     const log = say('client');
     const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc] = await Promise.all([
       import('../client/tunnel.js'),
@@ -241,7 +257,7 @@ export const clientCommand: Command = {
       egressKey,
       ...(egress ? { egress } : {}),
       paths: int(v, 'paths', 2, 1, 8),
-      RTCPeerConnection: nodeRtcPeerConnectionClass(iceAddress ? { bindAddress: iceAddress } : {}),
+      RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
       log,
     });
     const socksServer = createSocksServer(tunnel);

@@ -47,6 +47,8 @@ for (const [args, pattern] of [
   [['broker', '--egress', 'http://not-ws/'], /--egress/],
   [['demo', '--volunteers', 'many'], /--volunteers/],
   [['frobnicate'], /unknown command/],
+  [['volunteer', '--stun', 'http://stun.example/'], /--stun/],
+  [['client', '--egress-key', 'x'.repeat(43), '--stun', 'nonsense'], /--stun|key/],
   [['egress', '--key', '/nonexistent/key.json'], /key file/],
 ] as const) {
   test(`starling ${args.join(' ')} exits non-zero with a message`, async () => {
