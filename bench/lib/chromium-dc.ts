@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { Page } from 'playwright-core';
 import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
+import { receiveFrom } from './dc-receive.js';
 import { withTimeout } from './tcp-target.js';
 
 const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: '127.0.0.1' });
@@ -83,21 +84,7 @@ export class ChromiumDc {
 
   /** The page sends `bytes` in `size`-byte messages; resolves with ms from the request to the last byte. */
   receive(bytes: number, size: number): Promise<number> {
-    const start = performance.now();
-    let got = 0;
-    const done = new Promise<number>((resolve) => {
-      const onMessage = (event: MessageEvent<ArrayBuffer | string>): void => {
-        if (typeof event.data === 'string') return;
-        got += event.data.byteLength;
-        if (got >= bytes) {
-          this.channel.removeEventListener('message', onMessage);
-          resolve(performance.now() - start);
-        }
-      };
-      this.channel.addEventListener('message', onMessage);
-    });
-    this.channel.send(`SRC ${bytes} ${size}`);
-    return withTimeout(done, 120_000, 'Chromium data channel transfer');
+    return receiveFrom(this.channel, bytes, size, 'Chromium data channel transfer');
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
+import { receiveFrom } from './dc-receive.js';
 import { withTimeout } from './tcp-target.js';
 
 const CHILD = fileURLToPath(new URL('./dc-child.ts', import.meta.url));
@@ -52,21 +53,7 @@ export class BareDc {
 
   /** The child sends `bytes` in `size`-byte messages; resolves with ms from the request to the last byte. */
   receive(bytes: number, size: number): Promise<number> {
-    const start = performance.now();
-    let got = 0;
-    const done = new Promise<number>((resolve) => {
-      const onMessage = (event: MessageEvent<ArrayBuffer | string>): void => {
-        if (typeof event.data === 'string') return;
-        got += event.data.byteLength;
-        if (got >= bytes) {
-          this.channel.removeEventListener('message', onMessage);
-          resolve(performance.now() - start);
-        }
-      };
-      this.channel.addEventListener('message', onMessage);
-    });
-    this.channel.send(`SRC ${bytes} ${size}`);
-    return withTimeout(done, 120_000, 'bare DC transfer');
+    return receiveFrom(this.channel, bytes, size, 'bare DC transfer');
   }
 
   /** One-byte round trips: `count` samples in ms after `warmup` unrecorded ones. */
