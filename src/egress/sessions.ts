@@ -144,6 +144,10 @@ export class SessionTable {
       this.refuse(transport, RefuseCode.badJoin, 'join not authenticated or path id reused');
       return;
     }
+    if (session.pathIds.length >= this.options.maxPathsPerSession) {
+      this.refuse(transport, RefuseCode.busy, 'session is at its path limit');
+      return;
+    }
     this.stopIdle(session);
     session.addJoinedPath(join.pathId, transport, backlog);
   }

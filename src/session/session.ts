@@ -23,6 +23,8 @@ import { resetCode, SessionStream, type StreamHost } from './stream.js';
 import { CloseCode, type PathTransport } from './transport.js';
 import { MessageType, messageType, RECORD_HEADER_BYTES, TAG_BYTES } from './wire.js';
 
+type MaxDataFrame = Extract<Frame, { type: typeof FrameType.maxData }>;
+
 /** session-v1 §5.1: how far below the highest path id a JOIN may still arrive. */
 export const PATH_ID_WINDOW = 64;
 
@@ -59,7 +61,8 @@ export class Session extends EventEmitter implements StreamHost {
   /** session-v1 §3.1 send side */
   private readonly sent = new SendBuffer();
   private readonly control: Frame[] = [];
-  private readonly maxDataPending = new Map<number, Frame & { type: typeof FrameType.maxData }>();
+  /** MAX_DATA frames still queued, by stream, so a newer grant updates the queued one (session-v1 §4.3). */
+  private readonly maxDataPending = new Map<number, MaxDataFrame>();
   private readonly sendable = new Set<SessionStream>();
   /** session-v1 §3.1 receive side */
   private readonly received: ReorderBuffer;
@@ -78,6 +81,8 @@ export class Session extends EventEmitter implements StreamHost {
   resentRecords = 0;
   closed = false;
 
+  private readonly peerStreamWindow: number;
+
   constructor(init: SessionInit) {
     super();
     this.role = init.role;
@@ -92,8 +97,6 @@ export class Session extends EventEmitter implements StreamHost {
     this.timer = setInterval(() => this.checkLiveness(), tick);
     this.timer.unref();
   }
-
-  private readonly peerStreamWindow: number;
 
   get pathCount(): number {
     let n = 0;
@@ -384,7 +387,13 @@ export class Session extends EventEmitter implements StreamHost {
     if (this.role !== 'egress' || streamId % 2 !== 1) throw new ProtocolError('OPEN from the wrong side');
     if (this.streams.has(streamId)) throw new ProtocolError(`stream ${streamId} opened twice`);
     if (this.streams.size >= this.options.maxStreams) {
+      // A well-behaved client never opens past maxStreams; one that keeps doing it while not reading our
+      // RESETs would grow the control queue without end. A legitimate queue holds at most about three frames
+      // per stream (OPENED, RESET, MAX_DATA).
+      if (this.control.length >= 4 * this.options.maxStreams)
+        throw new ProtocolError('OPEN flood past maxStreams');
       this.control.push({ type: FrameType.reset, streamId, code: resetCode('refused') });
+      this.scheduleFlush();
       return;
     }
     const stream = new SessionStream(streamId, this, this.peerStreamWindow, this.options.streamWindow);
@@ -429,10 +438,9 @@ export class Session extends EventEmitter implements StreamHost {
       pending.max = max;
       return;
     }
-    const frame = { type: FrameType.maxData, streamId, max } as const;
-    const mutable = { ...frame };
-    this.maxDataPending.set(streamId, mutable);
-    this.control.push(mutable);
+    const frame: MaxDataFrame = { type: FrameType.maxData, streamId, max };
+    this.maxDataPending.set(streamId, frame);
+    this.control.push(frame);
     this.scheduleFlush();
   }
 
@@ -650,14 +658,20 @@ export class Session extends EventEmitter implements StreamHost {
     }
   }
 
+  /**
+   * An ACK goes on the path the data came on, else on any open path: never held back by a path's in-flight
+   * cap or queue, since the peer's cap is freed only by our ACKs (holding them could stall both ends).
+   */
   private sendAck(): void {
     if (!this.ackDue) return;
-    const path = this.ackPath && !this.ackPath.closed ? this.ackPath : this.pickPath(true);
+    let path = this.ackPath && !this.ackPath.closed ? this.ackPath : undefined;
+    for (const p of this.paths.values()) if (!path && !p.closed) path = p;
+    if (!path) return; // stays due until a path comes
     this.ackPath = undefined;
     this.ackDue = false;
     this.recordsSinceAck = 0;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    path?.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.received.next }]));
+    path.sendRecord(encodeBody(undefined, [{ type: FrameType.ack, next: this.received.next }]));
   }
 }

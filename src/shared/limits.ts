@@ -3,6 +3,9 @@
  * Components take a `Partial<...>` of their group and merge it over these defaults.
  */
 
+/** The options type of a defaults group: the same keys, any number. */
+type Limits<T> = { -readonly [K in keyof T]: number };
+
 /** Session protocol (docs/spec/session-v1.md). */
 export const SESSION_DEFAULTS = {
   /** Longest path message accepted, bytes (session-v1 §1). @default 65536 */
@@ -28,7 +31,7 @@ export const SESSION_DEFAULTS = {
   ackEveryRecords: 16,
   /** Longest wait before a received reliable record is acknowledged, ms (session-v1 §3.1). @default 20 */
   ackDelayMs: 20,
-  /** Idle time after which a PING is sent on a path, ms (session-v1 §5.3). @default 250 */
+  /** Time from a PONG to the next PING on the same path, busy or idle, ms (session-v1 §5.3). @default 250 */
   pingIntervalMs: 250,
   /** Silence after which a path is abandoned, ms; at least 4 smoothed round trips (session-v1 §5.3). @default 1000 */
   pathTimeoutMs: 1000,
@@ -40,12 +43,14 @@ export const SESSION_DEFAULTS = {
    * @default 2 MiB
    */
   pathMaxInflight: 2 * 1024 * 1024,
+  /** Paths one session may have at once; a JOIN beyond is refused `busy` (session-v1 §5.1). @default 16 */
+  maxPathsPerSession: 16,
   /** How long the egress keeps a session with no path, ms (session-v1 §5.2). @default 60000 */
   idleTimeoutMs: 60_000,
   /** Handshake must finish within, ms. @default 10000 */
   handshakeTimeoutMs: 10_000,
 } as const;
-export type SessionOptions = { -readonly [K in keyof typeof SESSION_DEFAULTS]: number };
+export type SessionOptions = Limits<typeof SESSION_DEFAULTS>;
 
 /** Client front ends: the local SOCKS5 and HTTP proxies (src/client/socks5.ts, src/client/http-proxy.ts). */
 export const PROXY_DEFAULTS = {
@@ -63,7 +68,7 @@ export const PROXY_DEFAULTS = {
   /** How long an idle keep-alive connection from an app to the HTTP proxy stays open, ms. @default 5000 */
   httpKeepAliveTimeoutMs: 5_000,
 } as const;
-export type ProxyOptions = { -readonly [K in keyof typeof PROXY_DEFAULTS]: number };
+export type ProxyOptions = Limits<typeof PROXY_DEFAULTS>;
 
 /** Egress: opening TCP connections to destinations (src/egress/dial.ts). */
 export const EGRESS_DIAL_DEFAULTS = {
@@ -72,7 +77,7 @@ export const EGRESS_DIAL_DEFAULTS = {
   /** Resolved addresses tried one after another before giving up. @default 4 */
   maxAddressesTried: 4,
 } as const;
-export type EgressDialOptions = { -readonly [K in keyof typeof EGRESS_DIAL_DEFAULTS]: number };
+export type EgressDialOptions = Limits<typeof EGRESS_DIAL_DEFAULTS>;
 
 /** Broker (docs/spec/signaling-v1.md). */
 export const BROKER_DEFAULTS = {
@@ -103,7 +108,7 @@ export const BROKER_DEFAULTS = {
   /** On close, how long in-flight requests get to write their final answer before sockets are cut, ms. @default 2000 */
   closeGraceMs: 2_000,
 } as const;
-export type BrokerOptions = { -readonly [K in keyof typeof BROKER_DEFAULTS]: number };
+export type BrokerOptions = Limits<typeof BROKER_DEFAULTS>;
 
 /** Broker HTTP client used by clients and volunteers (src/signaling/client.ts). */
 export const BROKER_CLIENT_DEFAULTS = {
@@ -114,7 +119,7 @@ export const BROKER_CLIENT_DEFAULTS = {
   /** Largest retry hint honoured from the broker, ms (longer ones are clamped). @default 600000 */
   maxRetryAfterMs: 600_000,
 } as const;
-export type BrokerClientLimits = { -readonly [K in keyof typeof BROKER_CLIENT_DEFAULTS]: number };
+export type BrokerClientLimits = Limits<typeof BROKER_CLIENT_DEFAULTS>;
 
 /** Volunteer relay (docs/spec/path-v1.md; broker polling, signaling-v1 §4–5). */
 export const VOLUNTEER_DEFAULTS = {
@@ -147,7 +152,7 @@ export const VOLUNTEER_DEFAULTS = {
   /** Period of 'stats' events while at least one client is served, ms. @default 1000 */
   statsIntervalMs: 1000,
 } as const;
-export type VolunteerLimits = { -readonly [K in keyof typeof VOLUNTEER_DEFAULTS]: number };
+export type VolunteerLimits = Limits<typeof VOLUNTEER_DEFAULTS>;
 
 /** Client (src/client/tunnel.ts). */
 export const CLIENT_DEFAULTS = {
@@ -168,14 +173,14 @@ export const CLIENT_DEFAULTS = {
   /** @default 5000 */
   retryMaxMs: 5_000,
 } as const;
-export type ClientOptionsLimits = { -readonly [K in keyof typeof CLIENT_DEFAULTS]: number };
+export type ClientOptionsLimits = Limits<typeof CLIENT_DEFAULTS>;
 
 /** The `<starling-bridge>` widget (src/widget/). Relay limits come from VOLUNTEER_DEFAULTS. */
 export const WIDGET_DEFAULTS = {
   /** How long the "someone just connected" notice stays visible, ms. @default 5000 */
   noticeMs: 5_000,
 } as const;
-export type WidgetLimits = { -readonly [K in keyof typeof WIDGET_DEFAULTS]: number };
+export type WidgetLimits = Limits<typeof WIDGET_DEFAULTS>;
 
 /**
  * Redis signaling store (src/broker/redis-store.ts): the state several broker instances share. The pool and

@@ -177,3 +177,14 @@ test('a session with no path expires and frees its streams', async () => {
     pair.close();
   }
 });
+
+test('a session takes no more than maxPathsPerSession paths', async () => {
+  const pair = await sessionPair({ egressOptions: { maxPathsPerSession: 2 } });
+  try {
+    await pair.addPath();
+    await assert.rejects(pair.addPath(), /path limit/);
+    assert.equal(pair.session.pathIds.length, 2);
+  } finally {
+    pair.close();
+  }
+});
