@@ -34,7 +34,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** Events: 'session' (Session), 'path' (pathId, volunteerId), 'fatal' (Error), 'status' (text). */
+/** Events: 'session' (Session), 'path' (pathId, volunteerId), 'fatal' (Error). */
 export class Tunnel extends EventEmitter implements Dialer {
   private readonly opts: ClientOptionsLimits;
   private readonly broker: BrokerClient;

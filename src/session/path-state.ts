@@ -15,7 +15,6 @@ export class PathState {
   private sendSeq = 0;
   private recvSeq = 0;
   lastReceived = Date.now();
-  lastSent = Date.now();
   /** GOODBYE seen or the path is being replaced: schedule nothing new on it (path-v1 §3). */
   leaving = false;
   closed = false;
@@ -25,8 +24,6 @@ export class PathState {
   /** When the outstanding PING was sent, 0 if none is outstanding. */
   pingSentAt = 0;
   lastPingAt = 0;
-  /** Reliable DATA bytes sent on this path, for stats. */
-  bytesSent = 0;
   /** Bytes of reliable records sealed for this path and not yet acknowledged (session-v1 §5.4). */
   inflight = 0;
 
@@ -46,7 +43,6 @@ export class PathState {
     const header = recordHeader(this.id, this.sendSeq);
     const msg = sealWithHeader(this.sendKey, recordNonce(this.id, this.sendSeq), header, body);
     this.sendSeq += 1;
-    this.lastSent = Date.now();
     this.transport.send(msg);
   }
 

@@ -596,12 +596,11 @@ export class Session extends EventEmitter implements StreamHost {
           for (const f of frames) if (f.type === FrameType.maxData) this.maxDataPending.set(f.streamId, f);
           break;
         }
-        const dataBytes = this.fillData(frames, maxBody - size);
+        this.fillData(frames, maxBody - size);
         if (frames.length === 0) break;
         const body = encodeBody(this.sent.nextSeq, frames);
         this.sent.add(body, path.id);
         path.inflight += body.length;
-        path.bytesSent += dataBytes;
         path.sendRecord(body);
       }
     } finally {
@@ -613,8 +612,7 @@ export class Session extends EventEmitter implements StreamHost {
    * Adds DATA (and END) frames from streams with credit, round-robin, into `room` bytes. A stream puts one
    * DATA frame per queued chunk, as many as fit, so records stay full however its source chunks the bytes.
    */
-  private fillData(frames: Frame[], room: number): number {
-    let total = 0;
+  private fillData(frames: Frame[], room: number): void {
     for (const s of [...this.sendable]) {
       if (room <= DATA_FRAME_OVERHEAD) break;
       for (;;) {
@@ -624,7 +622,6 @@ export class Session extends EventEmitter implements StreamHost {
         if (!chunk) break;
         frames.push({ type: FrameType.data, streamId: s.id, data: chunk });
         room -= DATA_FRAME_OVERHEAD + chunk.length;
-        total += chunk.length;
         this.sessionSent += chunk.length;
       }
       if (s.queuedBytes === 0 && s.endPending && !s.endSent && room >= 5) {
@@ -637,7 +634,6 @@ export class Session extends EventEmitter implements StreamHost {
       const canSend = (s.queuedBytes > 0 && s.credit > 0) || (s.endPending && !s.endSent);
       if (canSend && !s.destroyed) this.sendable.add(s);
     }
-    return total;
   }
 
   /**
