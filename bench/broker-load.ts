@@ -47,6 +47,10 @@ export interface BrokerLoadOptions {
 export interface BrokerLoadResult {
   matchesPerS: number;
   p99Ms: number;
+  /** Store claims made while matches/s was measured (warm-up included). */
+  claims: number;
+  /** Of those, claims that found the chosen volunteer already taken (signaling-v1 §7). */
+  failedClaims: number;
   /** Broker heap bytes per idle waiting volunteer poll. */
   bytesPerIdlePoll: number;
   /** Redis memory bytes per idle poll (store 'redis' only). */
@@ -63,7 +67,20 @@ interface Brokers {
   /** Where clients post offers. */
   clientUrl: string;
   stores: SignalingStore[];
+  /** Claims made through every store since the last reset, and how many found the volunteer gone. */
+  claims: { made: number; failed: number };
   close(): Promise<void>;
+}
+
+/** Counts `store`'s claims, and those that found the volunteer already taken, into `claims`. */
+function countClaims(store: SignalingStore, claims: Brokers['claims']): void {
+  const claim = store.claim.bind(store);
+  store.claim = async (volunteer, offer, answerTimeoutMs) => {
+    const ok = await claim(volunteer, offer, answerTimeoutMs);
+    claims.made++;
+    if (!ok) claims.failed++;
+    return ok;
+  };
 }
 
 async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefined, instances: number) {
@@ -71,11 +88,13 @@ async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefine
   const servers: ReturnType<typeof createBrokerServer>[] = [];
   const stores: SignalingStore[] = [];
   const urls: string[] = [];
+  const claims = { made: 0, failed: 0 };
   for (let i = 0; i < (opts.store === 'redis' ? instances : 1); i++) {
     const store =
       opts.store === 'redis' && redisUrl !== undefined
         ? await RedisStore.connect({ url: redisUrl, keyPrefix })
         : new MemoryStore();
+    countClaims(store, claims);
     const server = createBrokerServer({
       egress: [EGRESS],
       store,
@@ -91,6 +110,7 @@ async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefine
     volunteerUrl: urls[0]!,
     clientUrl: urls[urls.length - 1]!,
     stores,
+    claims,
     close: async () => {
       for (const server of servers) await server.close();
       for (const store of stores) await store.close();
@@ -135,6 +155,8 @@ async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients
     );
   }
   await untilWaiting(brokers.stores[0]!, opts.volunteers, 10_000);
+  brokers.claims.made = 0;
+  brokers.claims.failed = 0;
   const start = performance.now();
   const from = start + WARMUP_MS;
   const until = from + opts.durationMs;
@@ -160,7 +182,12 @@ async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients
   await Promise.all(loops);
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN;
-  return { matchesPerS: latencies.length / (opts.durationMs / 1000), p99Ms: p99 };
+  return {
+    matchesPerS: latencies.length / (opts.durationMs / 1000),
+    p99Ms: p99,
+    claims: brokers.claims.made,
+    failedClaims: brokers.claims.failed,
+  };
 }
 
 /** Opens `count` volunteer polls from a child process and keeps them open until its stdin closes. */
@@ -260,9 +287,11 @@ export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): P
   try {
     const brokers = await startBrokers(opts, redisUrl, 2);
     let matchesPerS: number;
+    let claims: number;
+    let failedClaims: number;
     let p99Ms: number;
     try {
-      matchesPerS = (await measureMatches(opts, brokers, opts.clients)).matchesPerS;
+      ({ matchesPerS, claims, failedClaims } = await measureMatches(opts, brokers, opts.clients));
       p99Ms = (await measureMatches(opts, brokers, opts.latencyClients)).p99Ms;
     } finally {
       await brokers.close();
@@ -270,6 +299,8 @@ export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): P
     return {
       matchesPerS,
       p99Ms,
+      claims,
+      failedClaims,
       ...(await measureIdle(opts, opts.store === 'redis' ? redisUrl : undefined)),
     };
   } finally {
@@ -288,13 +319,15 @@ async function main(): Promise<void> {
     const redisBytes =
       r.redisBytesPerIdlePoll === undefined ? '' : `  (+ ${r.redisBytesPerIdlePoll} in Redis)`;
     rows.push(
-      `${store.padEnd(8)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(10)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes}`,
+      `${store.padEnd(8)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(10)} ${`${r.failedClaims}/${r.claims}`.padStart(14)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes}`,
     );
   }
   console.log(
     `broker load, node ${process.version}: 100 volunteers; matches/s with 50 clients, p99 with 4; 2000 idle polls`,
   );
-  console.log(`store    ${'matches/s'.padStart(10)} ${'p99 ms'.padStart(10)} ${'B/idle poll'.padStart(12)}`);
+  console.log(
+    `store    ${'matches/s'.padStart(10)} ${'p99 ms'.padStart(10)} ${'failed claims'.padStart(14)} ${'B/idle poll'.padStart(12)}`,
+  );
   for (const row of rows) console.log(row);
 }
 
