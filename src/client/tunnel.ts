@@ -46,7 +46,9 @@ export class Tunnel extends EventEmitter implements Dialer {
   private readonly waiters = new Set<Waiter>();
   private retryMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
-  private handshakeFailures = 0;
+  /** Volunteers through which the egress failed to prove the pinned key, and such failures in all. */
+  private readonly wrongKey = new Set<string>();
+  private wrongKeyAttempts = 0;
   private lastFailure = '';
   private closed = false;
   private readonly log: (line: string) => void;
@@ -80,26 +82,34 @@ export class Tunnel extends EventEmitter implements Dialer {
     this.failWaiters(new NoPathError('client is shutting down'));
   }
 
-  /** Resolves with a session that has (or had) a path, waiting up to openTimeoutMs for one. */
+  /** Resolves with a session that has a live path, waiting up to pathWaitMs for one. */
   private ready(signal?: AbortSignal): Promise<Session> {
     const s = this.session;
     if (s && !s.closed && s.pathCount > 0) return Promise.resolve(s);
+    if (this.closed) return Promise.reject(new NoPathError(`client is stopped${this.why()}`));
+    if (signal?.aborted) return Promise.reject(new StreamError('closed', 'aborted'));
     this.maintain();
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          reject(new NoPathError(`no volunteer reachable within ${this.opts.openTimeoutMs} ms${this.why()}`));
-        }, this.opts.openTimeoutMs),
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => settle(() => reject(new StreamError('closed', 'aborted')));
+      const settle = (then: () => void) => {
         clearTimeout(waiter.timer);
         this.waiters.delete(waiter);
-        reject(new StreamError('closed', 'aborted'));
-      });
+        signal?.removeEventListener('abort', onAbort);
+        then();
+      };
+      const waiter: Waiter = {
+        resolve: (session) => settle(() => resolve(session)),
+        reject: (e) => settle(() => reject(e)),
+        timer: setTimeout(
+          () =>
+            waiter.reject(
+              new NoPathError(`no volunteer reachable within ${this.opts.pathWaitMs} ms${this.why()}`),
+            ),
+          this.opts.pathWaitMs,
+        ),
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -108,11 +118,7 @@ export class Tunnel extends EventEmitter implements Dialer {
   }
 
   private failWaiters(err: Error): void {
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
-    this.waiters.clear();
+    for (const w of [...this.waiters]) w.reject(err);
   }
 
   /** Starts path attempts until `paths` are connected or connecting. */
@@ -125,8 +131,10 @@ export class Tunnel extends EventEmitter implements Dialer {
   private async addPath(): Promise<void> {
     this.connecting += 1;
     let pathId = -1;
+    let attempt: Awaited<ReturnType<Tunnel['connectVolunteer']>> | undefined;
     try {
-      const { transport, volunteer } = await this.connectVolunteer();
+      attempt = await this.connectVolunteer();
+      const { transport, volunteer } = attempt;
       if (this.closed) {
         transport.close();
         return;
@@ -150,13 +158,16 @@ export class Tunnel extends EventEmitter implements Dialer {
         }
       }
       this.volunteers.set(pathId, volunteer);
-      this.handshakeFailures = 0;
+      this.wrongKey.clear();
+      this.wrongKeyAttempts = 0;
       this.retryMs = this.opts.retryMinMs;
       this.lastFailure = '';
       this.emit('path', pathId, volunteer);
       this.log(`path ${pathId} up through volunteer ${volunteer}`);
     } catch (e) {
-      this.onPathFailure(e as Error);
+      // A failed handshake or JOIN leaves an open data channel: free the volunteer's slot now.
+      attempt?.transport.close();
+      this.onPathFailure(e as Error, attempt?.volunteer);
     } finally {
       this.connecting -= 1;
       this.maintain();
@@ -196,42 +207,50 @@ export class Tunnel extends EventEmitter implements Dialer {
   }
 
   private releaseWaiters(session: Session): void {
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.resolve(session);
-    }
-    this.waiters.clear();
+    for (const w of [...this.waiters]) w.resolve(session);
   }
 
-  private onPathFailure(e: Error): void {
+  private onPathFailure(e: Error, volunteer: string | undefined): void {
     this.lastFailure = e.message;
-    // Broker trouble backs off exponentially (honouring its hint); a failed WebRTC or handshake attempt
-    // with some volunteer is retried at once with another.
-    let wait = this.opts.retryMinMs;
-    if (e instanceof SignalingError) {
-      wait = Math.max(this.retryMs, e.retryAfterMs ?? 0);
-      this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
-    }
-    if (e instanceof HandshakeError) {
-      this.handshakeFailures += 1;
-      if (this.handshakeFailures >= this.opts.handshakeFailuresFatal && !this.session) {
-        this.closed = true;
-        this.failWaiters(e);
-        this.emit('fatal', e);
-        return;
-      }
-      if (this.session && /unknown or expired/.test(e.message)) this.session.close(e);
-    }
+    // Consecutive failures of any kind back off exponentially; the broker's hint, when longer, wins.
+    const wait = Math.max(this.retryMs, e instanceof SignalingError ? (e.retryAfterMs ?? 0) : 0);
+    this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
+    if (e instanceof HandshakeError && this.onHandshakeFailure(e, volunteer)) return;
     this.log(`path attempt failed: ${e.message}; retrying in ${wait} ms`);
     // Nobody can be served right now: tell waiting streams at once rather than after their timeout.
     if ((!this.session || this.session.pathCount === 0) && e instanceof SignalingError) {
       this.failWaiters(new NoPathError(`no volunteer available: ${e.message}`));
     }
+    clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.maintain();
     }, wait);
     this.retryTimer.unref();
+  }
+
+  /**
+   * A REFUSE is unauthenticated (session-v1 §6): one volunteer could forge any of them. So a wrong key is
+   * fatal only when seen through `handshakeFailuresFatal` different volunteers (or twice as many attempts
+   * through any), and "unknown session" ends the session only when it has no path left to prove otherwise.
+   * Returns true when the client stopped.
+   */
+  private onHandshakeFailure(e: HandshakeError, volunteer: string | undefined): boolean {
+    if (e.failure === 'wrong-key' && !this.session) {
+      if (volunteer) this.wrongKey.add(volunteer);
+      this.wrongKeyAttempts += 1;
+      const limit = this.opts.handshakeFailuresFatal;
+      if (this.wrongKey.size >= limit || this.wrongKeyAttempts >= 2 * limit) {
+        this.closed = true;
+        clearTimeout(this.retryTimer);
+        this.failWaiters(e);
+        this.emit('fatal', e);
+        return true;
+      }
+    }
+    if (e.failure === 'unknown-session' && this.session && this.session.pathCount === 0)
+      this.session.close(e);
+    return false;
   }
 
   /** One match through the broker: offer, answer, data channel open (path-v1 §1). */

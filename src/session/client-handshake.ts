@@ -43,6 +43,7 @@ export async function startSession(
     if (r.code === RefuseCode.badHandshake) {
       throw new HandshakeError(
         `the egress refused the handshake: it does not hold the pinned key (${r.reason})`,
+        'wrong-key',
       );
     }
     throw new HandshakeError(`the egress refused the session: ${r.reason}`);
@@ -52,7 +53,10 @@ export async function startSession(
   try {
     payload = noise.readMessage2(msg.subarray(2));
   } catch {
-    throw new HandshakeError('egress key mismatch: the egress did not prove it holds the pinned public key');
+    throw new HandshakeError(
+      'egress key mismatch: the egress did not prove it holds the pinned public key',
+      'wrong-key',
+    );
   }
   const reply2 = decodeHelloReplyPayload(payload);
   if (reply2.streamWindow < 1024 || reply2.sessionWindow < reply2.streamWindow) {
@@ -71,7 +75,7 @@ export async function startSession(
 }
 
 /**
- * Adds `transport` to `session` as path `pathId` (greater than any id used before). Resolves when the egress
+ * Adds `transport` to `session` as path `pathId` (never used before, session-v1 §5.1). Resolves when the egress
  * accepted it (its first RECORD on the path), rejects on REFUSE, close or timeout.
  */
 export async function joinSession(session: Session, transport: PathTransport, pathId: number): Promise<void> {
@@ -86,7 +90,10 @@ export async function joinSession(session: Session, transport: PathTransport, pa
   const type = messageType(msg, session.options.maxMessageBytes);
   if (type === MessageType.refuse) {
     const r = decodeRefuse(msg);
-    throw new HandshakeError(`the egress refused to join the path: ${r.reason}`);
+    throw new HandshakeError(
+      `the egress refused to join the path: ${r.reason}`,
+      r.code === RefuseCode.unknownSession ? 'unknown-session' : 'refused',
+    );
   }
   if (type !== MessageType.record) throw new ProtocolError(`expected a RECORD after JOIN, got type ${type}`);
   session.addPath(pathId, transport, [msg, ...backlog]);

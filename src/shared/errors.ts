@@ -68,8 +68,21 @@ export class ProtocolError extends Error {
 }
 
 /** The pinned egress key did not match, or the handshake was otherwise refused. */
+/**
+ * Why a path's HELLO or JOIN failed: `wrong-key` (the egress cannot or did not prove the pinned key),
+ * `unknown-session` (the egress no longer has the session), `refused` (anything else: busy, protocol).
+ * A REFUSE is unauthenticated (session-v1 §6), so none of these alone may end more than that path.
+ */
+export type HandshakeFailure = 'wrong-key' | 'unknown-session' | 'refused';
+
 export class HandshakeError extends Error {
   override readonly name = 'HandshakeError';
+  constructor(
+    message: string,
+    readonly failure: HandshakeFailure = 'refused',
+  ) {
+    super(message);
+  }
 }
 
 /** The client has no way to reach the egress (no volunteer, broker down); never fall back to direct. */

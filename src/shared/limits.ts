@@ -6,6 +6,23 @@
 /** The options type of a defaults group: the same keys, any number. */
 type Limits<T> = { -readonly [K in keyof T]: number };
 
+/**
+ * A fresh copy of `defaults` with every field of `partial` that is defined laid over it. Only the keys of
+ * `defaults` are read, and an explicit `undefined` keeps the default: `{ ...defaults, ...partial }` would
+ * let `{ maxResponseBytes: undefined }` erase a cap.
+ */
+export function withDefaults<T extends object>(
+  defaults: { readonly [K in keyof T]: T[K] },
+  partial: { readonly [K in keyof T]?: T[K] | undefined },
+): T {
+  const out = { ...defaults } as T;
+  for (const key of Object.keys(defaults) as (keyof T)[]) {
+    const value = partial[key];
+    if (value !== undefined) out[key] = value as T[keyof T];
+  }
+  return out;
+}
+
 /** Session protocol (docs/spec/session-v1.md). */
 export const SESSION_DEFAULTS = {
   /** Longest path message accepted, bytes (session-v1 §1). @default 65536 */
@@ -158,19 +175,22 @@ export type VolunteerLimits = Limits<typeof VOLUNTEER_DEFAULTS>;
 export const CLIENT_DEFAULTS = {
   /** Volunteers kept connected to the session at once. @default 2 */
   paths: 2,
-  /** A stream open waits this long for a first path before failing with "no volunteer", ms. @default 10000 */
-  openTimeoutMs: 10_000,
+  /** A stream open waits this long for a live path before failing with "no volunteer", ms. @default 10000 */
+  pathWaitMs: 10_000,
   /** ICE gathering, matching and data channel open for one path must finish within, ms. @default 15000 */
   pathConnectTimeoutMs: 15_000,
   /** After the answer, the data channel must open within, ms (a volunteer that vanished mid-match). @default 5000 */
   channelOpenTimeoutMs: 5_000,
   /** ICE gathering is cut off after, ms (no trickle). @default 3000 */
   iceGatherTimeoutMs: 3_000,
-  /** Handshakes failing on this many different volunteers in a row mean a wrong egress key. @default 2 */
+  /**
+   * Handshakes failing for the key on this many different volunteers in a row (or twice as many through any)
+   * mean a wrong egress key, and the client stops. @default 2
+   */
   handshakeFailuresFatal: 2,
   /** Backoff between failed path attempts, ms (doubles up to the max; the broker's hint wins). @default 250 */
   retryMinMs: 250,
-  /** @default 5000 */
+  /** Longest wait between failed path attempts, ms. @default 5000 */
   retryMaxMs: 5_000,
 } as const;
 export type ClientOptionsLimits = Limits<typeof CLIENT_DEFAULTS>;
