@@ -4,7 +4,7 @@
  * the egress's heap + external memory after GC, before and after, divided by K. Then the clients drop their
  * paths and the same is measured for sessions waiting without a path (session-v1 §5.2).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { startSession } from '../src/session/client-handshake.js';
 import { decodeKey } from '../src/session/noise.js';
 import type { Session } from '../src/session/session.js';
 import { PATH_SUBPROTOCOL } from '../src/shared/path.js';
+import { type WatchedChild, watchChild } from '../test/helpers/child.js';
 import { type Group, record, type Samples } from './lib/group.js';
 import { withTimeout } from './lib/tcp-target.js';
 
@@ -28,17 +29,24 @@ interface Usage {
 
 class EgressChild {
   private readonly lines: AsyncIterator<string>;
-  private constructor(readonly child: ChildProcess) {
-    this.lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  private constructor(private readonly proc: WatchedChild) {
+    this.lines = createInterface({ input: proc.child.stdout! })[Symbol.asyncIterator]();
   }
 
   static async start(): Promise<{ egress: EgressChild; port: number; key: string }> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const egress = new EgressChild(child);
-    const first = JSON.parse(await egress.next()) as { port: number; key: string };
-    return { egress, ...first };
+    const proc = watchChild(
+      spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    const egress = new EgressChild(proc);
+    try {
+      const first = JSON.parse(await egress.next()) as { port: number; key: string };
+      return { egress, ...first };
+    } catch (e) {
+      await proc.stop('SIGKILL');
+      throw e;
+    }
   }
 
   private async next(): Promise<string> {
@@ -48,15 +56,13 @@ class EgressChild {
   }
 
   async measure(): Promise<Usage> {
-    this.child.stdin!.write('measure\n');
+    this.proc.child.stdin!.write('measure\n');
     return JSON.parse(await this.next()) as Usage;
   }
 
   async stop(): Promise<void> {
-    this.child.stdin!.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    if (this.child.exitCode === null) await once(this.child, 'exit');
-    clearTimeout(timer);
+    this.proc.child.stdin!.end(); // the child closes the egress and exits
+    await this.proc.stop(null, 3000);
   }
 }
 

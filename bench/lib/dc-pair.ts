@@ -2,12 +2,13 @@
  * A bare WebRTC data channel between this process and a child process (bench/lib/dc-child.ts), both on
  * node-datachannel bound to 127.0.0.1: the baseline that the tunnel's path hop is compared with.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
+import { type WatchedChild, watchChild } from '../../test/helpers/child.js';
 import { receiveFrom } from './dc-receive.js';
 import { withTimeout } from './tcp-target.js';
 
@@ -16,20 +17,22 @@ const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: '127.0.0.1' 
 
 export class BareDc {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly proc: WatchedChild,
     private readonly pc: RTCPeerConnection,
     readonly channel: RTCDataChannel,
   ) {}
 
   /** Process id of the child (the sending end of `receive`). */
   get childPid(): number {
-    return this.child.pid ?? 0;
+    return this.proc.child.pid ?? 0;
   }
 
   /** Spawns the child and opens one ordered, reliable channel to it. */
   static async open(): Promise<BareDc> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const proc = watchChild(
+      spawn(process.execPath, ['--import', 'tsx', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    const lines = createInterface({ input: proc.child.stdout! })[Symbol.asyncIterator]();
     const pc = new RtcPeerConnection();
     try {
       const channel = pc.createDataChannel('bench', { ordered: true });
@@ -37,16 +40,16 @@ export class BareDc {
       const opened = once(channel, 'open');
       await pc.setLocalDescription(await pc.createOffer());
       await waitIceComplete(pc, 5000);
-      child.stdin!.write(`${JSON.stringify({ offer: localSdp(pc) })}\n`);
+      proc.child.stdin!.write(`${JSON.stringify({ offer: localSdp(pc) })}\n`);
       const reply = await withTimeout(lines.next(), 20_000, 'bare DC answer');
       if (reply.done === true) throw new Error('bare DC child exited');
       const { answer } = JSON.parse(reply.value) as { answer: string };
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       await withTimeout(opened, 10_000, 'bare DC open');
-      return new BareDc(child, pc, channel);
+      return new BareDc(proc, pc, channel);
     } catch (e) {
       pc.close();
-      child.kill('SIGKILL');
+      await proc.stop('SIGKILL');
       throw e;
     }
   }
@@ -73,10 +76,7 @@ export class BareDc {
   async close(): Promise<void> {
     this.channel.close();
     this.pc.close();
-    this.child.stdin?.end();
-    const exited = once(this.child, 'exit');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    this.proc.child.stdin?.end(); // the child closes its peers and exits
+    await this.proc.stop(null, 3000);
   }
 }

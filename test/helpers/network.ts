@@ -10,12 +10,14 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { writeKeyFile } from '../../src/cli/keyfile.js';
 import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
+import { type WatchedChild, watchChild } from './child.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/starling.js', import.meta.url));
 
 export class Proc {
   readonly lines: string[] = [];
   readonly exited: Promise<number | null>;
+  private readonly watched: WatchedChild;
   private readonly waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
   private stopping = false;
 
@@ -24,7 +26,8 @@ export class Proc {
     readonly child: ChildProcess,
     echo = process.env.STARLING_TEST_LOG === '1',
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.watched = watchChild(child);
+    this.exited = this.watched.exited;
     // A process that dies on its own during a test says why, even without STARLING_TEST_LOG.
     child.once('exit', (code, signal) => {
       if (!this.stopping && !echo) {
@@ -79,11 +82,7 @@ export class Proc {
   /** SIGTERM (graceful) or SIGKILL; resolves when the process is gone. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     this.stopping = true;
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    this.child.kill(signal);
-    await this.exited;
-    clearTimeout(timer);
+    await this.watched.stop(signal);
   }
 }
 
