@@ -25,7 +25,9 @@ import { MemoryStore } from '../src/broker/memory-store.js';
 import { RedisStore } from '../src/broker/redis-store.js';
 import type { SignalingStore } from '../src/broker/store.js';
 import { BrokerClient } from '../src/signaling/client.js';
+import { watchChild } from '../test/helpers/child.js';
 import { type RedisServer, startRedis } from '../test/helpers/redis.js';
+import { withTimeout } from './lib/tcp-target.js';
 
 export interface BrokerLoadOptions {
   /** Which store the brokers use. @default 'memory' */
@@ -196,12 +198,12 @@ import { Agent, request } from 'node:http';
 const port = Number(process.env.PORT), count = Number(process.env.COUNT);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 for (let i = 0; i < count; i += 100) {
-  await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => new Promise((resolve) => {
+  await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => new Promise((resolve, reject) => {
     const body = JSON.stringify({ v: 1, id: 'idle-' + String(i + j).padStart(8, '0'), nat: 'unknown',
       capacity: 1, egress: [${JSON.stringify(EGRESS)}] });
     const req = request({ host: '127.0.0.1', port, path: '/v1/volunteer/poll', method: 'POST', agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-    req.on('error', () => {});
+    req.on('error', reject); // before the connect: this poller exits and says why; after it: ignored
     req.on('response', (res) => res.resume());
     req.on('socket', (s) => s.once('connect', resolve));
     req.end(body);
@@ -240,13 +242,18 @@ async function measureIdle(opts: BrokerLoadOptions, redisUrl: string | undefined
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
     const redisBefore = redisUrl === undefined ? 0 : await redisUsedMemory(redisUrl);
-    const child = spawn(process.execPath, ['--input-type=module', '-e', POLLER], {
-      env: { ...process.env, PORT: port, COUNT: String(opts.idlePolls) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const exited = once(child, 'exit');
+    const poller = watchChild(
+      spawn(process.execPath, ['--input-type=module', '-e', POLLER], {
+        env: { ...process.env, PORT: port, COUNT: String(opts.idlePolls) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
     try {
-      await once(createInterface({ input: child.stdout! }), 'line');
+      const sent = once(createInterface({ input: poller.child.stdout! }), 'line');
+      const died = poller.exited.then((code) => {
+        throw new Error(`idle poller exited (${code}) before its polls were sent`);
+      });
+      await withTimeout(Promise.race([sent, died]), 20_000, 'idle pollers');
       await untilWaiting(brokers.stores[0]!, opts.idlePolls, 20_000);
       gc();
       const heapAfter = process.memoryUsage().heapUsed;
@@ -258,9 +265,8 @@ async function measureIdle(opts: BrokerLoadOptions, redisUrl: string | undefined
         result.redisBytesPerIdlePoll = Math.round((redisAfter - redisBefore) / opts.idlePolls);
       return result;
     } finally {
-      child.stdin?.end();
-      if (child.exitCode === null) child.kill();
-      await exited;
+      poller.child.stdin?.end();
+      await poller.stop();
     }
   } finally {
     await brokers.close();
