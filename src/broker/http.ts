@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BROKER_DEFAULTS, type BrokerOptions } from '../shared/limits.js';
+import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import {
   decodeAnswerRequest,
@@ -50,11 +50,7 @@ type Route =
 const PREFLIGHT_MAX_AGE_S = 600;
 
 export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
-  const opts: BrokerOptions = { ...BROKER_DEFAULTS };
-  for (const key of Object.keys(BROKER_DEFAULTS) as (keyof BrokerOptions)[]) {
-    const value = options[key];
-    if (value !== undefined) opts[key] = value;
-  }
+  const opts = withDefaults<BrokerOptions>(BROKER_DEFAULTS, options);
   const ownsStore = options.store === undefined;
   const store = options.store ?? new MemoryStore(opts);
   const service = new BrokerService(store, options.egress, opts);

@@ -2,7 +2,7 @@
  * In-process SignalingStore (src/broker/store.ts): one broker instance, state in two bounded maps.
  */
 
-import { BROKER_DEFAULTS } from '../shared/limits.js';
+import { BROKER_DEFAULTS, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
@@ -34,10 +34,7 @@ export class MemoryStore implements SignalingStore {
   #closed = false;
 
   constructor(options: Partial<MemoryStoreOptions> = {}) {
-    this.#opts = {
-      maxWaitingVolunteers: options.maxWaitingVolunteers ?? BROKER_DEFAULTS.maxWaitingVolunteers,
-      maxPendingOffers: options.maxPendingOffers ?? BROKER_DEFAULTS.maxPendingOffers,
-    };
+    this.#opts = withDefaults<MemoryStoreOptions>(BROKER_DEFAULTS, options);
   }
 
   /** Volunteers waiting and offers pending now (for tests and metrics). */

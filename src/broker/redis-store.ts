@@ -13,7 +13,12 @@
  * order, not the whole pool, so a match reads a bounded amount whatever the pool size.
  */
 import type { Redis } from 'ioredis';
-import { BROKER_DEFAULTS, REDIS_STORE_DEFAULTS, type RedisStoreLimits } from '../shared/limits.js';
+import {
+  BROKER_DEFAULTS,
+  REDIS_STORE_DEFAULTS,
+  type RedisStoreLimits,
+  withDefaults,
+} from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
@@ -70,15 +75,12 @@ export class RedisStore implements SignalingStore {
 
   /** Connects to Redis; rejects with a clear Error if the URL is bad or Redis cannot be reached. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
-    const opts: Settings = {
+    const defaults: Settings = {
       ...REDIS_STORE_DEFAULTS,
       maxWaitingVolunteers: BROKER_DEFAULTS.maxWaitingVolunteers,
       maxPendingOffers: BROKER_DEFAULTS.maxPendingOffers,
     };
-    for (const key of Object.keys(opts) as (keyof Settings)[]) {
-      const value = options[key];
-      if (value !== undefined) Object.assign(opts, { [key]: value });
-    }
+    const opts = withDefaults<Settings>(defaults, options);
     if (opts.instanceTtlMs <= opts.heartbeatIntervalMs) {
       throw new Error('instanceTtlMs must exceed heartbeatIntervalMs');
     }

@@ -3,7 +3,7 @@
  * so it is tested without sockets. The HTTP edge (src/broker/http.ts) only decodes and maps errors.
  */
 
-import { BROKER_DEFAULTS, type BrokerOptions } from '../shared/limits.js';
+import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import { parseEgressUrl } from '../signaling/fields.js';
 import type {
@@ -62,13 +62,7 @@ export class BrokerService {
   ) {
     this.#store = store;
     this.#egress = normalizeEgressList(egress);
-    this.#opts = {
-      pollTimeoutMs: options.pollTimeoutMs ?? BROKER_DEFAULTS.pollTimeoutMs,
-      answerTimeoutMs: options.answerTimeoutMs ?? BROKER_DEFAULTS.answerTimeoutMs,
-      retryAfterMs: options.retryAfterMs ?? BROKER_DEFAULTS.retryAfterMs,
-      overloadedRetryAfterMs: options.overloadedRetryAfterMs ?? BROKER_DEFAULTS.overloadedRetryAfterMs,
-      maxClaimAttempts: options.maxClaimAttempts ?? BROKER_DEFAULTS.maxClaimAttempts,
-    };
+    this.#opts = withDefaults<BrokerServiceOptions>(BROKER_DEFAULTS, options);
     this.#now = deps.now ?? Date.now;
     this.#randomId = deps.randomId ?? randomId;
   }

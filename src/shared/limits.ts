@@ -33,10 +33,13 @@ export const SESSION_DEFAULTS = {
    * WebSocket frame, an AEAD setup and an ACK share (docs/benchmarks.md). @default 64000
    */
   maxDataFrameBytes: 64_000,
-  /** Initial and steady per-stream receive window, bytes (session-v1 §4.3). @default 2 MiB */
-  streamWindow: 2 * 1024 * 1024,
-  /** Session-wide receive window, bytes (session-v1 §4.3). @default 8 MiB */
-  sessionWindow: 8 * 1024 * 1024,
+  /** Initial and steady per-stream receive window, bytes (session-v1 §4.3). @default 1 MiB */
+  streamWindow: 1024 * 1024,
+  /**
+   * Session-wide receive window, bytes (session-v1 §4.3). Many times the stream window, so that streams whose
+   * application stopped reading (holding a stream window each) cannot starve the others. @default 16 MiB
+   */
+  sessionWindow: 16 * 1024 * 1024,
   /** Reliable records buffered ahead of the next expected one (session-v1 §3.1). @default 4096 */
   reorderWindow: 4096,
   /** Streams open at once in a session (session-v1 §4.1). @default 1024 */
@@ -146,8 +149,8 @@ export const VOLUNTEER_DEFAULTS = {
   maxQueuedBytes: 1024 * 1024,
   /**
    * Bytes one direction of a path may hold (waiting for the rate cap plus the outgoing `bufferedAmount`)
-   * before the path is closed with 4413, bytes (path-v1 §2). Must exceed the session window of the ends it
-   * serves (session-v1 §4.3), which bounds what well-behaved ends put in flight. @default 16 MiB
+   * before the path is closed with 4413, bytes (path-v1 §2). Must exceed what well-behaved ends put in flight on
+   * one path (session-v1 §5.4 pathMaxInflight, 2 MiB; at most the session window, §4.3). @default 16 MiB
    */
   maxBufferedBytes: 16 * 1024 * 1024,
   /** Byte rate cap shared by all paths, both directions, bytes/s; 0 means no cap (path-v1 §2). @default 0 */

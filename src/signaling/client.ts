@@ -2,7 +2,7 @@
  * HTTP client for the broker (docs/spec/signaling-v1.md), used by clients and volunteers alike. Only
  * web-standard APIs (fetch, AbortController, TextDecoder): it runs unchanged in browsers and Node.
  */
-import { BROKER_CLIENT_DEFAULTS, type BrokerClientLimits } from '../shared/limits.js';
+import { BROKER_CLIENT_DEFAULTS, type BrokerClientLimits, withDefaults } from '../shared/limits.js';
 import { SignalingError } from './errors.js';
 import type { NatClass } from './fields.js';
 import {
@@ -38,9 +38,8 @@ export class BrokerClient {
     const base = new URL(baseUrl);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.#base = base;
-    const { fetch: given, ...limits } = options;
-    this.#fetch = given ?? ((input, init) => globalThis.fetch(input, init));
-    this.#limits = { ...BROKER_CLIENT_DEFAULTS, ...limits };
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#limits = withDefaults<BrokerClientLimits>(BROKER_CLIENT_DEFAULTS, options);
   }
 
   /** signaling-v1 §3. */

@@ -1,6 +1,6 @@
 /** Options of the volunteer relay, checked once when it is built. Limits and defaults: VOLUNTEER_DEFAULTS. */
 
-import { VOLUNTEER_DEFAULTS, type VolunteerLimits } from '../shared/limits.js';
+import { VOLUNTEER_DEFAULTS, type VolunteerLimits, withDefaults } from '../shared/limits.js';
 import type { NatClass } from '../signaling/client.js';
 import { parseEgressUrl, SIGNALING_LIMITS } from '../signaling/messages.js';
 
@@ -30,7 +30,7 @@ const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
 export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolunteerOptions {
-  const merged = { ...VOLUNTEER_DEFAULTS, ...definedOnly(options) };
+  const merged = withDefaults<VolunteerLimits>(VOLUNTEER_DEFAULTS, options);
   for (const key of Object.keys(VOLUNTEER_DEFAULTS) as (keyof VolunteerLimits)[]) {
     const value = merged[key];
     if (!Number.isFinite(value) || value < 0)
@@ -75,13 +75,4 @@ function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   const base64 = btoa(String.fromCharCode(...bytes));
   return base64.replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-function definedOnly(options: VolunteerOptions): Partial<VolunteerLimits> {
-  const out: Partial<VolunteerLimits> = {};
-  for (const key of Object.keys(VOLUNTEER_DEFAULTS) as (keyof VolunteerLimits)[]) {
-    const value = options[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { BROKER_CLIENT_DEFAULTS } from '../../src/shared/limits.js';
 import { BrokerClient, SignalingError } from '../../src/signaling/client.js';
 
 const EGRESS = 'ws://127.0.0.1:8701/';
@@ -90,6 +91,22 @@ test('a malformed or oversize 200 answer is bad-response', async () => {
   const huge = fakeFetch(() => new Response('x'.repeat(2000), { status: 200 }));
   const small = new BrokerClient('http://b.example', { fetch: huge.fetch, maxResponseBytes: 1000 });
   await assert.rejects(small.info(), isCode('bad-response'));
+});
+
+test('an explicit undefined limit keeps its default instead of removing it', async () => {
+  const cap = BROKER_CLIENT_DEFAULTS.maxResponseBytes;
+  const over = fakeFetch(() => jsonResponse(200, { v: 1, egress: [EGRESS], pad: 'x'.repeat(cap) }));
+  const client = new BrokerClient('http://b.example', { fetch: over.fetch, maxResponseBytes: undefined });
+  await assert.rejects(client.info(), isCode('bad-response'));
+  const hint = fakeFetch(() =>
+    jsonResponse(503, { v: 1, error: 'busy', code: 'overloaded', retryAfterMs: 3_600_000 }),
+  );
+  const clamped = new BrokerClient('http://b.example', { fetch: hint.fetch, maxRetryAfterMs: undefined });
+  await assert.rejects(clamped.info(), (err) => {
+    assert.ok(isCode('overloaded', 503)(err));
+    assert.equal((err as SignalingError).retryAfterMs, BROKER_CLIENT_DEFAULTS.maxRetryAfterMs);
+    return true;
+  });
 });
 
 test('a broker that cannot be reached is unreachable', async () => {
