@@ -105,12 +105,24 @@ export interface Download {
   maxGapMs: number;
 }
 
-/** Opens a stream through the SOCKS5 proxy; rejects after `timeoutMs`. */
-export function openVia(socksPort: number, targetPort: number, timeoutMs = 30_000): Promise<Socket> {
-  return withTimeout(socksConnect(socksPort, '127.0.0.1', targetPort), timeoutMs, 'SOCKS connect');
+/** Opens a stream through the SOCKS5 proxy; rejects after `timeoutMs` (and closes a socket that comes later). */
+export async function openVia(socksPort: number, targetPort: number, timeoutMs = 30_000): Promise<Socket> {
+  const pending = socksConnect(socksPort, '127.0.0.1', targetPort);
+  try {
+    return await withTimeout(pending, timeoutMs, 'SOCKS connect');
+  } catch (e) {
+    pending.then(
+      (late) => late.destroy(),
+      () => undefined,
+    );
+    throw e;
+  }
 }
 
-/** Downloads `bytes` through the proxy; `onChunk` sees each chunk's arrival time. */
+/**
+ * Downloads `bytes` through the proxy; `onChunk` sees each chunk's arrival time. An exception thrown by
+ * `onChunk` ends the download with that error.
+ */
 export async function download(
   socksPort: number,
   targetPort: number,
@@ -120,56 +132,65 @@ export async function download(
 ): Promise<Download> {
   const start = performance.now();
   const sock = await openVia(socksPort, targetPort);
-  sock.write(`SRC ${bytes}\n`);
-  let got = 0;
-  let first = 0;
-  let last = 0;
-  let maxGap = 0;
-  const done = new Promise<void>((resolve, reject) => {
-    sock.on('data', (d: Buffer) => {
-      const now = performance.now();
-      if (got === 0) first = now;
-      else maxGap = Math.max(maxGap, now - last);
-      last = now;
-      got += d.length;
-      onChunk?.(now, got);
+  try {
+    sock.write(`SRC ${bytes}\n`);
+    let got = 0;
+    let first = 0;
+    let last = 0;
+    let maxGap = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      sock.on('data', (d: Buffer) => {
+        const now = performance.now();
+        if (got === 0) first = now;
+        else maxGap = Math.max(maxGap, now - last);
+        last = now;
+        got += d.length;
+        try {
+          onChunk?.(now, got);
+        } catch (e) {
+          sock.destroy(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+      sock.on('end', () => resolve());
+      sock.on('error', reject);
+      sock.on('close', () => (got >= bytes ? resolve() : reject(new Error(`download cut at ${got} bytes`))));
     });
-    sock.on('end', () => resolve());
-    sock.on('error', reject);
-    sock.on('close', () => (got >= bytes ? resolve() : reject(new Error(`download cut at ${got} bytes`))));
-  });
-  await withTimeout(done, timeoutMs, 'download');
-  sock.destroy();
-  if (got !== bytes) throw new Error(`download got ${got} of ${bytes} bytes`);
-  return { bytes, ms: last - start, firstByteMs: first - start, maxGapMs: maxGap };
+    await withTimeout(done, timeoutMs, 'download');
+    if (got !== bytes) throw new Error(`download got ${got} of ${bytes} bytes`);
+    return { bytes, ms: last - start, firstByteMs: first - start, maxGapMs: maxGap };
+  } finally {
+    sock.destroy();
+  }
 }
 
 /** Uploads `bytes` through the proxy; resolves with ms from the request to the server's `OK`. */
 export async function upload(socksPort: number, targetPort: number, bytes: number): Promise<number> {
   const start = performance.now();
   const sock = await openVia(socksPort, targetPort);
-  sock.write(`SNK ${bytes}\n`);
-  const ok = new Promise<void>((resolve, reject) => {
-    sock.on('data', (d: Buffer) =>
-      d.toString().startsWith('OK') ? resolve() : reject(new Error('bad reply')),
-    );
-    sock.on('error', reject);
-    sock.on('close', () => reject(new Error('upload closed before OK')));
-  });
-  let sent = 0;
-  const pump = (): void => {
-    while (sent < bytes) {
-      const off = sent % BLOCK.length;
-      const n = Math.min(WRITE_BYTES, bytes - sent, BLOCK.length - off);
-      sent += n;
-      if (!sock.write(BLOCK.subarray(off, off + n))) return void sock.once('drain', pump);
-    }
-  };
-  pump();
-  await withTimeout(ok, 120_000, 'upload');
-  const ms = performance.now() - start;
-  sock.destroy();
-  return ms;
+  try {
+    sock.write(`SNK ${bytes}\n`);
+    const ok = new Promise<void>((resolve, reject) => {
+      sock.on('data', (d: Buffer) =>
+        d.toString().startsWith('OK') ? resolve() : reject(new Error('bad reply')),
+      );
+      sock.on('error', reject);
+      sock.on('close', () => reject(new Error('upload closed before OK')));
+    });
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < bytes) {
+        const off = sent % BLOCK.length;
+        const n = Math.min(WRITE_BYTES, bytes - sent, BLOCK.length - off);
+        sent += n;
+        if (!sock.write(BLOCK.subarray(off, off + n))) return void sock.once('drain', pump);
+      }
+    };
+    pump();
+    await withTimeout(ok, 120_000, 'upload');
+    return performance.now() - start;
+  } finally {
+    sock.destroy();
+  }
 }
 
 /** Round trips of one byte through an ECHO stream: `count` samples in ms, after `warmup` unrecorded ones. */
