@@ -70,11 +70,15 @@ export const ttfbGroup: Group = {
         try {
           const port = await freePort();
           const t0 = performance.now();
-          const started = net.startClient(CLIENT_DEFAULTS.paths, encodeKey(net.keys.publicKey), [
-            '--socks',
+          const started = net.startClient(
+            CLIENT_DEFAULTS.paths,
+            encodeKey(net.keys.publicKey),
+            [],
             `127.0.0.1:${port}`,
-          ]);
-          await untilAccepting(port, 20_000);
+          );
+          // A client that fails to start (it exits, or never says it listens) ends the wait for its port.
+          const failed = started.then(() => new Promise<never>(() => {}));
+          await Promise.race([untilAccepting(port, 20_000), failed]);
           const listening = performance.now() - t0;
           const t1 = performance.now();
           const d = await download(port, target.port, 1, undefined, 30_000);

@@ -145,7 +145,8 @@ export class Network {
     if (opts.client !== false) await this.startClient(opts.paths ?? 1, encodeKey(this.keys.publicKey));
   }
 
-  async startClient(paths: number, key: string, extra: string[] = []): Promise<Proc> {
+  /** Starts `starling client`; its SOCKS5 proxy listens on `socks` (host:port, default: a port the OS picks). */
+  async startClient(paths: number, key: string, extra: string[] = [], socks = '127.0.0.1:0'): Promise<Proc> {
     this.client = run('client', [
       'client',
       '--broker',
@@ -153,7 +154,7 @@ export class Network {
       '--egress-key',
       key,
       '--socks',
-      '127.0.0.1:0',
+      socks,
       '--http',
       '127.0.0.1:0',
       '--paths',
