@@ -20,14 +20,13 @@ import {
   withDefaults,
 } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
-import type { NatClass } from '../signaling/fields.js';
+import { type NatClass, randomId } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { MatchGate } from './match-gate.js';
 import { AnswerWaits } from './redis-answers.js';
 import { Mailbox, openRedis, storeError } from './redis-connection.js';
 import { parseOffer, parseVolunteer, poolOf, poolScore } from './redis-records.js';
 import { type RedisScript, SCRIPTS } from './redis-scripts.js';
-import { randomId } from './service.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
 
 export interface RedisStoreOptions extends Partial<RedisStoreLimits> {

@@ -5,7 +5,7 @@
 
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
-import { parseEgressUrl } from '../signaling/fields.js';
+import { parseEgressUrl, randomId } from '../signaling/fields.js';
 import type {
   AnswerRequest,
   DeliveredOffer,
@@ -28,11 +28,6 @@ export interface BrokerServiceDeps {
   now?: () => number;
   /** Unguessable id for polls and offers. @default 128 random bits, base64url */
   randomId?: () => string;
-}
-
-export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Buffer.from(bytes).toString('base64url');
 }
 
 /** Validates and normalizes the broker's egress list (signaling-v1 §3); throws on a bad entry. */

@@ -21,6 +21,20 @@ export type NatClass = 'unknown' | 'unrestricted' | 'restricted';
 
 const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
+/** signaling-v1 §1: the format of volunteer ids and offer ids, 8 to 64 characters of `[A-Za-z0-9_-]`. */
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID_RE.test(value);
+}
+
+/** signaling-v1 §1: an unguessable id, 128 random bits as base64url (22 characters). Web-standard only. */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+}
+
 export type Fields = Record<string, unknown>;
 
 function bad(message: string): SignalingError {
@@ -47,7 +61,7 @@ export function readObject(fields: Fields, name: string): Fields {
 /** signaling-v1 §1: `id` (volunteer id) and offer ids share one format. */
 export function readId(fields: Fields, name: string): string {
   const value = fields[name];
-  if (typeof value !== 'string' || !ID_RE.test(value)) {
+  if (!isId(value)) {
     throw bad(`"${name}" must be 8 to 64 characters of [A-Za-z0-9_-]`);
   }
   return value;
@@ -128,7 +142,7 @@ export function readIdList(fields: Fields, name: string, max: number): string[] 
   if (!Array.isArray(value) || value.length > max)
     throw bad(`"${name}" must be a list of at most ${max} ids`);
   for (const item of value) {
-    if (typeof item !== 'string' || !ID_RE.test(item)) throw bad(`"${name}" entries must be volunteer ids`);
+    if (!isId(item)) throw bad(`"${name}" entries must be volunteer ids`);
   }
   return value as string[];
 }

@@ -2,7 +2,7 @@
 
 import { VOLUNTEER_DEFAULTS, type VolunteerLimits, withDefaults } from '../shared/limits.js';
 import type { NatClass } from '../signaling/client.js';
-import { parseEgressUrl, SIGNALING_LIMITS } from '../signaling/messages.js';
+import { isId, parseEgressUrl, randomId, SIGNALING_LIMITS } from '../signaling/fields.js';
 
 export interface VolunteerOptions extends Partial<VolunteerLimits> {
   /** Broker base URL, e.g. `https://broker.example/` (signaling-v1). */
@@ -25,8 +25,6 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
   nat: NatClass;
   id: string;
 }
-
-const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
 export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolunteerOptions {
@@ -52,7 +50,7 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   }
   const allow = normalizeAllowList(options.allow ?? []);
   const id = options.id ?? randomId();
-  if (!ID_RE.test(id)) throw new TypeError('volunteer option id must be 8 to 64 characters of [A-Za-z0-9_-]');
+  if (!isId(id)) throw new TypeError('volunteer option id must be 8 to 64 characters of [A-Za-z0-9_-]');
   return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown', id };
 }
 
@@ -68,11 +66,4 @@ export function normalizeAllowList(urls: readonly string[]): string[] {
     throw new RangeError(`at most ${SIGNALING_LIMITS.maxAllowList} egress URLs may be allowed`);
   }
   return [...out];
-}
-
-/** 16 random bytes as base64url: 22 characters of [A-Za-z0-9_-]. */
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const base64 = btoa(String.fromCharCode(...bytes));
-  return base64.replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isId, randomId } from '../../src/signaling/fields.js';
 import {
   decodeAnswerRequest,
   decodeErrorBody,
@@ -154,4 +155,26 @@ test('poll responses round-trip and error bodies rebuild the error', () => {
   assert.equal(err.retryAfterMs, 1500);
   assert.equal(decodeErrorBody({ v: 1, error: 'x', code: 'from-the-future' }, 418)?.code, 'bad-response');
   assert.equal(decodeErrorBody('<html>', 502), undefined);
+});
+
+test('randomId makes distinct ids of the id format; isId checks that format', () => {
+  const ids = new Set(Array.from({ length: 100 }, () => randomId()));
+  assert.equal(ids.size, 100);
+  for (const id of ids) {
+    assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(isId(id), true);
+  }
+  assert.equal(isId('abcdefgh'), true);
+  assert.equal(isId('x'.repeat(64)), true);
+  for (const bad of [
+    'abcdefg',
+    'x'.repeat(65),
+    'has space1',
+    'slash/1234',
+    'plus+12345',
+    12345678,
+    undefined,
+  ]) {
+    assert.equal(isId(bad), false, String(bad));
+  }
 });
