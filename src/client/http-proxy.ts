@@ -20,7 +20,7 @@ import {
   withoutHeader,
 } from './http-message.js';
 import { NoPathNotice, type OpenFailure, openStream, toOpenFailure } from './open-stream.js';
-import { splice } from './splice.js';
+import { splice } from '../shared/splice.js';
 
 export type HttpProxyOptions = Partial<
   Pick<

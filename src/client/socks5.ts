@@ -14,7 +14,7 @@ import {
   REPLY_SUCCEEDED,
   SOCKS_VERSION,
 } from './socks5-codec.js';
-import { splice } from './splice.js';
+import { splice } from '../shared/splice.js';
 
 export type SocksServerOptions = Partial<
   Pick<ProxyOptions, 'socksHandshakeTimeoutMs' | 'socksMaxHandshakeBytes' | 'openTimeoutMs'>

@@ -11,6 +11,7 @@ import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, SESSION_DEFAULTS } from '../shared/limits.js';
 import { PATH_SUBPROTOCOL } from '../shared/path.js';
+import { splice } from '../shared/splice.js';
 import { dialDestination } from './dial.js';
 import { DestinationPolicy } from './policy.js';
 import { SessionTable, type SessionTableOptions } from './sessions.js';
@@ -51,13 +52,7 @@ export function createEgress(opts: EgressOptions): Egress {
           return;
         }
         session.acceptStream(stream);
-        socket.on('error', () => stream.reset('closed'));
-        stream.on('error', () => socket.destroy());
-        socket.pipe(stream);
-        stream.pipe(socket);
-        socket.on('close', () => {
-          if (!stream.writableEnded) stream.reset('closed');
-        });
+        splice(socket, stream);
       },
       (err: unknown) => {
         const reason = err instanceof StreamError ? err.reason : 'general';

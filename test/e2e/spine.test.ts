@@ -78,3 +78,57 @@ test('the SOCKS test client really goes through the proxy (a closed proxy port f
   await closed.close();
   await assert.rejects(getViaSocks(port, '127.0.0.1', target.port, '/bytes/10'));
 });
+
+/** A TCP destination that sends `bytes` and then aborts the connection with a reset (RST). */
+async function resettingServer(bytes: number): Promise<{ port: number; close(): void }> {
+  const { createServer } = await import('node:net');
+  const server = createServer((s) =>
+    s.write(Buffer.alloc(bytes, 7), () => setTimeout(() => s.resetAndDestroy(), 50)),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  return { port: typeof addr === 'object' && addr ? addr.port : 0, close: () => server.close() };
+}
+
+test('a destination that resets is seen by the app as a reset, not as a clean end of data', async () => {
+  const dest = await resettingServer(100_000);
+  try {
+    const app = await socksConnect(net.socksPort, '127.0.0.1', dest.port);
+    let got = 0;
+    const outcome = await new Promise<string>((resolve) => {
+      app.on('data', (d: Buffer) => {
+        got += d.length;
+      });
+      app.on('end', () => resolve('end'));
+      app.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    assert.equal(outcome, 'ECONNRESET');
+    assert.ok(got <= 100_000);
+  } finally {
+    dest.close();
+  }
+});
+
+test('an app that resets makes the destination see a reset', async () => {
+  const { createServer } = await import('node:net');
+  let seen: (outcome: string) => void = () => {};
+  const outcome = new Promise<string>((r) => {
+    seen = r;
+  });
+  const server = createServer((s) => {
+    s.on('end', () => seen('end'));
+    s.on('error', (e: NodeJS.ErrnoException) => seen(e.code ?? 'error'));
+    s.resume();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const app = await socksConnect(net.socksPort, '127.0.0.1', port);
+    app.write(Buffer.alloc(10_000, 1));
+    setTimeout(() => app.resetAndDestroy(), 100);
+    assert.equal(await outcome, 'ECONNRESET');
+  } finally {
+    server.close();
+  }
+});

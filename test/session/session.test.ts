@@ -112,3 +112,25 @@ test('the session window bounds the sum over streams', async () => {
     pair.close();
   }
 });
+
+test('streams whose reader stalled do not starve another stream (session window >> stream window)', async () => {
+  const pair = await sessionPair();
+  try {
+    const { streamWindow } = pair.session.options;
+    const stalled = 8; // apps that stopped reading, each holding a full stream window
+    const unread = await Promise.all(
+      Array.from({ length: stalled }, () => pair.session.openStream('source', (streamWindow / 1024) * 2)),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const s = await pair.session.openStream('source', 100);
+    const got = await readAll(s);
+    assert.equal(
+      sha256(got),
+      sha256(seeded(100 * 1024)),
+      `a fresh stream flows past ${stalled} stalled ones`,
+    );
+    for (const u of unread) u.destroy();
+  } finally {
+    pair.close();
+  }
+});
