@@ -1,11 +1,13 @@
 /**
  * `npm run bench [-- --only NAME] [--runs N] [--json FILE] [--list]`: runs the benchmark groups (issue 5),
  * each several times, and prints one table row per figure: the median, its baseline from the same run, the
- * ratio, min, max and the target. Runs inside the private network namespace (scripts/netns.mjs); everything
- * it starts listens on 127.0.0.1 and is stopped before it exits. See docs/benchmarks.md.
+ * ratio, min, max and the target. Runs inside the private network namespace (scripts/netns.mjs; started
+ * directly, e.g. `node --import tsx bench/run.ts`, it runs itself again in one, as scripts/test.mjs does);
+ * everything it starts listens on 127.0.0.1 and is stopped before it exits. See docs/benchmarks.md.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeNodeWebRtc } from '../src/shared/webrtc-node.js';
 import { brokerGroup } from './broker.js';
@@ -132,6 +134,17 @@ async function main(): Promise<number> {
   return results.every((r) => r.value !== null) ? 0 : 1;
 }
 
-const code = await main();
-closeNodeWebRtc();
-process.exit(code);
+/** scripts/netns.mjs is plain JavaScript without declarations, hence imported with its type spelled out. */
+const netns = (await import(new URL('../scripts/netns.mjs', import.meta.url).href)) as {
+  NETNS_ENV: string;
+  runIsolated(argv: string[]): void;
+};
+
+if (process.env[netns.NETNS_ENV] === undefined) {
+  const self = fileURLToPath(import.meta.url);
+  netns.runIsolated([process.execPath, ...process.execArgv, self, ...process.argv.slice(2)]);
+} else {
+  const code = await main();
+  closeNodeWebRtc();
+  process.exit(code);
+}
