@@ -5,7 +5,7 @@
 
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
-import { parseEgressUrl, randomId } from '../signaling/fields.js';
+import { normalizeEgressUrls, randomId } from '../signaling/fields.js';
 import type {
   AnswerRequest,
   DeliveredOffer,
@@ -30,18 +30,6 @@ export interface BrokerServiceDeps {
   randomId?: () => string;
 }
 
-/** Validates and normalizes the broker's egress list (signaling-v1 §3); throws on a bad entry. */
-export function normalizeEgressList(egress: readonly string[]): string[] {
-  if (egress.length === 0) throw new Error('the broker needs at least one egress URL');
-  const out: string[] = [];
-  for (const url of egress) {
-    const normalized = parseEgressUrl(url);
-    if (normalized === undefined) throw new Error(`not a ws: or wss: egress URL: ${url}`);
-    if (!out.includes(normalized)) out.push(normalized);
-  }
-  return out;
-}
-
 export class BrokerService {
   readonly #store: SignalingStore;
   readonly #egress: readonly string[];
@@ -56,7 +44,9 @@ export class BrokerService {
     deps: BrokerServiceDeps = {},
   ) {
     this.#store = store;
-    this.#egress = normalizeEgressList(egress);
+    // signaling-v1 §3: clients decode at most maxAllowList egress URLs, so a longer list is refused here.
+    this.#egress = normalizeEgressUrls(egress);
+    if (this.#egress.length === 0) throw new RangeError('the broker needs at least one egress URL');
     this.#opts = withDefaults<BrokerServiceOptions>(BROKER_DEFAULTS, options);
     this.#now = deps.now ?? Date.now;
     this.#randomId = deps.randomId ?? randomId;

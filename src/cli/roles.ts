@@ -5,6 +5,7 @@ import type { SignalingStore } from '../broker/store.js';
 import type { Egress } from '../egress/server.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import { REDIS_STORE_DEFAULTS } from '../shared/limits.js';
+import { normalizeEgressUrls } from '../signaling/fields.js';
 import { type Command, checkUrl, hostPort, int, list, str, UsageError, url, type Values } from './args.js';
 import { readKeyFile } from './keyfile.js';
 
@@ -101,7 +102,7 @@ export const brokerCommand: Command = {
   usage: `broker [--listen 127.0.0.1:8700] [--egress ws://127.0.0.1:8701/]... [--redis redis://127.0.0.1:6379/]
 
   --listen ADDR          where clients and volunteers reach the broker (default 127.0.0.1:8700)
-  --egress URL           an egress this broker serves; repeat for several; the first is the default
+  --egress URL           an egress this broker serves; repeat for several (at most 16); the first is the default
   --redis URL            share the volunteer pool with other brokers through this Redis (redis:// or rediss://);
                          without it the pool lives in this process
   --redis-prefix PREFIX  put before every Redis key, so deployments can share one Redis (default starling:)`,
@@ -113,8 +114,14 @@ export const brokerCommand: Command = {
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
-    const egress = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
-    if (egress.length === 0) egress.push('ws://127.0.0.1:8701/');
+    const given = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
+    if (given.length === 0) given.push('ws://127.0.0.1:8701/');
+    let egress: string[];
+    try {
+      egress = normalizeEgressUrls(given);
+    } catch (e) {
+      throw new UsageError(`--egress: ${(e as Error).message} (signaling-v1 §3)`);
+    }
     const log = say('broker');
     const store = await openStore(v, log);
     if (store === undefined) return 1;

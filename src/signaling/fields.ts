@@ -120,19 +120,42 @@ export function readEgress(fields: Fields, name: string): string {
   return url;
 }
 
-/** A list of 1..max egress URLs, normalized, duplicates dropped. */
-export function readEgressList(fields: Fields, name: string, max: number): string[] {
+/**
+ * signaling-v1 §1, §3, §4: an egress list (the broker's, or a volunteer's allow-list): at most
+ * `maxAllowList` entries, each a `ws:`/`wss:` URL returned normalized, duplicates dropped, order kept. The
+ * one normalizer for every egress list. Throws a RangeError when there are too many entries (counted before
+ * any is parsed), a TypeError naming the first bad one. An empty list stays empty: callers that need an
+ * entry check that themselves.
+ */
+export function normalizeEgressUrls(urls: readonly unknown[]): string[] {
+  const max = SIGNALING_LIMITS.maxAllowList;
+  if (urls.length > max) throw new RangeError(`at most ${max} egress URLs are allowed, not ${urls.length}`);
+  const out = new Set<string>();
+  for (const url of urls) {
+    const normalized = parseEgressUrl(url);
+    if (normalized === undefined) {
+      const shown =
+        typeof url === 'string' ? `egress ${JSON.stringify(url.slice(0, 100))}` : `a ${typeof url}`;
+      throw new TypeError(
+        `${shown} is not a ws: or wss: URL of at most ${SIGNALING_LIMITS.maxUrlChars} characters without user info or fragment`,
+      );
+    }
+    out.add(normalized);
+  }
+  return [...out];
+}
+
+/** signaling-v1 §3, §4: a list of 1 to `maxAllowList` egress URLs (normalizeEgressUrls). */
+export function readEgressList(fields: Fields, name: string): string[] {
   const value = fields[name];
-  if (!Array.isArray(value) || value.length < 1 || value.length > max) {
-    throw bad(`"${name}" must be a list of 1 to ${max} URLs`);
+  if (!Array.isArray(value) || value.length < 1) {
+    throw bad(`"${name}" must be a list of 1 to ${SIGNALING_LIMITS.maxAllowList} URLs`);
   }
-  const urls = new Set<string>();
-  for (const item of value) {
-    const url = parseEgressUrl(item);
-    if (url === undefined) throw bad(`"${name}" entries must be ws: or wss: URLs of at most 2048 characters`);
-    urls.add(url);
+  try {
+    return normalizeEgressUrls(value);
+  } catch (err) {
+    throw bad(`"${name}": ${(err as Error).message}`);
   }
-  return [...urls];
 }
 
 /** signaling-v1 §6: `exclude`, an optional list of at most 16 volunteer ids. */

@@ -90,7 +90,7 @@ export function decodePollRequest(body: unknown): PollRequest {
     id: readId(f, 'id'),
     nat: readNat(f, 'nat'),
     capacity: readCapacity(f, 'capacity'),
-    egress: readEgressList(f, 'egress', SIGNALING_LIMITS.maxAllowList),
+    egress: readEgressList(f, 'egress'),
   };
 }
 
@@ -141,7 +141,7 @@ export function encodeOfferResponse(r: OfferAnswer): object {
 
 export function decodeInfoResponse(body: unknown): InfoResponse {
   const f = readVersioned(body);
-  return { egress: readEgressList(f, 'egress', SIGNALING_LIMITS.maxAllowList) };
+  return { egress: readEgressList(f, 'egress') };
 }
 
 export function decodePollResponse(body: unknown): PollResponse {

@@ -2,7 +2,7 @@
 
 import { VOLUNTEER_DEFAULTS, type VolunteerLimits, withDefaults } from '../shared/limits.js';
 import type { NatClass } from '../signaling/client.js';
-import { isId, parseEgressUrl, randomId, SIGNALING_LIMITS } from '../signaling/fields.js';
+import { isId, normalizeEgressUrls, randomId, SIGNALING_LIMITS } from '../signaling/fields.js';
 
 export interface VolunteerOptions extends Partial<VolunteerLimits> {
   /** Broker base URL, e.g. `https://broker.example/` (signaling-v1). */
@@ -48,22 +48,14 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   } catch {
     throw new TypeError(`volunteer option broker must be a URL, got "${options.broker}"`);
   }
-  const allow = normalizeAllowList(options.allow ?? []);
+  const allow = normalizeEgressUrls(options.allow ?? []);
   const id = options.id ?? randomId();
   if (!isId(id)) throw new TypeError('volunteer option id must be 8 to 64 characters of [A-Za-z0-9_-]');
   return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown', id };
 }
 
-/** signaling-v1 §4: 1 to 16 `ws:`/`wss:` URLs, normalized, duplicates dropped. */
-export function normalizeAllowList(urls: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const url of urls) {
-    const parsed = parseEgressUrl(url);
-    if (parsed === undefined) throw new TypeError(`egress "${url}" is not a ws: or wss: URL`);
-    out.add(parsed);
-  }
-  if (out.size > SIGNALING_LIMITS.maxAllowList) {
-    throw new RangeError(`at most ${SIGNALING_LIMITS.maxAllowList} egress URLs may be allowed`);
-  }
-  return [...out];
-}
+/**
+ * signaling-v1 §4: the allow-list, at most 16 `ws:`/`wss:` URLs, normalized, duplicates dropped. The same
+ * normalizer as the broker's list and the decoder's; throws TypeError or RangeError.
+ */
+export { normalizeEgressUrls as normalizeAllowList } from '../signaling/fields.js';

@@ -60,6 +60,13 @@ test('starling broker --redis with an unreachable Redis exits 1 saying so', asyn
   assert.match(output, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\//);
 });
 
+test('starling broker with more egress URLs than a client reads exits 2 naming the limit', async () => {
+  const egress = Array.from({ length: 17 }, (_, i) => ['--egress', `ws://127.0.0.1:${9000 + i}/`]).flat();
+  const { code, output } = await cli(['broker', '--listen', '127.0.0.1:0', ...egress]);
+  assert.equal(code, 2, output);
+  assert.match(output, /--egress: at most 16 egress URLs are allowed, not 17/);
+});
+
 test('starling broker --redis serves from the shared pool and leaves no key when stopped', async () => {
   const prefix = 'cli-test:';
   let answered: Promise<unknown> | undefined;

@@ -199,3 +199,17 @@ test('overload carries a retry hint', async () => {
   await poll;
   await store.close();
 });
+
+test('the egress list is capped at what a client decodes (signaling-v1 §3) and must not be empty', async () => {
+  const store = new MemoryStore();
+  const sixteen = Array.from({ length: 16 }, (_, i) => `ws://127.0.0.1:${9000 + i}/`);
+  assert.equal(new BrokerService(store, sixteen).info().egress.length, 16);
+  assert.throws(() => new BrokerService(store, [...sixteen, 'ws://127.0.0.1:9999/']), {
+    name: 'RangeError',
+    message: /at most 16 egress URLs/,
+  });
+  assert.throws(() => new BrokerService(store, []), RangeError);
+  assert.throws(() => new BrokerService(store, ['http://127.0.0.1/']), TypeError);
+  assert.deepEqual(new BrokerService(store, ['WS://127.0.0.1:8701', EGRESS]).info(), { egress: [EGRESS] });
+  await store.close();
+});

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isId, randomId } from '../../src/signaling/fields.js';
+import { isId, normalizeEgressUrls, randomId } from '../../src/signaling/fields.js';
 import {
   decodeAnswerRequest,
   decodeErrorBody,
+  decodeInfoResponse,
   decodeOfferRequest,
   decodePollRequest,
   decodePollResponse,
@@ -99,6 +100,20 @@ test('egress URLs: ws/wss only, bounded, no credentials or fragment, normalized'
   rejects(() => decodePollRequest({ ...poll, egress: [] }), 'bad-request', /egress/);
   const many = Array.from({ length: 17 }, (_, i) => `ws://127.0.0.1:${9000 + i}/`);
   rejects(() => decodePollRequest({ ...poll, egress: many }), 'bad-request', /egress/);
+  rejects(() => decodeInfoResponse({ v: 1, egress: many }), 'bad-request', /at most 16/);
+  assert.deepEqual(decodeInfoResponse({ v: 1, egress: many.slice(1) }).egress.length, 16);
+});
+
+test('one normalizer for every egress list: too many, a bad entry, duplicates', () => {
+  assert.deepEqual(normalizeEgressUrls([]), []);
+  assert.deepEqual(normalizeEgressUrls(['ws://127.0.0.1:8701', EGRESS, 'WSS://h/']), [EGRESS, 'wss://h/']);
+  const many = Array.from({ length: 17 }, () => EGRESS);
+  assert.throws(() => normalizeEgressUrls(many), RangeError, 'counted before duplicates are dropped');
+  assert.throws(() => normalizeEgressUrls([EGRESS, 'http://x/']), {
+    name: 'TypeError',
+    message: /"http:\/\/x\/"/,
+  });
+  assert.throws(() => normalizeEgressUrls([7]), { name: 'TypeError', message: /a number/ });
 });
 
 test('capacity is truncated and clamped to 1..64', () => {
