@@ -99,8 +99,10 @@ export class BrokerService {
     const match: ClientRequest = { nat: req.nat, egress, exclude };
     const budget = { claims: this.#opts.maxClaimAttempts };
     for (;;) {
+      // A client that already gave up must not take a volunteer from the pool.
+      this.#throwIfAborted(signal);
       const offer: DeliveredOffer = { id: this.#randomId(), sdp: req.sdp, egress };
-      const volunteer = await this.#claimFitting(match, offer, budget);
+      const volunteer = await this.#claimFitting(match, offer, budget, signal);
       if (volunteer === undefined) {
         throw new SignalingError('no-match', 'no fitting volunteer is waiting', {
           retryAfterMs: this.#opts.retryAfterMs,
@@ -110,7 +112,7 @@ export class BrokerService {
       if (outcome.kind === 'answer') return { sdp: outcome.sdp, volunteer: outcome.volunteer };
       if (outcome.kind === 'timeout')
         throw new SignalingError('timeout', 'the volunteer did not answer in time');
-      if (signal?.aborted === true) throw this.#unavailable('request aborted');
+      this.#throwIfAborted(signal);
       exclude.push(volunteer.id);
     }
   }
@@ -120,11 +122,13 @@ export class BrokerService {
     match: ClientRequest,
     offer: DeliveredOffer,
     budget: { claims: number },
+    signal: AbortSignal | undefined,
   ): Promise<WaitingVolunteer | undefined> {
     const candidates = await this.#guard(this.#store.listWaiting(match.egress));
     for (;;) {
       const chosen = chooseVolunteer(candidates, match);
       if (chosen === undefined || budget.claims <= 0) return undefined;
+      this.#throwIfAborted(signal);
       budget.claims--;
       if (await this.#guard(this.#store.claim(chosen, offer, this.#opts.answerTimeoutMs))) return chosen;
       candidates.splice(candidates.indexOf(chosen), 1);
@@ -143,7 +147,12 @@ export class BrokerService {
     }
   }
 
-  #unavailable(message: string): SignalingError {
-    return new SignalingError('unavailable', message, { retryAfterMs: this.#opts.overloadedRetryAfterMs });
+  /** An aborted offer (the client hung up, or the broker is closing) ends as 503 `unavailable`. */
+  #throwIfAborted(signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true) {
+      throw new SignalingError('unavailable', 'request aborted', {
+        retryAfterMs: this.#opts.overloadedRetryAfterMs,
+      });
+    }
   }
 }

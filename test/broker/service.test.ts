@@ -213,3 +213,35 @@ test('the egress list is capped at what a client decodes (signaling-v1 §3) and 
   assert.deepEqual(new BrokerService(store, ['WS://127.0.0.1:8701', EGRESS]).info(), { egress: [EGRESS] });
   await store.close();
 });
+
+test('an offer whose client already gave up takes no volunteer', async () => {
+  const { store, service } = setup();
+  const poll = service.poll(pollReq('keeps-wait1'));
+  await until(() => store.size.waiting === 1);
+  const gaveUp = new AbortController();
+  gaveUp.abort();
+  await assert.rejects(
+    service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }, gaveUp.signal),
+    isCode('unavailable', 503),
+  );
+  // The client hangs up while the pool is being read: the chosen volunteer is not claimed either.
+  const hangsUp = new AbortController();
+  const list = store.listWaiting.bind(store);
+  store.listWaiting = async (egress) => {
+    const found = await list(egress);
+    hangsUp.abort();
+    return found;
+  };
+  await assert.rejects(
+    service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }, hangsUp.signal),
+    isCode('unavailable', 503),
+  );
+  assert.deepEqual(store.size, { waiting: 1, pending: 0 }, 'the volunteer still waits, with no offer');
+  store.listWaiting = list;
+  const offer = service.offer({ nat: 'unknown', sdp: 'x', exclude: [] });
+  const got = await poll;
+  assert.ok(got.offer !== null);
+  await service.answer({ offerId: got.offer.id, sdp: 'ans' });
+  assert.equal((await offer).volunteer, 'keeps-wait1');
+  await store.close();
+});
