@@ -1,7 +1,7 @@
 /**
  * Child processes of tests and benchmarks that are always stopped: their exit is watched from the moment
  * they are spawned (so a child that already died is never waited for), and any still running when this
- * process exits is SIGKILLed (as test/helpers/redis.ts does for redis-server).
+ * process exits, or is ended by SIGTERM or SIGINT (the test runner's timeout sends SIGTERM), is SIGKILLed.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -21,11 +21,23 @@ export interface WatchedChild {
 
 const STOP_GRACE_MS = 5000;
 
-/** Children still running; one listener for all of them, so that many children raise no listener warning. */
+/** Children still running; one set of listeners for all of them, so that many raise no listener warning. */
 const running = new Set<ChildProcess>();
 const killAll = (): void => {
   for (const child of running) child.kill('SIGKILL');
 };
+/** Kills the children, then lets the signal end this process as it would have without this listener. */
+const onSignal = (signal: NodeJS.Signals): void => {
+  killAll();
+  listen(false);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+};
+function listen(on: boolean): void {
+  const method = on ? 'on' : 'off';
+  process[method]('exit', killAll);
+  process[method]('SIGTERM', onSignal);
+  process[method]('SIGINT', onSignal);
+}
 
 /** Watches `child`; call it right after spawning it. */
 export function watchChild(child: ChildProcess): WatchedChild {
@@ -34,11 +46,11 @@ export function watchChild(child: ChildProcess): WatchedChild {
     child.once('exit', (code) => {
       gone = true;
       running.delete(child);
-      if (running.size === 0) process.off('exit', killAll);
+      if (running.size === 0) listen(false);
       resolve(code);
     });
   });
-  if (running.size === 0) process.on('exit', killAll);
+  if (running.size === 0) listen(true);
   running.add(child);
   return {
     child,

@@ -2,11 +2,12 @@
  * A private redis-server for tests and benchmarks: on 127.0.0.1, a port the OS picked, no persistence.
  * Missing or unstartable redis-server is an error, never a skip: CI installs it (.ci/run).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { watchChild } from './child.js';
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>/` */
@@ -68,28 +69,19 @@ function ping(port: number): Promise<boolean> {
 async function startOnce(binary: string): Promise<RedisServer> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child: ChildProcess = spawn(binary, [...args, '--dir', tmpdir(), '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const watched = watchChild(
+    spawn(binary, [...args, '--dir', tmpdir(), '--loglevel', 'warning'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  watched.child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
-  const kill = (): void => {
-    if (!gone) child.kill('SIGKILL');
-  };
-  process.once('exit', kill);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await ping(port))) {
-    if (gone || Date.now() > deadline) {
-      kill();
-      await exited;
-      process.off('exit', kill);
+    if (watched.gone || Date.now() > deadline) {
+      await watched.stop('SIGKILL');
       throw new Error(`redis-server did not start on port ${port}: ${stderr.trim() || 'no answer to PING'}`);
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -97,14 +89,7 @@ async function startOnce(binary: string): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}/`,
     port,
-    stop: async () => {
-      process.off('exit', kill);
-      if (gone) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(kill, 1_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => watched.stop('SIGTERM', 1_000),
   };
 }
 
