@@ -8,6 +8,8 @@ import { createServer, type RequestOptions, request, type Server } from 'node:ht
 import { connect, type Socket } from 'node:net';
 
 const CHUNK = 64 * 1024;
+/** How long socksConnect waits for the proxy's replies (idle time on the socket), ms. */
+const SOCKS_REPLY_TIMEOUT_MS = 20_000;
 
 /** Bytes i*CHUNK.. of the seeded stream: cheap, deterministic, not compressible. */
 function chunkAt(index: number): Buffer {
@@ -72,13 +74,20 @@ export async function startTarget(): Promise<{ server: Server; port: number; clo
   };
 }
 
-/** Opens a SOCKS5 CONNECT; resolves with the socket or rejects with the reply code as `code`. */
+/**
+ * Opens a SOCKS5 CONNECT; resolves with the socket or rejects with the reply code as `code`, or with an
+ * error if the proxy stays silent for SOCKS_REPLY_TIMEOUT_MS.
+ */
 export function socksConnect(proxyPort: number, host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(proxyPort, '127.0.0.1');
     const hostBytes = Buffer.from(host);
     let stage = 0;
     let buf = Buffer.alloc(0);
+    const onTimeout = (): void => {
+      s.destroy(new Error(`SOCKS proxy: no reply within ${SOCKS_REPLY_TIMEOUT_MS} ms`));
+    };
+    s.setTimeout(SOCKS_REPLY_TIMEOUT_MS, onTimeout);
     s.once('error', reject);
     s.once('close', () => reject(Object.assign(new Error('proxy closed the connection'), { code: -1 })));
     s.on('connect', () => {
@@ -97,6 +106,8 @@ export function socksConnect(proxyPort: number, host: string, port: number): Pro
       }
       if (stage === 1 && buf.length >= 10) {
         s.off('data', onData);
+        s.setTimeout(0);
+        s.off('timeout', onTimeout);
         s.removeAllListeners('close');
         s.removeAllListeners('error');
         if (buf[1] !== 0) {

@@ -48,13 +48,30 @@ export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-/** Reads until END, leaving the stream's write side alone (an async iterator would destroy it). */
-export function readAll(stream: SessionStream): Promise<Buffer> {
+/**
+ * Reads until END, leaving the stream's write side alone (an async iterator would destroy it); rejects if
+ * the stream has not ended after `timeoutMs`.
+ */
+export function readAll(stream: SessionStream, timeoutMs = 30_000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    stream.on('data', (d: Buffer) => parts.push(d));
-    stream.once('end', () => resolve(Buffer.concat(parts)));
-    stream.once('error', reject);
+    let bytes = 0;
+    const timer = setTimeout(
+      () => reject(new Error(`stream did not end within ${timeoutMs} ms (${bytes} bytes read)`)),
+      timeoutMs,
+    );
+    stream.on('data', (d: Buffer) => {
+      parts.push(d);
+      bytes += d.length;
+    });
+    stream.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(parts));
+    });
+    stream.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }
 
