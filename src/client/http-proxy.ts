@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { NoPathError, StreamError } from '../shared/errors.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../shared/limits.js';
+import { splice } from '../shared/splice.js';
 import type { Dialer } from './dialer.js';
 import {
   hasHeader,
@@ -20,7 +21,6 @@ import {
   withoutHeader,
 } from './http-message.js';
 import { NoPathNotice, type OpenFailure, openStream, toOpenFailure } from './open-stream.js';
-import { splice } from '../shared/splice.js';
 
 export type HttpProxyOptions = Partial<
   Pick<
@@ -127,6 +127,13 @@ function forward(
     pipeline(answer, res, (err) => {
       if (err) res.destroy();
     });
+  });
+  // Upgrade is hop-by-hop and stripped above, so a 101 is the origin breaking the exchange; node reports it
+  // only as 'upgrade', which nothing else would answer.
+  upstream.on('upgrade', (_answer: IncomingMessage, socket: Duplex) => {
+    socket.destroy();
+    tunnel.destroy();
+    textReply(res, 502, `Starling: ${target.host}:${target.port} switched protocols unasked\n`);
   });
   upstream.on('error', (err) => {
     tunnel.destroy();

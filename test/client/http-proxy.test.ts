@@ -7,7 +7,7 @@ import {
   request,
   type Server,
 } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Dialer } from '../../src/client/dialer.js';
 import { createHttpProxyServer, type HttpProxyOptions } from '../../src/client/http-proxy.js';
@@ -305,6 +305,24 @@ test('an origin that breaks HTTP before answering gives 502', async () => {
     assert.equal(res.status, 502);
     assert.match(res.body.toString(), /broke the exchange/);
   });
+});
+
+test('an origin that answers 101 Switching Protocols unasked gives 502, not a hang', async () => {
+  const origin = createTcpServer((socket: Socket) => {
+    socket.once('data', () =>
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n'),
+    );
+  });
+  const port = await listenLocal(origin);
+  try {
+    await withProxy(directDialer(), async ({ send }) => {
+      const res = await send(`http://127.0.0.1:${port}/x`);
+      assert.equal(res.status, 502);
+      assert.match(res.body.toString(), /switched protocols/);
+    });
+  } finally {
+    origin.close();
+  }
 });
 
 test('an absolute URI keeps its path bytes and defaults to port 80', async () => {
