@@ -1,20 +1,10 @@
 /**
  * Broker figures from the broker load test (bench/broker-load.ts, `runBrokerLoad`): matches per second,
- * the 99th percentile of what matching adds to a client's offer, and bytes on the wire per idle
- * volunteer poll.
+ * the 99th percentile of what matching adds to a client's offer, and the broker's heap growth (after GC)
+ * per idle volunteer long poll.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { runBrokerLoad } from './broker-load.js';
 import { type Group, record, type Samples } from './lib/group.js';
-
-const LOAD = fileURLToPath(new URL('./broker-load.ts', import.meta.url));
-
-interface BrokerLoadResult {
-  matchesPerS: number;
-  p99Ms: number;
-  bytesPerIdlePoll: number;
-}
-type RunBrokerLoad = (opts?: Record<string, unknown>) => Promise<BrokerLoadResult>;
 
 export const brokerGroup: Group = {
   name: 'broker',
@@ -25,15 +15,16 @@ export const brokerGroup: Group = {
       unit: 'ms',
       what: "99th percentile of the time the broker adds to a client's offer",
     },
-    { name: 'broker.bytes_per_idle_poll', unit: 'bytes', what: 'bytes on the wire per idle volunteer poll' },
+    {
+      name: 'broker.bytes_per_idle_poll',
+      unit: 'bytes',
+      what: "the broker's heap growth after GC per idle volunteer long poll",
+    },
   ],
   async measure(ctx) {
-    if (!existsSync(LOAD)) throw new Error('bench/broker-load.ts does not exist yet');
-    const mod = (await import(LOAD)) as { runBrokerLoad?: RunBrokerLoad };
-    if (typeof mod.runBrokerLoad !== 'function') throw new Error('bench/broker-load.ts has no runBrokerLoad');
     const samples: Samples = new Map();
     for (let i = 0; i < ctx.runs; i++) {
-      const r = await mod.runBrokerLoad({});
+      const r = await runBrokerLoad();
       record(samples, 'broker.matches_per_s', r.matchesPerS);
       record(samples, 'broker.match_overhead_p99_ms', r.p99Ms);
       record(samples, 'broker.bytes_per_idle_poll', r.bytesPerIdlePoll);
