@@ -14,10 +14,7 @@ const BUILD = `${ROOT}scripts/build-widget.mjs`;
 
 /** Builds the widget bundle if it is missing; throws if it cannot be built. */
 export function ensureWidgetBundle(): string {
-  if (!existsSync(WIDGET_BUNDLE)) {
-    if (!existsSync(BUILD)) throw new Error('scripts/build-widget.mjs does not exist yet');
-    execFileSync(process.execPath, [BUILD], { cwd: ROOT, stdio: 'ignore' });
-  }
+  if (!existsSync(WIDGET_BUNDLE)) execFileSync(process.execPath, [BUILD], { cwd: ROOT, stdio: 'ignore' });
   return WIDGET_BUNDLE;
 }
 
