@@ -3,11 +3,9 @@
  * baseline of the Chromium volunteer. Node offers (as the client does), the page answers (as the volunteer
  * does) and, on `SRC n size`, sends n bytes in `size`-byte messages honouring bufferedAmount.
  */
-import { once } from 'node:events';
 import type { Page } from 'playwright-core';
-import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
-import { receiveFrom } from './dc-receive.js';
+import { offerChannel, receiveFrom } from './dc-receive.js';
 import { withTimeout } from './tcp-target.js';
 
 const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: '127.0.0.1' });
@@ -67,12 +65,8 @@ export class ChromiumDc {
   static async open(page: Page): Promise<ChromiumDc> {
     const pc = new RtcPeerConnection();
     try {
-      const channel = pc.createDataChannel('bench', { ordered: true });
-      channel.binaryType = 'arraybuffer';
-      const opened = once(channel, 'open');
-      await pc.setLocalDescription(await pc.createOffer());
-      await waitIceComplete(pc, 5000);
-      const answer = (await page.evaluate(`(${PAGE_ANSWER})(${JSON.stringify(localSdp(pc))})`)) as string;
+      const { channel, opened, offer } = await offerChannel(pc);
+      const answer = (await page.evaluate(`(${PAGE_ANSWER})(${JSON.stringify(offer)})`)) as string;
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       await withTimeout(opened, 15_000, 'Chromium data channel open');
       return new ChromiumDc(pc, channel);

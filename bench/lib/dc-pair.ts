@@ -6,10 +6,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
 import { type WatchedChild, watchChild } from '../../test/helpers/child.js';
-import { receiveFrom } from './dc-receive.js';
+import { offerChannel, receiveFrom } from './dc-receive.js';
 import { withTimeout } from './tcp-target.js';
 
 const CHILD = fileURLToPath(new URL('./dc-child.ts', import.meta.url));
@@ -19,7 +18,7 @@ export class BareDc {
   private constructor(
     private readonly proc: WatchedChild,
     private readonly pc: RTCPeerConnection,
-    readonly channel: RTCDataChannel,
+    private readonly channel: RTCDataChannel,
   ) {}
 
   /** Process id of the child (the sending end of `receive`). */
@@ -35,12 +34,8 @@ export class BareDc {
     const lines = createInterface({ input: proc.child.stdout! })[Symbol.asyncIterator]();
     const pc = new RtcPeerConnection();
     try {
-      const channel = pc.createDataChannel('bench', { ordered: true });
-      channel.binaryType = 'arraybuffer';
-      const opened = once(channel, 'open');
-      await pc.setLocalDescription(await pc.createOffer());
-      await waitIceComplete(pc, 5000);
-      proc.child.stdin!.write(`${JSON.stringify({ offer: localSdp(pc) })}\n`);
+      const { channel, opened, offer } = await offerChannel(pc);
+      proc.child.stdin!.write(`${JSON.stringify({ offer })}\n`);
       const reply = await withTimeout(lines.next(), 20_000, 'bare DC answer');
       if (reply.done === true) throw new Error('bare DC child exited');
       const { answer } = JSON.parse(reply.value) as { answer: string };

@@ -1,9 +1,35 @@
 /**
- * The receiving end of a bare data-channel measurement: asks the far side (`SRC bytes size`) to send, and
- * resolves with the ms from the request to the last byte.
+ * The Node end of a bare data-channel measurement, shared by the node-datachannel pair (dc-pair.ts) and the
+ * Chromium page peer (chromium-dc.ts): it offers the channel as the Starling client does, then asks the far
+ * side (`SRC bytes size`) to send and times the transfer.
  */
+import { once } from 'node:events';
+import { offerAsDtlsClient } from '../../src/client/offer-sdp.js';
+import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { withTimeout } from './tcp-target.js';
 
+const ICE_GATHERING_TIMEOUT_MS = 5000;
+
+export interface OfferedChannel {
+  /** One ordered, reliable channel with binaryType 'arraybuffer'. */
+  channel: RTCDataChannel;
+  /** Resolves when the channel opens (once the answer is set). */
+  opened: Promise<unknown>;
+  /** The offer to send, complete (no trickle) and made as the client makes it (path-v1 §1, `a=setup:active`). */
+  offer: string;
+}
+
+/** Creates the channel on `pc` and the offer for it. */
+export async function offerChannel(pc: RTCPeerConnection): Promise<OfferedChannel> {
+  const channel = pc.createDataChannel('bench', { ordered: true });
+  channel.binaryType = 'arraybuffer';
+  const opened = once(channel, 'open');
+  await pc.setLocalDescription(await pc.createOffer());
+  await waitIceComplete(pc, ICE_GATHERING_TIMEOUT_MS);
+  return { channel, opened, offer: offerAsDtlsClient(localSdp(pc)) };
+}
+
+/** Asks the far side to send `bytes` in `size`-byte messages; resolves with ms from the request to the last byte. */
 export function receiveFrom(
   channel: RTCDataChannel,
   bytes: number,
