@@ -1,7 +1,7 @@
 /**
  * An in-process egress in its own process, for memory measurements (bench/memory.ts). Run with
  * --expose-gc. Prints `{"port", "key"}` once listening; then for every `measure` line on stdin, collects
- * garbage and prints `{"heap", "external", "sessions", "streams"}` (bytes, counts).
+ * garbage and prints `{"heap", "external", "sessions"}` (bytes, bytes, count).
  */
 import { createInterface } from 'node:readline';
 import { createEgress } from '../../src/egress/server.js';
@@ -26,7 +26,6 @@ for await (const line of createInterface({ input: process.stdin })) {
     heap: m.heapUsed,
     external: m.external,
     sessions: egress.sessions.size,
-    streams: egress.sessions.streamCount,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

@@ -7,6 +7,9 @@ import type { PathTransport } from '../../src/session/transport.js';
 /** Sees every message crossing the relay; returns what to deliver instead (none, one or several). */
 export type Tap = (direction: 'a->b' | 'b->a', msg: Uint8Array) => Uint8Array[];
 
+/** `ondrain` fires once the simulated send queue is at or below this many bytes. */
+const LOW_WATER_BYTES = 64 * 1024;
+
 export class MemoryEnd implements PathTransport {
   peer: MemoryEnd | undefined;
   bufferedAmount = 0;
@@ -19,7 +22,6 @@ export class MemoryEnd implements PathTransport {
   constructor(
     private readonly direction: 'a->b' | 'b->a',
     private readonly tap: Tap | undefined,
-    private readonly lowWater = 64 * 1024,
   ) {}
 
   send(msg: Uint8Array): void {
@@ -28,7 +30,7 @@ export class MemoryEnd implements PathTransport {
     this.bufferedAmount += copy.length;
     setImmediate(() => {
       this.bufferedAmount -= copy.length;
-      if (this.bufferedAmount <= this.lowWater) this.ondrain?.();
+      if (this.bufferedAmount <= LOW_WATER_BYTES) this.ondrain?.();
       const peer = this.peer;
       if (!peer || peer.closed) return;
       const out = this.tap ? this.tap(this.direction, copy) : [copy];

@@ -1,5 +1,5 @@
 /** A client session and an egress SessionTable joined by in-memory paths, with test destinations. */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SessionTable } from '../../src/egress/sessions.js';
 import { joinSession, startSession } from '../../src/session/client-handshake.js';
 import { generateKeyPair, type KeyPair } from '../../src/session/noise.js';
@@ -114,5 +114,3 @@ export async function sessionPair(
     },
   };
 }
-
-export { randomBytes };
