@@ -2,13 +2,18 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { connect, isIP, type Socket } from 'node:net';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS } from '../shared/limits.js';
-import { DestinationPolicy, type PolicyOptions } from './policy.js';
+import type { DestinationPolicy } from './policy.js';
 
 /** Resolves a name to every address it has (like `dns.lookup(name, { all: true })`). */
 export type LookupAll = (hostname: string) => Promise<readonly LookupAddress[]>;
 
-export type DialOptions = PolicyOptions & {
-  /** Name resolution plus TCP handshake must finish within, ms. @default 10000 (EGRESS_DIAL_DEFAULTS) */
+export type DialOptions = {
+  /** The destination policy, built once per egress (its deny list is parsed when it is made). */
+  policy: DestinationPolicy;
+  /**
+   * Name resolution plus TCP handshakes must finish within, ms; each address tried gets an equal share of what
+   * is left, so one that never answers cannot use up the time of the others. @default 10000 (EGRESS_DIAL_DEFAULTS)
+   */
   connectTimeoutMs: number;
   /** Allowed resolved addresses tried in turn. @default 4 (EGRESS_DIAL_DEFAULTS) */
   maxAddressesTried?: number;
@@ -37,8 +42,9 @@ export async function dialDestination(
   opts: DialOptions,
   signal?: AbortSignal,
 ): Promise<Socket> {
-  const policy = new DestinationPolicy(opts);
+  const { policy } = opts;
   if (!policy.allowsPort(port)) throw new StreamError('not-allowed', `port ${port} is not allowed`);
+  const started = Date.now();
   const abort = new AbortController();
   const timer = setTimeout(
     () =>
@@ -56,12 +62,18 @@ export async function dialDestination(
     if (allowed.length === 0)
       throw new StreamError('not-allowed', `${host} has no address that may be reached`);
     let firstError: StreamError | undefined;
-    for (const a of allowed.slice(0, opts.maxAddressesTried ?? EGRESS_DIAL_DEFAULTS.maxAddressesTried)) {
+    const tries = allowed.slice(0, opts.maxAddressesTried ?? EGRESS_DIAL_DEFAULTS.maxAddressesTried);
+    const deadline = started + opts.connectTimeoutMs;
+    for (const [i, a] of tries.entries()) {
+      const share = Math.ceil((deadline - Date.now()) / (tries.length - i));
+      const attempt = AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(1, share))]);
       try {
-        return await connectTo(a.address, port, abort.signal);
+        return await connectTo(a.address, port, attempt);
       } catch (err) {
         if (abort.signal.aborted) throw abort.signal.reason;
-        firstError ??= toStreamError(err);
+        firstError ??= attempt.aborted
+          ? new StreamError('timeout', `no connection to ${a.address}:${port} in its ${share} ms`)
+          : toStreamError(err);
       }
     }
     throw firstError ?? new StreamError('general');

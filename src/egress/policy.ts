@@ -56,7 +56,7 @@ for (const [net, prefix] of REFUSED_V6_GLOBAL) refusedV6.addSubnet(net, prefix, 
  */
 export function isAllowedAddress(ip: string, opts: Pick<PolicyOptions, 'allowPrivate'>): boolean {
   const family = isIP(ip);
-  if (family === 0) return false;
+  if (family === 0 || ip.includes('%')) return false; // a zone index names an interface of this host
   if (opts.allowPrivate) return true;
   if (family === 4) return !refusedV4.check(ip, 'ipv4');
   const bytes = parseIPv6(ip);

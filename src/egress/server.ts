@@ -39,8 +39,9 @@ export interface Egress {
 export function createEgress(opts: EgressOptions): Egress {
   const log = opts.log ?? (() => {});
   const connectTimeoutMs = opts.connectTimeoutMs ?? EGRESS_DIAL_DEFAULTS.connectTimeoutMs;
-  const dialOptions = { allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [], connectTimeoutMs };
-  new DestinationPolicy(dialOptions); // throws now on a malformed deny entry, not on the first stream
+  // Built once: a malformed deny entry throws here, at startup, not on the first stream.
+  const policy = new DestinationPolicy({ allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [] });
+  const dialOptions = { policy, connectTimeoutMs };
   const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
     const abort = new AbortController();
     stream.on('error', () => abort.abort());

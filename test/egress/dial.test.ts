@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { type DialOptions, dialDestination, type LookupAll } from '../../src/egress/dial.js';
+import { DestinationPolicy, type PolicyOptions } from '../../src/egress/policy.js';
 import { StreamError } from '../../src/shared/errors.js';
 
 // Every address used here is loopback; names resolve through fake lookups, never through DNS.
@@ -40,7 +41,9 @@ function fakeLookup(table: Record<string, string[]>): LookupAll & { asked: strin
 }
 
 const names = fakeLookup({ localhost: ['127.0.0.1'], 'empty.test': [] });
-const base: DialOptions = { allowPrivate: false, connectTimeoutMs: 2000, lookup: names };
+const policy = (o: Partial<PolicyOptions> = {}) => new DestinationPolicy({ allowPrivate: false, ...o });
+const base: DialOptions = { policy: policy(), connectTimeoutMs: 2000, lookup: names };
+const lab = { ...base, policy: policy({ allowPrivate: true }) };
 
 async function reason(p: Promise<Socket>): Promise<string> {
   try {
@@ -54,7 +57,7 @@ async function reason(p: Promise<Socket>): Promise<string> {
 
 test('a name that resolves to loopback is refused by default, allowed with allowPrivate', async () => {
   assert.equal(await reason(dialDestination('localhost', port, base)), 'not-allowed');
-  const socket = await dialDestination('localhost', port, { ...base, allowPrivate: true });
+  const socket = await dialDestination('localhost', port, lab);
   assert.equal(socket.remoteAddress, '127.0.0.1');
   assert.equal(socket.remotePort, port);
   assert.equal(socket.allowHalfOpen, true);
@@ -65,16 +68,13 @@ test('a literal address is checked without any lookup', async () => {
   const lookup = fakeLookup({});
   assert.equal(await reason(dialDestination('127.0.0.1', port, { ...base, lookup })), 'not-allowed');
   assert.equal(await reason(dialDestination('::ffff:127.0.0.1', port, { ...base, lookup })), 'not-allowed');
-  assert.equal(
-    await reason(dialDestination('127.0.0.1', port, { ...base, lookup, allowPrivate: true })),
-    'connected',
-  );
+  assert.equal(await reason(dialDestination('127.0.0.1', port, { ...lab, lookup })), 'connected');
   assert.deepEqual(lookup.asked, []);
 });
 
 test('only allowed resolved addresses are connected to, in order, falling back on failure', async () => {
   const lookup = fakeLookup({ 'mixed.test': ['127.0.0.2', '::1', '127.0.0.1'] });
-  const opts = { ...base, allowPrivate: true, deny: ['127.0.0.2'], lookup };
+  const opts = { ...base, policy: policy({ allowPrivate: true, deny: ['127.0.0.2'] }), lookup };
   // 127.0.0.2 is denied; ::1 has no listener on this port (refused, or absent here); 127.0.0.1 answers.
   const socket = await dialDestination('mixed.test', port, opts);
   assert.equal(socket.remoteAddress, '127.0.0.1');
@@ -94,13 +94,17 @@ test('errors map to reasons: refused, dns-failed, not-allowed port', async () =>
   if (address === null || typeof address === 'string') throw new Error('no port');
   closed.close();
   await once(closed, 'close');
-  const lab = { ...base, allowPrivate: true };
   assert.equal(await reason(dialDestination('127.0.0.1', address.port, lab)), 'refused');
   assert.equal(await reason(dialDestination('nowhere.test', 80, lab)), 'dns-failed');
   assert.equal(await reason(dialDestination('empty.test', 80, lab)), 'dns-failed');
   assert.equal(await reason(dialDestination('127.0.0.1', 0, lab)), 'not-allowed');
   assert.equal(
-    await reason(dialDestination('127.0.0.1', port, { ...lab, allowPort: (p) => p === 443 })),
+    await reason(
+      dialDestination('127.0.0.1', port, {
+        ...lab,
+        policy: policy({ allowPrivate: true, allowPort: (p) => p === 443 }),
+      }),
+    ),
     'not-allowed',
   );
 });
@@ -135,7 +139,7 @@ test('a connect that gets no answer (listener with a full backlog) times out', {
       fillers.push(filler);
     }
     await new Promise((r) => setTimeout(r, 100));
-    const opts = { ...base, allowPrivate: true, connectTimeoutMs: 300 };
+    const opts = { ...lab, connectTimeoutMs: 300 };
     assert.equal(await reason(dialDestination('127.0.0.1', stuckPort, opts)), 'timeout');
   } finally {
     for (const f of fillers) f.destroy();
