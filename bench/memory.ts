@@ -106,6 +106,8 @@ export const memoryGroup: Group = {
         for (const o of open) o.ws.terminate();
         await new Promise((r) => setTimeout(r, 500));
         const pathless = await egress.measure();
+        if (pathless.sessions !== SESSIONS)
+          throw new Error(`egress holds ${pathless.sessions} pathless sessions`);
         record(samples, 'egress.bytes_per_pathless_session', (bytes(pathless) - bytes(before)) / SESSIONS);
         ctx.log(
           `run ${i + 1}: ${((bytes(idle) - bytes(before)) / SESSIONS).toFixed(0)} B/idle session, ` +
