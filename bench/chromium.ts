@@ -69,9 +69,10 @@ export const chromiumGroup: Group = {
           const d = await download(net.socksPort, target.port, BYTES);
           record(samples, 'throughput.tunnel.chromium_volunteer', mbPerS(BYTES, d.ms));
         }
+        const volunteer = samples.get('throughput.tunnel.chromium_volunteer')?.at(-1);
         ctx.log(
-          `run ${i + 1}: bare ${samples.get('throughput.bare_dc.chromium')?.at(-1)?.toFixed(1)} MB/s, ` +
-            `volunteer ${samples.get('throughput.tunnel.chromium_volunteer')?.at(-1)?.toFixed(1)} MB/s`,
+          `run ${i + 1}: bare ${samples.get('throughput.bare_dc.chromium')?.at(-1)?.toFixed(1)} MB/s` +
+            (volunteer === undefined ? '' : `, volunteer ${volunteer.toFixed(1)} MB/s`),
         );
       }
     } finally {

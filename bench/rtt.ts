@@ -41,8 +41,11 @@ export const rttGroup: Group = {
         record(samples, 'rtt.bare_dc', median(await bare.roundTrips(PINGS, WARMUP)));
         if (net) {
           const sock = await openVia(net.socksPort, target.port);
-          record(samples, 'rtt.tunnel', median(await echoRoundTrips(sock, PINGS, WARMUP)));
-          sock.destroy();
+          try {
+            record(samples, 'rtt.tunnel', median(await echoRoundTrips(sock, PINGS, WARMUP)));
+          } finally {
+            sock.destroy();
+          }
         }
         ctx.log(
           `run ${i + 1}: bare ${samples.get('rtt.bare_dc')?.at(-1)?.toFixed(3)} ms, tunnel ${samples.get('rtt.tunnel')?.at(-1)?.toFixed(3)} ms`,
