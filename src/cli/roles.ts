@@ -4,7 +4,12 @@ import type { Server } from 'node:net';
 import type { SignalingStore } from '../broker/store.js';
 import type { Egress } from '../egress/server.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
-import { REDIS_STORE_DEFAULTS } from '../shared/limits.js';
+import {
+  CLIENT_DEFAULTS,
+  REDIS_STORE_DEFAULTS,
+  SESSION_DEFAULTS,
+  VOLUNTEER_DEFAULTS,
+} from '../shared/limits.js';
 import { normalizeEgressUrls } from '../signaling/fields.js';
 import { type Command, checkUrl, hostPort, int, list, str, UsageError, url, type Values } from './args.js';
 import { readKeyFile } from './keyfile.js';
@@ -57,7 +62,7 @@ export const egressCommand: Command = {
   --key FILE         key file from 'starling keygen'
   --allow-private    let clients reach loopback/private/link-local addresses (tests, demos)
   --deny NET         refuse this network too (addr/prefix or address); repeat for several
-  --idle-timeout MS  keep a session with no volunteer this long (default 60000)`,
+  --idle-timeout MS  keep a session with no volunteer this long (default ${SESSION_DEFAULTS.idleTimeoutMs})`,
   options: {
     listen: { type: 'string' },
     deny: { type: 'string', multiple: true },
@@ -76,7 +81,7 @@ export const egressCommand: Command = {
         keys,
         allowPrivate: v['allow-private'] === true,
         deny: list(v, 'deny'),
-        idleTimeoutMs: int(v, 'idle-timeout', 60_000, 1000, 3_600_000),
+        idleTimeoutMs: int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000),
         log,
       });
     } catch (e) {
@@ -174,7 +179,7 @@ export const volunteerCommand: Command = {
 
   --broker URL        the broker to poll (default http://127.0.0.1:8700/)
   --allow-egress URL  an egress this volunteer relays to; repeat for several (default: the broker's list)
-  --max-clients N     clients relayed at once (default 8)
+  --max-clients N     clients relayed at once (default ${VOLUNTEER_DEFAULTS.maxClients})
   --max-rate BYTES    byte rate cap across all clients, bytes/s (default 0: none)
   --ice-address ADDR  local address WebRTC uses (default: all interfaces; 127.0.0.1 for loopback only)
   --stun URL          a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)
@@ -199,8 +204,8 @@ export const volunteerCommand: Command = {
       {
         broker,
         allow,
-        maxClients: int(v, 'max-clients', 8, 1, 64),
-        maxBytesPerSec: int(v, 'max-rate', 0, 0, 10 ** 10),
+        maxClients: int(v, 'max-clients', VOLUNTEER_DEFAULTS.maxClients, 1, 64),
+        maxBytesPerSec: int(v, 'max-rate', VOLUNTEER_DEFAULTS.maxBytesPerSec, 0, 10 ** 10),
       },
       nodeRelayEnv(rtcOptions(v)),
     );
@@ -227,7 +232,7 @@ export const clientCommand: Command = {
   --egress URL        the egress to ask for (default: the broker's first)
   --socks ADDR        SOCKS5 proxy address (default 127.0.0.1:1080)
   --http ADDR         HTTP proxy address (default 127.0.0.1:8080)
-  --paths N           volunteers used at once (default 2)
+  --paths N           volunteers used at once (default ${CLIENT_DEFAULTS.paths})
   --ice-address ADDR  local address WebRTC uses (default: all interfaces)
   --stun URL          a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)`,
   options: {
@@ -263,7 +268,7 @@ export const clientCommand: Command = {
       broker,
       egressKey,
       ...(egress ? { egress } : {}),
-      paths: int(v, 'paths', 2, 1, 8),
+      paths: int(v, 'paths', CLIENT_DEFAULTS.paths, 1, SESSION_DEFAULTS.maxPathsPerSession / 2),
       RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
       log,
     });

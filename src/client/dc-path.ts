@@ -1,10 +1,12 @@
 /** A WebRTC data channel as a session path (path-v1 §1-§2), for the client. Web-standard API only. */
 import type { PathTransport } from '../session/transport.js';
+import { SESSION_DEFAULTS } from '../shared/limits.js';
 
-/** Data-channel queue at which the session is told it may send again, bytes. */
-const LOW_WATER = 256 * 1024;
-
-export function dataChannelPath(dc: RTCDataChannel, pc: RTCPeerConnection): PathTransport {
+export function dataChannelPath(
+  dc: RTCDataChannel,
+  pc: RTCPeerConnection,
+  lowWater = SESSION_DEFAULTS.pathLowWater,
+): PathTransport {
   let closed = false;
   const t: PathTransport = {
     send(msg) {
@@ -46,7 +48,7 @@ export function dataChannelPath(dc: RTCDataChannel, pc: RTCPeerConnection): Path
     t.onclose?.(1006, reason);
   };
   dc.binaryType = 'arraybuffer';
-  dc.bufferedAmountLowThreshold = LOW_WATER;
+  dc.bufferedAmountLowThreshold = lowWater;
   dc.onmessage = (ev: MessageEvent) => {
     if (ev.data instanceof ArrayBuffer) t.onmessage?.(new Uint8Array(ev.data));
     else ended('text message on a binary path');

@@ -57,7 +57,8 @@ export function createEgress(opts: EgressOptions): Egress {
       },
       (err: unknown) => {
         const reason = err instanceof StreamError ? err.reason : 'general';
-        log(`stream to ${host}:${port} refused: ${reason}`);
+        // Never the destination: an egress log is no place for what its users visit.
+        log(`a stream was refused: ${reason}`);
         session.rejectStream(stream, reason);
       },
     );

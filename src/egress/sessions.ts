@@ -23,10 +23,7 @@ import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
 
 export type StreamHandler = (session: Session, stream: SessionStream, host: string, port: number) => void;
 
-export interface SessionTableOptions extends SessionOptions {
-  /** Sessions at once; a HELLO beyond it is refused `busy`. @default 10000 */
-  maxSessions: number;
-}
+export type SessionTableOptions = SessionOptions;
 
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
@@ -38,7 +35,7 @@ export class SessionTable {
     private readonly onStream: StreamHandler,
     options: Partial<SessionTableOptions> = {},
   ) {
-    this.options = { ...SESSION_DEFAULTS, maxSessions: 10_000, ...options };
+    this.options = { ...SESSION_DEFAULTS, ...options };
   }
 
   get size(): number {

@@ -1,11 +1,9 @@
 /** A `ws` WebSocket as a session path (path-v1 §2), for the egress. */
 import type { WebSocket } from 'ws';
 import type { PathTransport } from '../session/transport.js';
+import { SESSION_DEFAULTS } from '../shared/limits.js';
 
-/** Queue at which the session is told it may send again, bytes. */
-const LOW_WATER = 256 * 1024;
-
-export function webSocketPath(ws: WebSocket): PathTransport {
+export function webSocketPath(ws: WebSocket, lowWater = SESSION_DEFAULTS.pathLowWater): PathTransport {
   let queued = 0;
   let waitingDrain = false;
   const t: PathTransport = {
@@ -15,12 +13,12 @@ export function webSocketPath(ws: WebSocket): PathTransport {
       queued += n;
       ws.send(msg, { binary: true }, () => {
         queued -= n;
-        if (waitingDrain && queued <= LOW_WATER) {
+        if (waitingDrain && queued <= lowWater) {
           waitingDrain = false;
           t.ondrain?.();
         }
       });
-      if (queued > LOW_WATER) waitingDrain = true;
+      if (queued > lowWater) waitingDrain = true;
     },
     get bufferedAmount() {
       return queued;
@@ -37,7 +35,8 @@ export function webSocketPath(ws: WebSocket): PathTransport {
       ws.close(4400, 'text message on a binary path');
       return;
     }
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    // binaryType is 'nodebuffer': the message is already a Buffer of its own, no copy needed.
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     t.onmessage?.(buf);
   });
   ws.on('close', (code, reason) => t.onclose?.(code, reason.toString()));

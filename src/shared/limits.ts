@@ -55,6 +55,8 @@ export const SESSION_DEFAULTS = {
   pingIntervalMs: 250,
   /** Silence after which a path is abandoned, ms; at least 4 smoothed round trips (session-v1 §5.3). @default 1000 */
   pathTimeoutMs: 1000,
+  /** A path's local queue at or below which the session is told it may send again, bytes. @default 256 KiB */
+  pathLowWater: 256 * 1024,
   /** A path's local queue above which no new record is scheduled on it, bytes (session-v1 §5.4). @default 1 MiB */
   pathHighWater: 1024 * 1024,
   /**
@@ -65,6 +67,8 @@ export const SESSION_DEFAULTS = {
   pathMaxInflight: 2 * 1024 * 1024,
   /** Paths one session may have at once; a JOIN beyond is refused `busy` (session-v1 §5.1). @default 16 */
   maxPathsPerSession: 16,
+  /** Sessions an egress holds at once; a HELLO beyond is refused `busy` (session-v1 §6). @default 10000 */
+  maxSessions: 10_000,
   /** How long the egress keeps a session with no path, ms (session-v1 §5.2). @default 60000 */
   idleTimeoutMs: 60_000,
   /** Handshake must finish within, ms. @default 10000 */
