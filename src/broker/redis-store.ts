@@ -22,7 +22,6 @@ import {
 import { SignalingError } from '../signaling/errors.js';
 import { type NatClass, randomId } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
-import { MatchGate } from './match-gate.js';
 import { AnswerWaits } from './redis-answers.js';
 import { Mailbox, openRedis, storeError } from './redis-connection.js';
 import { parseOffer, parseVolunteer, poolOf, poolScore } from './redis-records.js';
@@ -65,8 +64,6 @@ export class RedisStore implements SignalingStore {
   readonly #onError: (err: unknown) => void;
   readonly #polls = new Map<string, PollWait>();
   readonly #answers: AnswerWaits;
-  /** Keeps this instance's concurrent offers from all claiming the same volunteer. */
-  readonly #gate = new MatchGate<WaitingVolunteer>();
   readonly #mailbox: Mailbox;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #healthy = true;
@@ -182,14 +179,6 @@ export class RedisStore implements SignalingStore {
   }
 
   async listWaiting(egress: string): Promise<WaitingVolunteer[]> {
-    return this.#gate.read(() => this.#list(egress));
-  }
-
-  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
-    return this.#gate.claim(volunteer, () => this.#claim(volunteer, offer, answerTimeoutMs));
-  }
-
-  async #list(egress: string): Promise<WaitingVolunteer[]> {
     const pools = NAT_CLASSES.map((nat) => poolOf(egress, nat));
     const raw = await this.#run(SCRIPTS.list, [this.#opts.listLimit, ...pools]);
     const out: WaitingVolunteer[] = [];
@@ -202,11 +191,8 @@ export class RedisStore implements SignalingStore {
     return out;
   }
 
-  async #claim(
-    volunteer: WaitingVolunteer,
-    offer: DeliveredOffer,
-    answerTimeoutMs: number,
-  ): Promise<boolean> {
+  /** Issues the claim script before its first await (BrokerService's matching turn relies on that). */
+  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
     if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
     if (this.#answers.has(offer.id)) return false;
     this.#answers.reserve(offer.id);

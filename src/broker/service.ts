@@ -36,6 +36,8 @@ export class BrokerService {
   readonly #opts: BrokerServiceOptions;
   readonly #now: () => number;
   readonly #randomId: () => string;
+  /** The end of the last matching turn queued on this instance (#inTurn). */
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     store: SignalingStore,
@@ -117,22 +119,60 @@ export class BrokerService {
     }
   }
 
-  /** signaling-v1 §7: reads the pool, then claims the best fit; one taken by another instance is skipped. */
+  /**
+   * signaling-v1 §7: reads the pool and claims the best fit, in this instance's matching turn (#inTurn); a
+   * volunteer taken meanwhile (by another instance, or its poll ended) is skipped for the next best.
+   */
   async #claimFitting(
     match: ClientRequest,
     offer: DeliveredOffer,
     budget: { claims: number },
     signal: AbortSignal | undefined,
   ): Promise<WaitingVolunteer | undefined> {
-    const candidates = await this.#guard(this.#store.listWaiting(match.egress));
-    for (;;) {
-      const chosen = chooseVolunteer(candidates, match);
-      if (chosen === undefined || budget.claims <= 0) return undefined;
-      this.#throwIfAborted(signal);
-      budget.claims--;
-      if (await this.#guard(this.#store.claim(chosen, offer, this.#opts.answerTimeoutMs))) return chosen;
-      candidates.splice(candidates.indexOf(chosen), 1);
+    let candidates: WaitingVolunteer[] = [];
+    let attempt = await this.#inTurn(async () => {
+      candidates = await this.#guard(this.#store.listWaiting(match.egress));
+      return this.#claimBest(candidates, match, offer, budget, signal);
+    });
+    while (attempt !== undefined) {
+      if (await attempt.claimed) return attempt.volunteer;
+      candidates.splice(candidates.indexOf(attempt.volunteer), 1);
+      attempt = this.#claimBest(candidates, match, offer, budget, signal);
     }
+    return undefined;
+  }
+
+  /** Chooses the best fitting candidate and starts claiming it; undefined when none fits or no claim is left. */
+  #claimBest(
+    candidates: readonly WaitingVolunteer[],
+    match: ClientRequest,
+    offer: DeliveredOffer,
+    budget: { claims: number },
+    signal: AbortSignal | undefined,
+  ): { volunteer: WaitingVolunteer; claimed: Promise<boolean> } | undefined {
+    const volunteer = chooseVolunteer(candidates, match);
+    if (volunteer === undefined || budget.claims <= 0) return undefined;
+    this.#throwIfAborted(signal);
+    budget.claims--;
+    const claimed = this.#guard(this.#store.claim(volunteer, offer, this.#opts.answerTimeoutMs));
+    // Awaited by the caller once the turn has passed; until then a rejection must not count as unhandled.
+    claimed.catch(() => undefined);
+    return { volunteer, claimed };
+  }
+
+  /**
+   * signaling-v1 §7: one offer at a time on this instance goes from reading the pool to issuing its claim.
+   * With a shared store the read and the claim are round trips, and offers that read the pool at the same
+   * moment all choose the same best volunteer: one claim wins, the others spend their `maxClaimAttempts`.
+   * So `step` runs once the previous one has finished, and a step ends as soon as its claim is issued (the
+   * store has the promise), not answered: a store runs one instance's commands in the order they were
+   * issued (Redis: one pipelined connection), so the next read already sees that claim. Correctness never
+   * depends on the turn, since a claim is atomic; it only keeps this instance's offers from colliding.
+   */
+  #inTurn<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(step);
+    this.#turn = run.catch(() => undefined);
+    return run;
   }
 
   /** Adds the retry hint to store errors that need one (signaling-v1 §1). */

@@ -63,7 +63,10 @@ export interface SignalingStore {
    * Atomically: if `volunteer` (same id and pollId) is still waiting, removes it from the pool, records
    * `offer` as pending for `answerTimeoutMs`, and delivers it to the volunteer's wait. Resolves false when
    * the poll is gone (taken by another instance, replaced, timed out). Rejects `overloaded` when the pending
-   * table is full (the volunteer then stays waiting).
+   * table is full (the volunteer then stays waiting). The claim is issued before the returned promise is
+   * (an implementation's first await comes after it), and calls from one broker instance take effect in the
+   * order they were made: a `listWaiting` called after `claim` returned sees that claim. BrokerService's
+   * matching turn (signaling-v1 §7) relies on it.
    */
   claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean>;
 

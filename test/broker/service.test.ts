@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MemoryStore } from '../../src/broker/memory-store.js';
 import { BrokerService, type BrokerServiceOptions } from '../../src/broker/service.js';
 import { SignalingError } from '../../src/signaling/errors.js';
-import type { PollRequest } from '../../src/signaling/messages.js';
+import type { PollRequest, PollResponse } from '../../src/signaling/messages.js';
 
 const EGRESS = 'ws://127.0.0.1:8701/';
 const OTHER = 'ws://127.0.0.1:8702/';
@@ -243,5 +243,103 @@ test('an offer whose client already gave up takes no volunteer', async () => {
   assert.ok(got.offer !== null);
   await service.answer({ offerId: got.offer.id, sdp: 'ans' });
   assert.equal((await offer).volunteer, 'keeps-wait1');
+  await store.close();
+});
+
+/** A promise with its resolver, to hold a store call open. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve: (v: T) => void = () => {};
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Answers every offer its volunteer polls for, so the offers resolve. */
+async function answerPolls(service: BrokerService, polls: Promise<PollResponse>[]): Promise<void> {
+  for (const poll of polls) {
+    const got = await poll;
+    if (got.offer !== null) await service.answer({ offerId: got.offer.id, sdp: 'ans' });
+  }
+}
+
+test('matching turn: the next read waits until the previous claim is issued, not until it ends', async () => {
+  const { store, service } = setup();
+  const polls = [service.poll(pollReq('turn-vol-a', { capacity: 9 })), service.poll(pollReq('turn-vol-b'))];
+  await until(() => store.size.waiting === 2);
+  const log: string[] = [];
+  const list = store.listWaiting.bind(store);
+  store.listWaiting = async (egress) => {
+    log.push('read');
+    return list(egress);
+  };
+  const hold = deferred<void>();
+  const claim = store.claim.bind(store);
+  store.claim = (v, o, t) => {
+    log.push(`claim ${v.id}`);
+    const claimed = claim(v, o, t);
+    return hold.promise.then(() => claimed);
+  };
+  const offers = [1, 2].map(() => service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }));
+  await until(() => log.length === 4);
+  assert.deepEqual(
+    log,
+    ['read', 'claim turn-vol-a', 'read', 'claim turn-vol-b'],
+    'the second offer read the pool after the first claim was issued, so it chose another volunteer',
+  );
+  hold.resolve();
+  await answerPolls(service, polls);
+  assert.deepEqual((await Promise.all(offers)).map((a) => a.volunteer).sort(), ['turn-vol-a', 'turn-vol-b']);
+  await store.close();
+});
+
+test('matching turn: concurrent offers on one instance do not chase the same volunteer', async () => {
+  const { store, service } = setup();
+  const ids = ['chase-vol-1', 'chase-vol-2', 'chase-vol-3'];
+  const polls = ids.map((id) => service.poll(pollReq(id)));
+  await until(() => store.size.waiting === 3);
+  // Every store call takes a while, as a round trip to a shared store does.
+  const list = store.listWaiting.bind(store);
+  store.listWaiting = async (egress) => {
+    const found = await list(egress);
+    await new Promise((r) => setTimeout(r, 5));
+    return found;
+  };
+  let failed = 0;
+  const claim = store.claim.bind(store);
+  store.claim = (v, o, t) => {
+    const claimed = claim(v, o, t);
+    return claimed.then(async (ok) => {
+      if (!ok) failed++;
+      await new Promise((r) => setTimeout(r, 5));
+      return ok;
+    });
+  };
+  const offers = ids.map(() => service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }));
+  await answerPolls(service, polls);
+  assert.deepEqual((await Promise.all(offers)).map((a) => a.volunteer).sort(), ids);
+  assert.equal(failed, 0, 'no claim found its volunteer taken by an offer of the same instance');
+  await store.close();
+});
+
+test('matching turn: a read with no match, a failed read and a failed claim each pass the turn on', async () => {
+  const { store, service } = setup();
+  await assert.rejects(service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }), isCode('no-match'));
+  const list = store.listWaiting.bind(store);
+  store.listWaiting = async () => {
+    throw new SignalingError('unavailable', 'store down');
+  };
+  await assert.rejects(service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }), isCode('unavailable'));
+  store.listWaiting = list;
+  const ac = new AbortController();
+  const waiting = service.poll(pollReq('turn-vol-c'), ac.signal);
+  await until(() => store.size.waiting === 1);
+  const claim = store.claim.bind(store);
+  store.claim = async () => {
+    throw new SignalingError('overloaded', 'too many offers pending');
+  };
+  await assert.rejects(service.offer({ nat: 'unknown', sdp: 'x', exclude: [] }), isCode('overloaded'));
+  store.claim = claim;
+  const offer = service.offer({ nat: 'unknown', sdp: 'x', exclude: [] });
+  await answerPolls(service, [waiting]);
+  assert.equal((await offer).volunteer, 'turn-vol-c');
   await store.close();
 });
