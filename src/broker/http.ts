@@ -16,6 +16,7 @@ import {
   encodePollResponse,
 } from '../signaling/messages.js';
 import { readJsonBody } from './body.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
 import { MemoryStore } from './memory-store.js';
 import { RateLimiter } from './rate-limit.js';
 import { BrokerService } from './service.js';
@@ -26,7 +27,10 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   egress: string[];
   /** State shared by broker instances. @default a MemoryStore, closed with the server */
   store?: SignalingStore;
-  /** The address rate limits are keyed on. @default the socket's remote address */
+  /**
+   * The client address rate limits are keyed on; an IPv6 one counts by its /64 (signaling-v1 §1).
+   * @default the socket's remote address, or with `trustedProxies` the forwarded one (src/broker/client-address.ts)
+   */
   addressOf?: (req: IncomingMessage) => string;
   /** Called with unexpected (non-SignalingError) failures, answered 500. @default console.error */
   onError?: (err: unknown) => void;
@@ -51,6 +55,9 @@ const PREFLIGHT_MAX_AGE_S = 600;
 
 export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const opts = withDefaults<BrokerOptions>(BROKER_DEFAULTS, options);
+  if (!Number.isInteger(opts.trustedProxies) || opts.trustedProxies < 0) {
+    throw new RangeError(`trustedProxies must be a whole number >= 0, not ${opts.trustedProxies}`);
+  }
   const ownsStore = options.store === undefined;
   const store = options.store ?? new MemoryStore(opts);
   const service = new BrokerService(store, options.egress, opts);
@@ -59,7 +66,10 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     burst: opts.rateLimitBurst,
     maxAddresses: opts.rateLimitMaxAddresses,
   });
-  const addressOf = options.addressOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
+  const addressOf =
+    options.addressOf ??
+    ((req: IncomingMessage) =>
+      clientAddress(req.headers['x-forwarded-for'], req.socket.remoteAddress ?? '', opts.trustedProxies));
   const onError = options.onError ?? ((err: unknown) => console.error('broker: unexpected error', err));
 
   const routes = new Map<string, Route>([
@@ -123,7 +133,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
     const path = pathOf(req);
     if (path === '/healthz' && req.method === 'GET') return send(req, res, 200, { v: 1, ok: true });
-    const decision = limiter.take(addressOf(req));
+    const decision = limiter.take(rateLimitKey(addressOf(req)));
     if (!decision.ok) {
       throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
     }

@@ -5,6 +5,7 @@ import type { SignalingStore } from '../broker/store.js';
 import type { Egress } from '../egress/server.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import {
+  BROKER_DEFAULTS,
   CLIENT_DEFAULTS,
   REDIS_STORE_DEFAULTS,
   SESSION_DEFAULTS,
@@ -110,12 +111,15 @@ export const brokerCommand: Command = {
   --egress URL           an egress this broker serves; repeat for several (at most 16); the first is the default
   --redis URL            share the volunteer pool with other brokers through this Redis (redis:// or rediss://);
                          without it the pool lives in this process
-  --redis-prefix PREFIX  put before every Redis key, so deployments can share one Redis (default starling:)`,
+  --redis-prefix PREFIX  put before every Redis key, so deployments can share one Redis (default starling:)
+  --trusted-proxies N    reverse proxies in front of this broker whose X-Forwarded-For entries are trusted;
+                         rate limits then key on the client address they forwarded (default 0: the peer's)`,
   options: {
     listen: { type: 'string' },
     egress: { type: 'string', multiple: true },
     redis: { type: 'string' },
     'redis-prefix': { type: 'string' },
+    'trusted-proxies': { type: 'string' },
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
@@ -127,12 +131,18 @@ export const brokerCommand: Command = {
     } catch (e) {
       throw new UsageError(`--egress: ${(e as Error).message} (signaling-v1 §3)`);
     }
+    const trustedProxies = int(v, 'trusted-proxies', BROKER_DEFAULTS.trustedProxies, 0, 16);
     const log = say('broker');
     const store = await openStore(v, log);
     if (store === undefined) return 1;
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
-    const broker = createBrokerServer({ egress, onError: (e) => log(`error: ${String(e)}`), store });
+    const broker = createBrokerServer({
+      egress,
+      trustedProxies,
+      onError: (e) => log(`error: ${String(e)}`),
+      store,
+    });
     let bound: number;
     try {
       bound = (await broker.listen(port, host)).port;

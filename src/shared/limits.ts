@@ -127,6 +127,13 @@ export const BROKER_DEFAULTS = {
   rateLimitBurst: 20,
   /** Addresses tracked by the rate limiter; the least recently seen is evicted beyond this. @default 100000 */
   rateLimitMaxAddresses: 100_000,
+  /**
+   * Reverse-proxy hops in front of the broker whose `X-Forwarded-For` entries are trusted, count. 0 keys rate
+   * limits on the TCP peer address; N takes the Nth entry from the right (the one the outermost trusted proxy
+   * wrote), falling back to the peer address when it is absent or not an IP address (signaling-v1 §1).
+   * @default 0
+   */
+  trustedProxies: 0,
   /** Time to receive a request's headers and body, ms (not the long-poll answer). @default 10000 */
   requestTimeoutMs: 10_000,
   /** On close, how long in-flight requests get to write their final answer before sockets are cut, ms. @default 2000 */

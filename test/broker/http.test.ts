@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
+import { createBrokerServer } from '../../src/broker/http.js';
 import type { MemoryStore } from '../../src/broker/memory-store.js';
 import { BrokerClient } from '../../src/signaling/client.js';
 import { EGRESS, isCode, startBroker, until } from './helpers.js';
@@ -118,6 +119,61 @@ test('rate limit: 429 rate-limited with Retry-After, per address', async () => {
       return true;
     });
     assert.equal((await fetch(`${url}/healthz`)).status, 200, 'health checks are not limited');
+  } finally {
+    await broker.close();
+  }
+});
+
+/** GET /v1/info, as if through a proxy that sent `forwardedFor`; resolves with the status. */
+async function infoFrom(url: string, forwardedFor?: string): Promise<number> {
+  const headers: Record<string, string> =
+    forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
+  const res = await fetch(`${url}/v1/info`, { headers });
+  await res.body?.cancel();
+  return res.status;
+}
+
+test('rate limit behind a trusted proxy: one bucket per forwarded client, IPv6 per /64', async () => {
+  const { broker, url } = await startBroker({
+    rateLimitPerSecond: 0.5,
+    rateLimitBurst: 2,
+    trustedProxies: 1,
+  });
+  try {
+    assert.equal(await infoFrom(url, '203.0.113.9, 198.51.100.1'), 200);
+    assert.equal(await infoFrom(url, '203.0.113.10, 198.51.100.1'), 200);
+    assert.equal(
+      await infoFrom(url, '203.0.113.11, 198.51.100.1'),
+      429,
+      'entries left of the trusted one are ignored',
+    );
+    assert.equal(
+      await infoFrom(url, '198.51.100.2'),
+      200,
+      'another client of the same proxy has its own bucket',
+    );
+    assert.equal(await infoFrom(url, '2001:db8:0:1::1'), 200);
+    assert.equal(await infoFrom(url, '2001:db8:0:1::2'), 200);
+    assert.equal(await infoFrom(url, '2001:db8:0:1:ffff::3'), 429, 'one /64 is one bucket');
+    assert.equal(await infoFrom(url, '2001:db8:0:2::1'), 200, 'the next /64 is another');
+    assert.equal(await infoFrom(url, '::ffff:198.51.100.2'), 200, 'IPv4-mapped is the IPv4 address');
+    assert.equal(await infoFrom(url, '198.51.100.2'), 429);
+    assert.equal(await infoFrom(url), 200, 'without the header, the socket address');
+    assert.equal(await infoFrom(url, 'garbage'), 200, 'a malformed entry counts as the socket address');
+    assert.equal(await infoFrom(url), 429);
+  } finally {
+    await broker.close();
+  }
+  assert.throws(() => createBrokerServer({ egress: [EGRESS], trustedProxies: -1 }), RangeError);
+  assert.throws(() => createBrokerServer({ egress: [EGRESS], trustedProxies: 1.5 }), RangeError);
+});
+
+test('rate limit without trusted proxies ignores X-Forwarded-For', async () => {
+  const { broker, url } = await startBroker({ rateLimitPerSecond: 0.5, rateLimitBurst: 2 });
+  try {
+    assert.equal(await infoFrom(url, '198.51.100.1'), 200);
+    assert.equal(await infoFrom(url, '198.51.100.2'), 200);
+    assert.equal(await infoFrom(url, '198.51.100.3'), 429, 'a client cannot pick its own bucket');
   } finally {
     await broker.close();
   }

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { BROKER_DEFAULTS } from '../../src/shared/limits.js';
 import { BrokerClient } from '../../src/signaling/client.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 
@@ -65,6 +66,40 @@ test('starling broker with more egress URLs than a client reads exits 2 naming t
   const { code, output } = await cli(['broker', '--listen', '127.0.0.1:0', ...egress]);
   assert.equal(code, 2, output);
   assert.match(output, /--egress: at most 16 egress URLs are allowed, not 17/);
+});
+
+test('starling broker --trusted-proxies N keys rate limits on the forwarded client; a bad N exits 2', async () => {
+  const bad = await cli(['broker', '--listen', '127.0.0.1:0', '--trusted-proxies', '-1']);
+  assert.equal(bad.code, 2, bad.output);
+  assert.match(bad.output, /--trusted-proxies must be a whole number from 0 to 16/);
+  let statuses: Promise<number[]> | undefined;
+  const { code, output } = await cli(
+    ['broker', '--listen', '127.0.0.1:0', '--trusted-proxies', '1'],
+    (line, kill) => {
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
+      if (port === undefined) return;
+      const from = async (client: string): Promise<number> => {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/info`, {
+          headers: { 'x-forwarded-for': client },
+        });
+        await res.body?.cancel();
+        return res.status;
+      };
+      statuses = (async () => {
+        const out: number[] = [];
+        // The bucket refills while we send, so send until it is empty (bounded).
+        for (let i = 0; i < 10 * BROKER_DEFAULTS.rateLimitBurst && out.at(-1) !== 429; i++) {
+          out.push(await from('198.51.100.1'));
+        }
+        out.push(await from('198.51.100.2'));
+        return out;
+      })().finally(kill);
+    },
+  );
+  assert.equal(code, 0, output);
+  const got = await statuses;
+  assert.ok(got !== undefined, output);
+  assert.deepEqual(got.slice(-2), [429, 200], 'one forwarded client ran out; another still has its bucket');
 });
 
 test('starling broker --redis serves from the shared pool and leaves no key when stopped', async () => {

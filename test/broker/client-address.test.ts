@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clientAddress, rateLimitKey } from '../../src/broker/client-address.js';
+
+const PEER = '192.0.2.99';
+
+test('no trusted proxy: the socket address, whatever X-Forwarded-For says', () => {
+  assert.equal(clientAddress('198.51.100.1', PEER, 0), PEER);
+  assert.equal(clientAddress(undefined, PEER, 0), PEER);
+});
+
+test('N trusted proxies: the Nth X-Forwarded-For entry from the right', () => {
+  // client -> proxy A -> proxy B -> broker: A wrote the client, B wrote A; what the client sent is left of it.
+  const header = '203.0.113.7, 198.51.100.1, 10.0.0.2';
+  assert.equal(clientAddress(header, PEER, 1), '10.0.0.2');
+  assert.equal(clientAddress(header, PEER, 2), '198.51.100.1');
+  assert.equal(clientAddress(header, PEER, 3), '203.0.113.7');
+  assert.equal(clientAddress(['203.0.113.7', '198.51.100.1'], PEER, 1), '198.51.100.1', 'repeated headers');
+  assert.equal(clientAddress('2001:db8::1', PEER, 1), '2001:db8::1');
+});
+
+test('an absent or malformed entry falls back to the socket address', () => {
+  assert.equal(clientAddress(undefined, PEER, 1), PEER, 'no header (the request bypassed the proxy)');
+  assert.equal(clientAddress('198.51.100.1', PEER, 2), PEER, 'fewer entries than trusted hops');
+  for (const bad of ['', ' ', 'unknown', 'evil.example', '198.51.100.1:443', '[2001:db8::1]', '1.2.3.4.5']) {
+    assert.equal(clientAddress(bad, PEER, 1), PEER, bad);
+  }
+  assert.equal(clientAddress('198.51.100.1,', PEER, 1), PEER, 'an empty last entry');
+});
+
+test('rate-limit keys: IPv6 by its /64, IPv4-mapped as IPv4, IPv4 unchanged', () => {
+  assert.equal(rateLimitKey('198.51.100.1'), '198.51.100.1');
+  assert.equal(rateLimitKey('::ffff:198.51.100.1'), '198.51.100.1');
+  assert.equal(rateLimitKey('::FFFF:198.51.100.1'), '198.51.100.1');
+  assert.equal(rateLimitKey('::ffff:c633:6401'), '198.51.100.1', 'the hex form of a mapped address');
+  const host = rateLimitKey('2001:db8:1:2:aaaa::1');
+  assert.equal(host, '2001:db8:1:2::/64');
+  for (const same of ['2001:db8:1:2::ffff', '2001:0DB8:0001:0002:1:2:3:4', '2001:db8:1:2:5:6:1.2.3.4']) {
+    assert.equal(rateLimitKey(same), host, same);
+  }
+  assert.equal(rateLimitKey('fe80::1%eth0'), 'fe80:0:0:0::/64', 'a zone id is dropped');
+  assert.notEqual(rateLimitKey('2001:db8:1:3::1'), host, 'the next /64 is another host');
+  assert.equal(rateLimitKey('::1'), '0:0:0:0::/64');
+  assert.equal(rateLimitKey(''), '');
+});
