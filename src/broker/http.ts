@@ -5,12 +5,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
-import { SignalingError } from '../signaling/errors.js';
+import { errorBody, SignalingError } from '../signaling/errors.js';
 import {
   decodeAnswerRequest,
   decodeOfferRequest,
   decodePollRequest,
-  encodeErrorBody,
   encodeInfoResponse,
   encodeOfferResponse,
   encodePollResponse,
@@ -127,7 +126,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       const route = routes.get(pathOf(req));
       if (route !== undefined) res.setHeader('allow', `${route.method}, OPTIONS`);
     }
-    send(req, res, e.status, encodeErrorBody(e));
+    send(req, res, e.status, errorBody(e));
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {

@@ -27,8 +27,6 @@ export interface BrokerClientOptions extends Partial<BrokerClientLimits> {
   fetch?: typeof fetch;
 }
 
-const MAX_RETRY_HEADER_MS = 3_600_000;
-
 export class BrokerClient {
   readonly #base: URL;
   readonly #fetch: typeof fetch;
@@ -54,7 +52,7 @@ export class BrokerClient {
   ): Promise<{ offer: DeliveredOffer | null; retryAfterMs: number }> {
     const body = encodePollRequest(req);
     const res: PollResponse = await this.#call('POST', 'v1/volunteer/poll', body, signal, decodePollResponse);
-    return { offer: res.offer, retryAfterMs: Math.min(res.retryAfterMs, this.#limits.maxRetryAfterMs) };
+    return { offer: res.offer, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
   }
 
   /** signaling-v1 §5. */
@@ -139,15 +137,15 @@ export class BrokerClient {
       parsed = undefined;
     }
     if (!res.ok) {
-      const headerRetry = retryAfterHeaderMs(res.headers.get('retry-after'));
       const err = decodeErrorBody(parsed, res.status);
+      const hint = err?.retryAfterMs ?? retryAfterHeaderMs(res.headers.get('retry-after'));
+      const retryAfterMs = hint === undefined ? undefined : this.#clampRetry(hint);
       if (err === undefined) {
         throw new SignalingError('bad-response', `broker answered HTTP ${res.status}`, {
           status: res.status,
-          retryAfterMs: this.#clampRetry(headerRetry),
+          retryAfterMs,
         });
       }
-      const retryAfterMs = this.#clampRetry(err.retryAfterMs ?? headerRetry);
       throw new SignalingError(err.code, err.message, { status: res.status, retryAfterMs });
     }
     try {
@@ -161,15 +159,16 @@ export class BrokerClient {
     }
   }
 
-  #clampRetry(ms: number | undefined): number | undefined {
-    return ms === undefined ? undefined : Math.min(ms, this.#limits.maxRetryAfterMs);
+  /** The one clamp for every retry hint the broker gives (body or header): at most maxRetryAfterMs. */
+  #clampRetry(ms: number): number {
+    return Math.min(ms, this.#limits.maxRetryAfterMs);
   }
 }
 
 /** `Retry-After` in seconds (signaling-v1 §1); an HTTP-date or junk is ignored. */
 function retryAfterHeaderMs(value: string | null): number | undefined {
   if (value === null || !/^\d{1,7}$/.test(value.trim())) return undefined;
-  return Math.min(Number(value.trim()) * 1000, MAX_RETRY_HEADER_MS);
+  return Number(value.trim()) * 1000;
 }
 
 /** Reads a response body as UTF-8, failing with `bad-response` once it passes `maxBytes`. */

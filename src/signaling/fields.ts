@@ -82,11 +82,14 @@ export function readCapacity(fields: Fields, name: string): number {
   return Math.min(SIGNALING_LIMITS.maxCapacity, Math.max(SIGNALING_LIMITS.minCapacity, whole));
 }
 
-/** A non-negative finite number of milliseconds, clamped to `max`. */
-export function readMs(fields: Fields, name: string, max: number): number {
+/**
+ * A finite number of milliseconds, rounded, at least 0. No upper clamp here: the reader decides how long it
+ * is willing to wait (BrokerClient clamps every retry hint to its maxRetryAfterMs).
+ */
+export function readMs(fields: Fields, name: string): number {
   const value = fields[name];
   if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`"${name}" must be a number`);
-  return Math.min(max, Math.max(0, Math.round(value)));
+  return Math.max(0, Math.round(value));
 }
 
 export function readSdp(fields: Fields, name: string): string {

@@ -3,7 +3,7 @@
  * Decoders check `v` first, require required fields, clamp numbers, read unknown `nat` strings as
  * "unknown" and ignore unknown fields. They return a typed value or throw `SignalingError`.
  */
-import { errorBody, isSignalingErrorCode, SignalingError } from './errors.js';
+import { isSignalingErrorCode, SignalingError } from './errors.js';
 import {
   type Fields,
   type NatClass,
@@ -20,12 +20,9 @@ import {
   SIGNALING_LIMITS,
 } from './fields.js';
 
-export { errorBody, SignalingError } from './errors.js';
+export { SignalingError } from './errors.js';
 export type { NatClass } from './fields.js';
 export { parseEgressUrl, SIGNALING_LIMITS } from './fields.js';
-
-/** Longest retry hint a decoder accepts before clamping, ms. */
-const MAX_RETRY_MS = 3_600_000;
 
 /** signaling-v1 §4: the volunteer's long-poll. `egress` is its normalized allow-list. */
 export interface PollRequest {
@@ -146,7 +143,7 @@ export function decodeInfoResponse(body: unknown): InfoResponse {
 
 export function decodePollResponse(body: unknown): PollResponse {
   const f = readVersioned(body);
-  if (f.offer === null) return { offer: null, retryAfterMs: readMs(f, 'retryAfterMs', MAX_RETRY_MS) };
+  if (f.offer === null) return { offer: null, retryAfterMs: readMs(f, 'retryAfterMs') };
   const o = readObject(f, 'offer');
   return {
     offer: { id: readId(o, 'id'), sdp: readSdp(o, 'sdp'), egress: readEgress(o, 'egress') },
@@ -172,13 +169,7 @@ export function decodeErrorBody(body: unknown, status: number): SignalingError |
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const f = body as Fields;
   if (f.v !== 1 || typeof f.error !== 'string' || typeof f.code !== 'string') return undefined;
-  const retryAfterMs =
-    typeof f.retryAfterMs === 'number' ? readMs(f, 'retryAfterMs', MAX_RETRY_MS) : undefined;
+  const retryAfterMs = typeof f.retryAfterMs === 'number' ? readMs(f, 'retryAfterMs') : undefined;
   const code = isSignalingErrorCode(f.code) ? f.code : 'bad-response';
   return new SignalingError(code, f.error.slice(0, 500), { status, retryAfterMs });
-}
-
-/** signaling-v1 §1: the error body for a broker error. */
-export function encodeErrorBody(err: SignalingError): object {
-  return errorBody(err);
 }

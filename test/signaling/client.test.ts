@@ -109,6 +109,25 @@ test('an explicit undefined limit keeps its default instead of removing it', asy
   });
 });
 
+test('every retry hint is clamped to maxRetryAfterMs: poll body, error body, Retry-After header', async () => {
+  const poll = { id: 'volunteer-9', nat: 'unknown', capacity: 1, egress: [EGRESS] } as const;
+  const far = fakeFetch(() => jsonResponse(200, { v: 1, offer: null, retryAfterMs: 1e12 }));
+  const client = new BrokerClient('http://b.example', { fetch: far.fetch, maxRetryAfterMs: 5000 });
+  assert.deepEqual(await client.poll({ ...poll, egress: [...poll.egress] }), {
+    offer: null,
+    retryAfterMs: 5000,
+  });
+  const header = fakeFetch(
+    () => new Response('busy', { status: 503, headers: { 'retry-after': '9999999' } }),
+  );
+  const fromHeader = new BrokerClient('http://b.example', { fetch: header.fetch, maxRetryAfterMs: 5000 });
+  await assert.rejects(fromHeader.info(), (err) => {
+    assert.ok(isCode('bad-response', 503)(err));
+    assert.equal((err as SignalingError).retryAfterMs, 5000);
+    return true;
+  });
+});
+
 test('a broker that cannot be reached is unreachable', async () => {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
