@@ -6,6 +6,7 @@
  * wait here is a local promise, woken by a message in the mailbox naming its poll or offer.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisStoreLimits } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 
 /** Redis answers that mean "not now" rather than a bug in a script. */
@@ -18,10 +19,10 @@ export function storeError(err: unknown): unknown {
   return new SignalingError('unavailable', 'the signaling store is unreachable', { cause: err });
 }
 
-export interface RedisConnectLimits {
-  connectTimeoutMs: number;
-  commandTimeoutMs: number;
-}
+export type RedisConnectLimits = Pick<
+  RedisStoreLimits,
+  'connectTimeoutMs' | 'commandTimeoutMs' | 'maxRetriesPerRequest' | 'reconnectStepMs' | 'reconnectMaxMs'
+>;
 
 /** Checks a `redis:` / `rediss:` URL; throws an Error saying what is wrong. */
 export function checkRedisUrl(text: string): URL {
@@ -61,8 +62,8 @@ export async function openRedis(
     lazyConnect: true,
     connectTimeout: limits.connectTimeoutMs,
     commandTimeout: limits.commandTimeoutMs,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    maxRetriesPerRequest: limits.maxRetriesPerRequest,
+    retryStrategy: (times) => Math.min(times * limits.reconnectStepMs, limits.reconnectMaxMs),
   };
   const commands = new Redis(url.href, options);
   // No client-side timeout on the mailbox connection: ioredis would resolve a late BLPOP with null and drop

@@ -228,6 +228,15 @@ export const REDIS_STORE_DEFAULTS = {
   /** A Redis command not answered within this fails the request with 503 `unavailable`, ms. @default 2000 */
   commandTimeoutMs: 2_000,
   /**
+   * Times a command caught by a lost connection is sent again once reconnected before it fails the request
+   * with 503 `unavailable`, count (ioredis `maxRetriesPerRequest`). @default 1
+   */
+  maxRetriesPerRequest: 1,
+  /** After a lost connection, the wait before reconnect attempt n is n times this (up to reconnectMaxMs), ms. @default 100 */
+  reconnectStepMs: 100,
+  /** Longest wait between two reconnect attempts to Redis, ms. @default 2000 */
+  reconnectMaxMs: 2_000,
+  /**
    * Extra lifetime of a poll's and an offer's entries in Redis beyond the broker's own timer, ms: covers
    * clock and network delays; past it an entry left by a crashed broker is dead and gets removed. @default 2000
    */

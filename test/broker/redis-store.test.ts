@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { openRedis } from '../../src/broker/redis-connection.js';
 import { RedisStore } from '../../src/broker/redis-store.js';
 import type { WaitingVolunteer } from '../../src/broker/store.js';
+import { REDIS_STORE_DEFAULTS } from '../../src/shared/limits.js';
 import { SignalingError } from '../../src/signaling/errors.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { runStoreSuite } from './store-suite.js';
@@ -152,5 +154,24 @@ test('RedisStore: while Redis is gone requests fail with unavailable, and close 
   } finally {
     await store.close();
     await own.stop();
+  }
+});
+
+test('openRedis: the retry and reconnect settings come from the options', async () => {
+  const { commands, blocking } = await openRedis(await redisUrl(), {
+    ...REDIS_STORE_DEFAULTS,
+    maxRetriesPerRequest: 3,
+    reconnectStepMs: 7,
+    reconnectMaxMs: 20,
+  });
+  try {
+    for (const redis of [commands, blocking]) {
+      assert.equal(redis.options.maxRetriesPerRequest, 3);
+      assert.equal(redis.options.retryStrategy?.(2), 14);
+      assert.equal(redis.options.retryStrategy?.(100), 20);
+    }
+  } finally {
+    commands.disconnect();
+    blocking.disconnect();
   }
 });
