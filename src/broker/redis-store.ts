@@ -49,6 +49,8 @@ const NAT_CLASSES: readonly NatClass[] = ['unrestricted', 'unknown', 'restricted
 interface PollWait {
   /** Ends the wait: leaves the pool, or takes the offer a claim handed over. Idempotent. */
   end(): void;
+  /** Settles once the wait has ended (or its poll never joined). */
+  readonly ended: Promise<unknown>;
 }
 
 /** Read through a function: TypeScript would keep an earlier check's narrowing across an await. */
@@ -159,17 +161,18 @@ export class RedisStore implements SignalingStore {
           },
         );
       },
+      ended: result,
     };
     this.#polls.set(pollId, wait);
     let joined: unknown;
     try {
       joined = await this.#run(SCRIPTS.join, this.#joinArgs(volunteer, timeoutMs));
     } catch (err) {
-      this.#polls.delete(pollId);
+      finish(null);
       throw err;
     }
     if (joined !== 1) {
-      this.#polls.delete(pollId);
+      finish(null);
       throw new SignalingError('overloaded', 'too many volunteers waiting');
     }
     timer = setTimeout(wait.end, timeoutMs);
@@ -253,8 +256,13 @@ export class RedisStore implements SignalingStore {
 
   /** Waits (bounded by the command timeout) until every poll this instance held has ended. */
   async #drainPolls(): Promise<void> {
-    const deadline = Date.now() + this.#opts.commandTimeoutMs;
-    while (this.#polls.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    if (this.#polls.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([...this.#polls.values()].map((wait) => wait.ended)),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.#opts.commandTimeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   #joinArgs(v: WaitingVolunteer, timeoutMs: number): (string | number)[] {

@@ -175,3 +175,21 @@ test('openRedis: the retry and reconnect settings come from the options', async 
     blocking.disconnect();
   }
 });
+
+test('RedisStore: close returns once every poll it held has ended, and leaves no key', async () => {
+  const { keyPrefix, store } = await freshStore();
+  const ended: string[] = [];
+  const waits = ['vol-drain-1', 'vol-drain-2', 'vol-drain-3'].map((id) =>
+    store.waitForOffer(volunteer(id), LONG).then((offer) => {
+      ended.push(id);
+      return offer;
+    }),
+  );
+  for (let i = 0; i < 200 && (await store.counts()).waiting < 3; i++)
+    await new Promise((r) => setTimeout(r, 5));
+  assert.equal((await store.counts()).waiting, 3);
+  await store.close();
+  assert.equal(ended.length, 3, 'every wait ended before close returned');
+  assert.deepEqual(await Promise.all(waits), [null, null, null]);
+  assert.equal((await keysOf(keyPrefix)).size, 0);
+});
