@@ -24,6 +24,7 @@ import { createBrokerServer } from '../src/broker/http.js';
 import { MemoryStore } from '../src/broker/memory-store.js';
 import { RedisStore } from '../src/broker/redis-store.js';
 import type { SignalingStore } from '../src/broker/store.js';
+import { withDefaults } from '../src/shared/limits.js';
 import { BrokerClient } from '../src/signaling/client.js';
 import { watchChild } from '../test/helpers/child.js';
 import { type RedisServer, startRedis } from '../test/helpers/redis.js';
@@ -58,6 +59,16 @@ export interface BrokerLoadResult {
   /** Redis memory bytes per idle poll (store 'redis' only). */
   redisBytesPerIdlePoll?: number;
 }
+
+/** The @default values of BrokerLoadOptions. */
+const LOAD_DEFAULTS: Omit<BrokerLoadOptions, 'redisUrl'> = {
+  store: 'memory',
+  volunteers: 100,
+  clients: 50,
+  latencyClients: 4,
+  durationMs: 2_000,
+  idlePolls: 2_000,
+};
 
 const EGRESS = 'ws://127.0.0.1:8701/';
 const WARMUP_MS = 300;
@@ -121,16 +132,11 @@ async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefine
   return brokers;
 }
 
-async function waitingCount(store: SignalingStore): Promise<number> {
-  if (store instanceof RedisStore) return (await store.counts()).waiting;
-  if (store instanceof MemoryStore) return store.size.waiting;
-  return (await store.listWaiting(EGRESS)).length;
-}
-
 async function untilWaiting(store: SignalingStore, n: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while ((await waitingCount(store)) < n) {
-    if (Date.now() > deadline) throw new Error(`only ${await waitingCount(store)} of ${n} polls waiting`);
+  const waiting = async (): Promise<number> => (await store.counts()).waiting;
+  while ((await waiting()) < n) {
+    if (Date.now() > deadline) throw new Error(`only ${await waiting()} of ${n} polls waiting`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -147,13 +153,18 @@ async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients
     loops.push(
       (async () => {
         while (!stop.signal.aborted) {
-          const { offer } = await volunteer.poll(
-            { id, nat: 'unrestricted', capacity: 8, egress: [EGRESS] },
-            stop.signal,
-          );
-          if (offer !== null) await volunteer.answer(offer.id, SDP, stop.signal).catch(() => undefined);
+          try {
+            const { offer } = await volunteer.poll(
+              { id, nat: 'unrestricted', capacity: 8, egress: [EGRESS] },
+              stop.signal,
+            );
+            if (offer !== null) await volunteer.answer(offer.id, SDP, stop.signal);
+          } catch {
+            // A failed poll or answer (a 503, a reset connection) costs this round, not the whole run.
+            if (!stop.signal.aborted) await new Promise((r) => setTimeout(r, 1));
+          }
         }
-      })().catch(() => undefined),
+      })(),
     );
   }
   await untilWaiting(brokers.stores[0]!, opts.volunteers, 10_000);
@@ -275,15 +286,8 @@ async function measureIdle(opts: BrokerLoadOptions, redisUrl: string | undefined
 
 /** Runs the load test once with one store; bounded to a few seconds. */
 export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): Promise<BrokerLoadResult> {
-  const opts: BrokerLoadOptions = {
-    store: 'memory',
-    volunteers: 100,
-    clients: 50,
-    latencyClients: 4,
-    durationMs: 2_000,
-    idlePolls: 2_000,
-    ...options,
-  };
+  const opts: BrokerLoadOptions = withDefaults<BrokerLoadOptions>(LOAD_DEFAULTS, options);
+  if (options.redisUrl !== undefined) opts.redisUrl = options.redisUrl;
   let own: RedisServer | undefined;
   let redisUrl = opts.redisUrl;
   if (opts.store === 'redis' && redisUrl === undefined) {
@@ -328,8 +332,9 @@ async function main(): Promise<void> {
       `${store.padEnd(8)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(10)} ${`${r.failedClaims}/${r.claims}`.padStart(14)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes}`,
     );
   }
+  const o = LOAD_DEFAULTS;
   console.log(
-    `broker load, node ${process.version}: 100 volunteers; matches/s with 50 clients, p99 with 4; 2000 idle polls`,
+    `broker load, node ${process.version}: ${o.volunteers} volunteers; matches/s with ${o.clients} clients and p99 with ${o.latencyClients}, over ${o.durationMs} ms each; ${o.idlePolls} idle polls`,
   );
   console.log(
     `store    ${'matches/s'.padStart(10)} ${'p99 ms'.padStart(10)} ${'failed claims'.padStart(14)} ${'B/idle poll'.padStart(12)}`,

@@ -37,9 +37,13 @@ export class MemoryStore implements SignalingStore {
     this.#opts = withDefaults<MemoryStoreOptions>(BROKER_DEFAULTS, options);
   }
 
-  /** Volunteers waiting and offers pending now (for tests and metrics). */
+  /** Volunteers waiting and offers pending now (for tests and metrics); `counts()` without the wait. */
   get size(): { waiting: number; pending: number } {
     return { waiting: this.#waiting.size, pending: this.#pending.size };
+  }
+
+  async counts(): Promise<{ waiting: number; pending: number }> {
+    return this.size;
   }
 
   async waitForOffer(

@@ -116,7 +116,6 @@ export class RedisStore implements SignalingStore {
     this.#heartbeat.unref();
   }
 
-  /** Volunteers waiting and offers pending across all instances (for tests and metrics). */
   async counts(): Promise<{ waiting: number; pending: number }> {
     const [waiting, pending] = await Promise.all([
       this.#commands.zcard(this.#key('w')),

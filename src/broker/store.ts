@@ -83,6 +83,9 @@ export interface SignalingStore {
   /** Ends a pending offer with `cancelled` (unless it is already settled). */
   cancelOffer(offerId: string): Promise<void>;
 
+  /** Volunteers waiting and offers pending now, across every instance sharing the store (tests, metrics). */
+  counts(): Promise<{ waiting: number; pending: number }>;
+
   /** Ends every wait (`null` / `cancelled`) and refuses new ones with `unavailable`. */
   close(): Promise<void>;
 }

@@ -4,8 +4,8 @@ import { MemoryStore } from '../../src/broker/memory-store.js';
 import { BrokerService, type BrokerServiceOptions } from '../../src/broker/service.js';
 import { SignalingError } from '../../src/signaling/errors.js';
 import type { PollRequest, PollResponse } from '../../src/signaling/messages.js';
+import { EGRESS, isCode, until } from './helpers.js';
 
-const EGRESS = 'ws://127.0.0.1:8701/';
 const OTHER = 'ws://127.0.0.1:8702/';
 
 function setup(options: Partial<BrokerServiceOptions> = {}): { store: MemoryStore; service: BrokerService } {
@@ -24,20 +24,6 @@ const pollReq = (id: string, over: Partial<PollRequest> = {}): PollRequest => ({
   egress: [EGRESS],
   ...over,
 });
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(check(), 'condition not reached');
-}
-
-function isCode(code: string, status?: number) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof SignalingError, String(err));
-    assert.equal(err.code, code);
-    if (status !== undefined) assert.equal(err.status, status);
-    return true;
-  };
-}
 
 test('full match: the poll gets the offer, the client gets the answer', async () => {
   const { store, service } = setup();

@@ -67,6 +67,24 @@ export function runStoreSuite(
     assert.equal(await store.deliverAnswer('offer-1aaaaaa', 'again'), false, 'an offer is answered once');
   });
 
+  withStore('counts() tells how many volunteers wait and how many offers are pending', async (store) => {
+    assert.deepEqual(await store.counts(), { waiting: 0, pending: 0 });
+    const ac = new AbortController();
+    const matched = volunteer('vol-count-1');
+    const waits = [
+      store.waitForOffer(matched, LONG, ac.signal),
+      store.waitForOffer(volunteer('vol-count-2'), LONG, ac.signal),
+    ];
+    await waitingCount(store, 2);
+    assert.deepEqual(await store.counts(), { waiting: 2, pending: 0 });
+    assert.equal(await store.claim(matched, offer('offer-count-1'), LONG), true);
+    assert.deepEqual(await store.counts(), { waiting: 1, pending: 1 });
+    ac.abort();
+    await Promise.all(waits);
+    await store.cancelOffer('offer-count-1');
+    assert.equal((await store.counts()).waiting, 0);
+  });
+
   withStore('an answer that comes before waitAnswer is kept', async (store) => {
     const v = volunteer('vol-bbbbbbbb');
     const wait = store.waitForOffer(v, LONG);

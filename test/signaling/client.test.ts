@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { BROKER_CLIENT_DEFAULTS } from '../../src/shared/limits.js';
-import { BrokerClient, SignalingError } from '../../src/signaling/client.js';
-
-const EGRESS = 'ws://127.0.0.1:8701/';
-
-function isCode(code: string, status?: number) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof SignalingError, String(err));
-    assert.equal(err.code, code);
-    if (status !== undefined) assert.equal(err.status, status);
-    return true;
-  };
-}
+import { BrokerClient, type SignalingError } from '../../src/signaling/client.js';
+import { EGRESS, isCode } from '../broker/helpers.js';
 
 /** A fetch that records requests and answers with `respond`. */
 function fakeFetch(respond: (url: string, init: RequestInit) => Response | Promise<Response>) {
