@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { StreamError } from '../shared/errors.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from '../shared/limits.js';
+import { splice } from '../shared/splice.js';
 import type { Dialer } from './dialer.js';
 import { NoPathNotice, openStream, toOpenFailure } from './open-stream.js';
 import {
@@ -14,7 +15,6 @@ import {
   REPLY_SUCCEEDED,
   SOCKS_VERSION,
 } from './socks5-codec.js';
-import { splice } from '../shared/splice.js';
 
 export type SocksServerOptions = Partial<
   Pick<ProxyOptions, 'socksHandshakeTimeoutMs' | 'socksMaxHandshakeBytes' | 'openTimeoutMs'>
