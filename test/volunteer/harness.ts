@@ -165,6 +165,10 @@ function sendAll(channel: RTCDataChannel, messages: Uint8Array<ArrayBuffer>[]): 
     };
     channel.bufferedAmountLowThreshold = highWater / 4;
     channel.addEventListener('bufferedamountlow', pump);
+    // A channel that closes mid-send would otherwise leave this waiting for a drain that never comes.
+    channel.addEventListener('close', () => reject(new Error('data channel closed while sending')), {
+      once: true,
+    });
     pump();
   });
 }

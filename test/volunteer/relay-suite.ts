@@ -79,7 +79,7 @@ async function setup(
     relay,
     states,
     connect: async (egressUrl = egress.url) => {
-      const client = await connectWhenWaiting(broker, egressUrl);
+      const client = await connectWhenWaiting(broker, egressUrl, relay);
       clients.push(client);
       return client;
     },
@@ -91,14 +91,31 @@ async function setup(
  * broker holds it 200 ms): then the offer finds no one and the next poll is waited for. The offering side's
  * libdatachannel race (isAnswerRace) is retried too.
  */
-async function connectWhenWaiting(broker: FakeBroker, egressUrl: string): Promise<TestClient> {
+async function connectWhenWaiting(
+  broker: FakeBroker,
+  egressUrl: string,
+  relay?: RelayUnderTest,
+): Promise<TestClient> {
   for (let attempt = 1; ; attempt++) {
     await until(() => broker.volunteerWaiting, 'the volunteer to wait for clients');
+    const before = relay?.stats.totalClients ?? 0;
     try {
-      return await connectClient(broker.url, egressUrl);
+      const client = await connectClient(broker.url, egressUrl);
+      // The race can also open the channel and drop it before the volunteer sees it: connected means spliced.
+      if (relay) {
+        await until(
+          () => relay.stats.totalClients > before || client.channel.readyState !== 'open',
+          'the volunteer to splice the path',
+        );
+        if (relay.stats.totalClients === before) {
+          client.close();
+          throw new Error('data channel did not open');
+        }
+      }
+      return client;
     } catch (error) {
       const noMatch = error instanceof SignalingError && error.code === 'no-match';
-      if (!(noMatch || isAnswerRace(error)) || attempt === 3) throw error;
+      if (!(noMatch || isAnswerRace(error)) || attempt === 5) throw error;
     }
   }
 }
