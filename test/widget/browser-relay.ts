@@ -20,7 +20,7 @@ export async function buildRelayPage(): Promise<string> {
     bundle: true,
     format: 'iife',
     platform: 'browser',
-    target: ['es2020'],
+    target: ['es2022'],
     minify: true,
     write: false,
     logLevel: 'warning',
