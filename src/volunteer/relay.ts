@@ -122,14 +122,16 @@ export class VolunteerRelay extends EventTarget {
   async stop(): Promise<void> {
     if (!this.#halt()) return;
     await Promise.all([...this.#paths].map((path) => path.goodbye()));
-    this.#setState('off');
+    // start() may have been called again during the grace: that run owns the state now.
+    if (this.#run === null) this.#setState('off');
   }
 
   /** Closes everything at once, without GOODBYE. */
   kill(): void {
-    if (!this.#halt()) return;
+    // Also during stop()'s grace, when the run is already halted: close the paths at once.
+    const wasRunning = this.#halt();
     for (const path of [...this.#paths]) path.close('volunteer killed');
-    this.#setState('off');
+    if (wasRunning || this.#run === null) this.#setState('off');
   }
 
   #halt(): boolean {
@@ -146,10 +148,12 @@ export class VolunteerRelay extends EventTarget {
     while (!signal.aborted) {
       const free = this.#options.maxClients - this.#paths.size;
       if (free <= 0) {
-        await new Promise<void>((resolve) => {
+        const woken = new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
-        this.#wake = null;
+        await woken;
+        // Once halted, a newer run (stop then start) may have installed its own wake-up: leave that one.
+        if (!signal.aborted) this.#wake = null;
         continue;
       }
       try {

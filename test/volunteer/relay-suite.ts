@@ -220,6 +220,16 @@ export function relaySuite(
       assert.equal(f.relay.stats.totalClients, 2);
     });
 
+    test("start() during stop()'s goodbye grace leaves the new run on, not off", async (t) => {
+      const f = await setup(t, host, { goodbyeGraceMs: 200 });
+      await f.connect();
+      const stopping = f.relay.stop();
+      f.relay.start();
+      await stopping;
+      assert.notEqual(f.relay.state, 'off');
+      await until(() => f.relay.state === 'waiting', 'the new run to poll again');
+    });
+
     test('stop() sends GOODBYE on both sides, then closes both (path-v1 §3)', async (t) => {
       const f = await setup(t, host, { goodbyeGraceMs: 200 });
       const client = await f.connect();
