@@ -1,6 +1,7 @@
 /** A WebRTC data channel as a session path (path-v1 §1-§2), for the client. Web-standard API only. */
 import type { PathTransport } from '../session/transport.js';
 import { SESSION_DEFAULTS } from '../shared/limits.js';
+import { CloseCode } from '../shared/path.js';
 
 export function dataChannelPath(
   dc: RTCDataChannel,
@@ -45,7 +46,7 @@ export function dataChannelPath(
     } catch {
       // already closed
     }
-    t.onclose?.(1006, reason);
+    t.onclose?.(CloseCode.abnormal, reason);
   };
   dc.binaryType = 'arraybuffer';
   dc.bufferedAmountLowThreshold = lowWater;

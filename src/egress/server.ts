@@ -10,7 +10,7 @@ import type { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, SESSION_DEFAULTS } from '../shared/limits.js';
-import { PATH_SUBPROTOCOL } from '../shared/path.js';
+import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
 import { dialDestination } from './dial.js';
 import { DestinationPolicy } from './policy.js';
@@ -75,7 +75,7 @@ export function createEgress(opts: EgressOptions): Egress {
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
     if (ws.protocol !== PATH_SUBPROTOCOL) {
-      ws.close(4400, `subprotocol ${PATH_SUBPROTOCOL} required`);
+      ws.close(CloseCode.protocol, `subprotocol ${PATH_SUBPROTOCOL} required`);
       return;
     }
     ws.binaryType = 'nodebuffer';

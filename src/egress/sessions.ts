@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { type KeyPair, NkResponder, open } from '../session/noise.js';
 import { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
-import { CloseCode, nextMessage, type PathTransport } from '../session/transport.js';
+import { nextMessage, type PathTransport } from '../session/transport.js';
 import {
   decodeHelloPayload,
   decodeJoin,
@@ -20,6 +20,7 @@ import {
   RefuseCode,
 } from '../session/wire.js';
 import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
+import { CloseCode } from '../shared/path.js';
 
 export type StreamHandler = (session: Session, stream: SessionStream, host: string, port: number) => void;
 

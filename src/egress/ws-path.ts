@@ -2,6 +2,7 @@
 import type { WebSocket } from 'ws';
 import type { PathTransport } from '../session/transport.js';
 import { SESSION_DEFAULTS } from '../shared/limits.js';
+import { CloseCode } from '../shared/path.js';
 
 export function webSocketPath(ws: WebSocket, lowWater = SESSION_DEFAULTS.pathLowWater): PathTransport {
   let queued = 0;
@@ -23,7 +24,7 @@ export function webSocketPath(ws: WebSocket, lowWater = SESSION_DEFAULTS.pathLow
     get bufferedAmount() {
       return queued;
     },
-    close(code = 1000, reason = '') {
+    close(code = CloseCode.normal, reason = '') {
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
     },
     onmessage: null,
@@ -32,7 +33,7 @@ export function webSocketPath(ws: WebSocket, lowWater = SESSION_DEFAULTS.pathLow
   };
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
-      ws.close(4400, 'text message on a binary path');
+      ws.close(CloseCode.protocol, 'text message on a binary path');
       return;
     }
     // binaryType is 'nodebuffer': the message is already a Buffer of its own, no copy needed.

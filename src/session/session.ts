@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { ProtocolError, type ResetReason, resetReasonFromCode, StreamError } from '../shared/errors.js';
 import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
+import { CloseCode } from '../shared/path.js';
 import {
   BODY_HEADER_RELIABLE,
   DATA_FRAME_OVERHEAD,
@@ -20,7 +21,7 @@ import { PathState } from './path-state.js';
 import { ReorderBuffer } from './reorder.js';
 import { SendBuffer } from './send-buffer.js';
 import { resetCode, SessionStream, type StreamHost } from './stream.js';
-import { CloseCode, type PathTransport } from './transport.js';
+import type { PathTransport } from './transport.js';
 import { MessageType, messageType, RECORD_HEADER_BYTES, TAG_BYTES } from './wire.js';
 
 type MaxDataFrame = Extract<Frame, { type: typeof FrameType.maxData }>;

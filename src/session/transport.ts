@@ -2,6 +2,8 @@
  * What the session needs from a path: a data channel on the client, a WebSocket on the egress
  * (docs/spec/path-v1.md). Each `send` is one path message; messages arrive whole and in order.
  */
+import { CloseCode } from '../shared/path.js';
+
 export interface PathTransport {
   send(msg: Uint8Array): void;
   /** Bytes handed to `send` and not yet on the wire. */
@@ -12,17 +14,6 @@ export interface PathTransport {
   /** Called when `bufferedAmount` falls to the transport's low-water mark. */
   ondrain: (() => void) | null;
 }
-
-/** path-v1 §4: close codes. */
-export const CloseCode = {
-  normal: 1000,
-  goingAway: 1001,
-  protocol: 4400,
-  badRecord: 4401,
-  egressNotAllowed: 4403,
-  timeout: 4408,
-  overQueue: 4413,
-} as const;
 
 /** The first message on a path, and any that arrived after it before the session took the path over. */
 export interface FirstMessage {

@@ -37,9 +37,6 @@ export const RefuseCode = {
   protocol: 5,
 } as const;
 
-/** path-v1 §3: the two-byte GOODBYE a volunteer sends when switched off. */
-export const GOODBYE = Uint8Array.of(VERSION, MessageType.goodbye);
-
 /** Returns the message type after checking the envelope (session-v1 §1). */
 export function messageType(msg: Uint8Array, maxBytes: number): number {
   if (msg.length < 2) throw new ProtocolError('message shorter than its envelope');

@@ -2,8 +2,7 @@
  * One client's path on the volunteer, from the broker's offer to the end (path-v1 §1–4): the peer
  * connection, its one data channel, and the splice to the egress.
  */
-import { CloseCode } from '../session/transport.js';
-import { PATH_LABEL } from '../shared/path.js';
+import { CloseCode, PATH_LABEL } from '../shared/path.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
 import type { RelayEnv } from './env.js';
 import type { ResolvedVolunteerOptions } from './options.js';

@@ -2,9 +2,7 @@
  * The splice of one path (path-v1 §1–4): a client's data channel to a WebSocket to the egress, 1:1 binary
  * messages, unchanged and in order. The volunteer parses nothing of the session (session-v1).
  */
-import { CloseCode } from '../session/transport.js';
-import { GOODBYE } from '../session/wire.js';
-import { PATH_SUBPROTOCOL } from '../shared/path.js';
+import { CloseCode, GOODBYE, PATH_SUBPROTOCOL } from '../shared/path.js';
 import type { RelayEnv } from './env.js';
 import { Forwarder, type Sink } from './forwarder.js';
 import type { RateLimiter } from './rate.js';

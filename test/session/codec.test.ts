@@ -10,10 +10,12 @@ import {
   encodeHelloPayload,
   encodeJoinHead,
   encodeRefuse,
+  MessageType,
   messageType,
   VERSION,
 } from '../../src/session/wire.js';
 import { ProtocolError } from '../../src/shared/errors.js';
+import { GOODBYE } from '../../src/shared/path.js';
 
 const U32 = 0xffff_ffff;
 
@@ -87,6 +89,11 @@ test('random garbage never crashes the decoder', () => {
       assert.ok(e instanceof ProtocolError);
     }
   }
+});
+
+test("the volunteer's GOODBYE (src/shared/path.ts) is the session's GOODBYE envelope", () => {
+  assert.deepEqual([...GOODBYE], [VERSION, MessageType.goodbye]);
+  assert.equal(messageType(GOODBYE, 100), MessageType.goodbye);
 });
 
 test('the envelope checks version and size first', () => {

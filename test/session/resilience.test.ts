@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { joinSession } from '../../src/session/client-handshake.js';
-import { GOODBYE, MessageType } from '../../src/session/wire.js';
+import { MessageType } from '../../src/session/wire.js';
 import { HandshakeError } from '../../src/shared/errors.js';
+import { GOODBYE } from '../../src/shared/path.js';
 import { memoryPath, type Tap } from '../helpers/memory-path.js';
 import { type Pair, readAll, seeded, sessionPair, sha256 } from '../helpers/session-pair.js';
 
