@@ -182,7 +182,9 @@ export class Tunnel extends EventEmitter implements Dialer {
       this.log(`path ${pathId} closed (${code} ${reason})`);
       this.maintain();
     });
-    session.on('internal-error', (e: Error) => this.log(`internal error (path dropped): ${e.stack ?? e}`));
+    session.on('internal-error', (e) =>
+      this.log(`internal error (path dropped): ${e instanceof Error ? e.stack : String(e)}`),
+    );
     session.on('path-leaving', (pathId: number) => {
       this.log(`path ${pathId}: volunteer is leaving`);
       this.maintain();

@@ -68,7 +68,7 @@ export async function startSession(
     keys: noise.split(),
     peerStreamWindow: reply2.streamWindow,
     peerSessionWindow: reply2.sessionWindow,
-    options,
+    options: opts,
   });
   session.addPath(pathId, transport, backlog);
   return { session, idleTimeoutMs: reply2.idleTimeoutMs };

@@ -1,9 +1,10 @@
 /**
- * One path as the session sees it: its id, its per-direction record counters, its liveness
- * (session-v1 §3, §5.3) and the sealing of records for it.
+ * One path as the session sees it: its id, its per-direction record counters and the sealing of records
+ * for it (session-v1 §3), its liveness and round trip (§5.3) and the bytes in flight on it (§5.4).
  */
 import { ProtocolError } from '../shared/errors.js';
 import { sealWithHeader } from './aead.js';
+import { encodeBody, FrameType } from './frames.js';
 import { open } from './noise.js';
 import type { PathTransport } from './transport.js';
 import { RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
@@ -14,18 +15,18 @@ const MAX_PATH_SEQ = 0xffff_fff0;
 export class PathState {
   private sendSeq = 0;
   private recvSeq = 0;
-  lastReceived = Date.now();
+  private lastReceived = Date.now();
   /** GOODBYE seen or the path is being replaced: schedule nothing new on it (path-v1 §3). */
-  leaving = false;
-  closed = false;
+  private isLeaving = false;
+  private isClosed = false;
   /** Smoothed round trip from PING/PONG, ms. */
-  rttMs = Number.POSITIVE_INFINITY;
-  pingId = 0;
+  private rtt = Number.POSITIVE_INFINITY;
+  private pingId = 0;
   /** When the outstanding PING was sent, 0 if none is outstanding. */
-  pingSentAt = 0;
-  lastPingAt = 0;
+  private pingSentAt = 0;
+  private lastPingAt = 0;
   /** Bytes of reliable records sealed for this path and not yet acknowledged (session-v1 §5.4). */
-  inflight = 0;
+  private inflightBytes = 0;
 
   constructor(
     readonly id: number,
@@ -34,8 +35,56 @@ export class PathState {
     private readonly recvKey: Uint8Array,
   ) {}
 
+  get leaving(): boolean {
+    return this.isLeaving;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get rttMs(): number {
+    return this.rtt;
+  }
+
+  get inflight(): number {
+    return this.inflightBytes;
+  }
+
   get exhausted(): boolean {
     return this.sendSeq >= MAX_PATH_SEQ;
+  }
+
+  /** Marks the path as going (GOODBYE); false if it already was. */
+  leave(): boolean {
+    if (this.isLeaving) return false;
+    this.isLeaving = true;
+    return true;
+  }
+
+  /** Marks the path closed and stops hearing its transport; false if it already was. */
+  detach(): boolean {
+    if (this.isClosed) return false;
+    this.isClosed = true;
+    this.transport.onmessage = null;
+    this.transport.onclose = null;
+    this.transport.ondrain = null;
+    return true;
+  }
+
+  /** A reliable record of `bytes` was sealed for this path. */
+  addInflight(bytes: number): void {
+    this.inflightBytes += bytes;
+  }
+
+  /** A record of `bytes` sent on this path was acknowledged. */
+  freeInflight(bytes: number): void {
+    this.inflightBytes -= bytes;
+  }
+
+  /** Its unacknowledged records moved to the resend queue. */
+  clearInflight(): void {
+    this.inflightBytes = 0;
   }
 
   /** Seals `body` as the next record on this path and sends it (session-v1 §3). */
@@ -66,5 +115,36 @@ export class PathState {
     this.recvSeq += 1;
     this.lastReceived = Date.now();
     return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  /** Silence, ms, after which this path is abandoned: `timeoutMs`, or four smoothed round trips if longer. */
+  livenessLimit(timeoutMs: number): number {
+    return Math.max(timeoutMs, Number.isFinite(this.rtt) ? 4 * this.rtt : 0);
+  }
+
+  /** How long nothing arrived, ms. */
+  silence(now: number): number {
+    return now - this.lastReceived;
+  }
+
+  /**
+   * session-v1 §5.3: one PING outstanding at a time, a new one `intervalMs` after the last; one whose answer
+   * is later than half the liveness limit is sent again.
+   */
+  pingIfDue(now: number, intervalMs: number, limitMs: number): void {
+    const due = this.pingSentAt === 0 && now - this.lastPingAt >= intervalMs;
+    if (!due && (this.pingSentAt === 0 || now - this.pingSentAt <= limitMs / 2)) return;
+    this.pingId = (this.pingId + 1) >>> 0;
+    this.pingSentAt = now;
+    this.lastPingAt = now;
+    this.sendRecord(encodeBody(undefined, [{ type: FrameType.ping, id: this.pingId }]));
+  }
+
+  /** PONG `id` arrived on this path: a round-trip sample if it answers the outstanding PING. */
+  pong(id: number, now: number): void {
+    if (id !== this.pingId || this.pingSentAt === 0) return;
+    const sample = now - this.pingSentAt;
+    this.rtt = Number.isFinite(this.rtt) ? 0.8 * this.rtt + 0.2 * sample : sample;
+    this.pingSentAt = 0;
   }
 }

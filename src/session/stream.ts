@@ -1,69 +1,105 @@
 /**
- * One multiplexed stream of a session as a Node Duplex (session-v1 §4.1), with its two credit windows
- * (session-v1 §4.3): `peerMax` bounds what we send, `localMax` is what we granted the peer.
+ * One multiplexed stream of a session as a Node Duplex (session-v1 §4.1). It owns its credit window
+ * (session-v1 §4.3) and its state; the session only routes its frames to it and schedules what it sends.
+ *
+ *   open --END sent--> half-closed-local --END received--> closed
+ *   open --END received--> half-closed-remote --END sent--> closed
+ *   any but closed --RESET sent or received, or destroyed--> reset
  */
 import { Duplex } from 'node:stream';
-import { RESET_CODES, type ResetReason, StreamError } from '../shared/errors.js';
+import { type ResetReason, StreamError } from '../shared/errors.js';
+import { CreditWindow } from './credit.js';
+
+export type StreamState = 'open' | 'half-closed-local' | 'half-closed-remote' | 'closed' | 'reset';
 
 /** What a stream asks of its session. */
 export interface StreamHost {
   /** The stream has bytes (or an END) to send. */
   wakeSender(stream: SessionStream): void;
-  /** The application consumed bytes; the session decides whether to grant more credit. */
-  consumed(stream: SessionStream, bytes: number): void;
-  /** The stream is gone; `reset` says whether a RESET must be sent and with which reason. */
-  released(stream: SessionStream, reset: ResetReason | undefined, discardsUnread: boolean): void;
+  /** `bytes` of the session's credit are free again: the application read them, or they were discarded. */
+  freed(bytes: number): void;
+  /** The stream grants the peer credit up to `max` (MAX_DATA, session-v1 §4.3). */
+  grant(streamId: number, max: number): void;
+  /**
+   * The stream is closed or reset, once: `reset` is the RESET to send (none when both ENDs passed or the
+   * peer reset it), `byPeer` the reason of the peer's RESET.
+   */
+  released(stream: SessionStream, reset: ResetReason | undefined, byPeer?: ResetReason): void;
 }
 
 /** Bytes a stream queues for sending before `write()` returns false. */
 const SEND_QUEUE_BYTES = 256 * 1024;
 
 export class SessionStream extends Duplex {
-  /** Bytes queued for sending, in order. */
+  /** Bytes queued for sending, in order, from `queueHead`. */
   private readonly queue: Buffer[] = [];
   private queueHead = 0;
-  queuedBytes = 0;
+  private queued = 0;
   private pendingWrite: (() => void) | null = null;
   private pendingFinal: ((err?: Error | null) => void) | null = null;
-  /** Total DATA bytes sent on this stream, and the peer's credit limit. */
-  sentOffset = 0;
-  peerMax: number;
-  /** Total DATA bytes received, the limit we granted, and what the application has read. */
-  recvOffset = 0;
-  localMax: number;
-  private reportedConsumed = 0;
-  /** An END is due once the queue is empty. */
-  endPending = false;
-  endSent = false;
-  endReceived = false;
-  private released = false;
+  private readonly credit: CreditWindow;
+  /** The application ended its side: an END goes once the queue is empty. */
+  private endQueued = false;
+  private current: StreamState = 'open';
+  /** Client side, until OPENED: nobody holds the stream yet, so it must not emit 'error'. */
+  private opening: boolean;
 
   constructor(
     readonly id: number,
     private readonly host: StreamHost,
     peerWindow: number,
-    readonly localWindow: number,
+    localWindow: number,
+    opening: boolean,
   ) {
     super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
-    this.peerMax = peerWindow;
-    this.localMax = localWindow;
+    this.credit = new CreditWindow(peerWindow, localWindow);
+    this.opening = opening;
   }
 
-  /** Credit left on this stream alone. */
-  get credit(): number {
-    return this.peerMax - this.sentOffset;
+  get state(): StreamState {
+    return this.current;
   }
 
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  /** DATA bytes sent on this stream in all. */
+  get sentOffset(): number {
+    return this.credit.sentBytes;
+  }
+
+  /** Bytes or an END are waiting, whatever the credit. */
   get hasSomethingToSend(): boolean {
-    return this.queuedBytes > 0 || (this.endPending && !this.endSent);
+    return this.queued > 0 || this.endDue;
   }
 
-  /** Takes up to `max` queued bytes for one DATA frame. */
+  /** Something can go out now: bytes within this stream's credit, or the END. */
+  get readyToSend(): boolean {
+    return !this.destroyed && ((this.queued > 0 && this.credit.sendable > 0) || this.endDue);
+  }
+
+  private get endDue(): boolean {
+    return this.endQueued && (this.current === 'open' || this.current === 'half-closed-remote');
+  }
+
+  /** The peer may still send DATA. */
+  private get peerSending(): boolean {
+    return this.current === 'open' || this.current === 'half-closed-local';
+  }
+
+  /** OPENED arrived (session-v1 §4.1): the stream is handed to the application. */
+  confirmOpen(): void {
+    this.opening = false;
+  }
+
+  /** Takes up to `max` queued bytes, within this stream's credit, for one DATA frame. */
   takeChunk(max: number): Buffer | undefined {
     const head = this.queue[this.queueHead];
-    if (head === undefined || max <= 0) return undefined;
+    const n = Math.min(max, this.credit.sendable);
+    if (head === undefined || n <= 0) return undefined;
     let chunk: Buffer;
-    if (head.length <= max) {
+    if (head.length <= n) {
       chunk = head;
       this.queue[this.queueHead] = undefined as unknown as Buffer;
       this.queueHead += 1;
@@ -72,12 +108,12 @@ export class SessionStream extends Duplex {
         this.queueHead = 0;
       }
     } else {
-      chunk = head.subarray(0, max);
-      this.queue[this.queueHead] = head.subarray(max);
+      chunk = head.subarray(0, n);
+      this.queue[this.queueHead] = head.subarray(n);
     }
-    this.queuedBytes -= chunk.length;
-    this.sentOffset += chunk.length;
-    if (this.pendingWrite && this.queuedBytes < SEND_QUEUE_BYTES) {
+    this.queued -= chunk.length;
+    this.credit.spend(chunk.length);
+    if (this.pendingWrite && this.queued < SEND_QUEUE_BYTES) {
       const cb = this.pendingWrite;
       this.pendingWrite = null;
       cb();
@@ -85,20 +121,69 @@ export class SessionStream extends Duplex {
     return chunk;
   }
 
+  /** The END is due and now goes out: true once, after which this side is closed. */
+  takeEnd(): boolean {
+    if (this.queued > 0 || !this.endDue) return false;
+    this.current = this.current === 'half-closed-remote' ? 'closed' : 'half-closed-local';
+    if (this.current === 'closed') this.host.released(this, undefined);
+    // 'finish' (and so autoDestroy) waits until the END is really on its way.
+    const cb = this.pendingFinal;
+    this.pendingFinal = null;
+    cb?.();
+    return true;
+  }
+
+  /** MAX_DATA for this stream (session-v1 §4.3). */
+  raiseCredit(max: number): void {
+    if (this.credit.raise(max) && this.hasSomethingToSend) this.host.wakeSender(this);
+  }
+
+  /** DATA from the peer (session-v1 §4). Past this stream's credit it is reset with `flow-control`. */
+  receiveData(data: Buffer): void {
+    if (!this.credit.receive(data.length)) {
+      this.host.freed(data.length);
+      this.fail(new StreamError('flow-control', 'peer exceeded the stream window'));
+      return;
+    }
+    if (this.peerSending && !this.destroyed) this.push(data);
+    this.reportConsumed();
+  }
+
+  /** END from the peer. */
+  receiveEnd(): void {
+    if (!this.peerSending) return;
+    this.current = this.current === 'half-closed-local' ? 'closed' : 'half-closed-remote';
+    this.push(null);
+    if (this.current === 'closed') this.host.released(this, undefined);
+  }
+
+  /** RESET from the peer. */
+  receiveReset(code: number, reason: ResetReason): void {
+    if (!this.release(undefined, reason)) return;
+    this.destroy(
+      this.opening ? undefined : new StreamError(reason, `stream reset by peer (${reason}, code ${code})`),
+    );
+  }
+
+  /** Aborts the stream locally, telling the peer `reason`, without an 'error' event here. */
+  reset(reason: ResetReason): void {
+    this.release(reason);
+    this.destroy();
+  }
+
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (chunk.length > 0) {
       this.queue.push(chunk);
-      this.queuedBytes += chunk.length;
+      this.queued += chunk.length;
       this.host.wakeSender(this);
     }
-    if (this.queuedBytes < SEND_QUEUE_BYTES) cb();
+    if (this.queued < SEND_QUEUE_BYTES) cb();
     else this.pendingWrite = cb;
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    // 'finish' (and so autoDestroy) must wait until the END is really on its way.
     this.pendingFinal = cb;
-    this.endPending = true;
+    this.endQueued = true;
     this.host.wakeSender(this);
   }
 
@@ -106,74 +191,35 @@ export class SessionStream extends Duplex {
     this.reportConsumed();
   }
 
-  /** DATA from the peer (session-v1 §4): returns false if it broke the credit. */
-  deliver(data: Buffer): boolean {
-    if (this.recvOffset + data.length > this.localMax) return false;
-    this.recvOffset += data.length;
-    if (!this.endReceived && !this.destroyed) this.push(data);
-    this.reportConsumed();
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.release(err instanceof StreamError ? err.reason : 'closed');
+    this.pendingWrite = null;
+    cb(err);
+  }
+
+  /** Nobody may see an 'error' while opening: the peer then hears the reset and the opener the reason. */
+  private fail(error: StreamError): void {
+    if (this.opening) this.reset(error.reason);
+    else this.destroy(error);
+  }
+
+  /** Moves to `reset` and tells the host, unless the stream is already done; returns whether it did. */
+  private release(reset: ResetReason | undefined, byPeer?: ResetReason): boolean {
+    if (this.current === 'closed' || this.current === 'reset') return false;
+    this.current = 'reset';
+    // Bytes the application will never read still count as consumed for the session's credit.
+    if (this.readableLength > 0) this.host.freed(this.readableLength);
+    this.host.released(this, reset, byPeer);
     return true;
   }
 
-  deliverEnd(): void {
-    if (this.endReceived) return;
-    this.endReceived = true;
-    this.push(null);
-    this.maybeRelease();
-  }
-
-  /** The peer reset the stream. */
-  resetByPeer(code: number, reason: ResetReason): void {
-    this.released = true;
-    this.host.released(this, undefined, true);
-    this.destroy(new StreamError(reason, `stream reset by peer (${reason}, code ${code})`));
-  }
-
-  /** Aborts the stream locally, telling the peer `reason`, without an 'error' event here. */
-  reset(reason: ResetReason): void {
-    if (!this.released) {
-      this.released = true;
-      this.host.released(this, reason, true);
-    }
-    this.destroy();
-  }
-
-  markEndSent(): void {
-    this.endSent = true;
-    this.maybeRelease();
-    const cb = this.pendingFinal;
-    this.pendingFinal = null;
-    cb?.();
-  }
-
+  /** Tells the session what the application read since last time, and grants credit when half is free. */
   private reportConsumed(): void {
-    const consumed = this.recvOffset - this.readableLength;
-    if (consumed > this.reportedConsumed) {
-      const delta = consumed - this.reportedConsumed;
-      this.reportedConsumed = consumed;
-      this.host.consumed(this, delta);
-    }
+    const read = this.credit.unconsumed - this.readableLength;
+    if (read <= 0) return;
+    this.credit.consume(read);
+    const max = this.peerSending ? this.credit.grant() : undefined;
+    if (max !== undefined) this.host.grant(this.id, max);
+    this.host.freed(read);
   }
-
-  /** Both directions finished cleanly: the session can forget the stream. */
-  private maybeRelease(): void {
-    if (this.endSent && this.endReceived && !this.released) {
-      this.released = true;
-      this.host.released(this, undefined, false);
-    }
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (!this.released) {
-      this.released = true;
-      const reason: ResetReason = err instanceof StreamError ? err.reason : 'closed';
-      this.host.released(this, reason, true);
-    }
-    if (this.pendingWrite) this.pendingWrite = null;
-    cb(err);
-  }
-}
-
-export function resetCode(reason: ResetReason): number {
-  return RESET_CODES[reason];
 }

@@ -3,6 +3,7 @@
  * The one normative description is docs/spec/session-v1.md; sections are cited below.
  */
 import { ProtocolError } from '../shared/errors.js';
+import { AEAD_TAG_BYTES } from './aead.js';
 
 /** session-v1 §1 */
 export const VERSION = 0x01;
@@ -22,8 +23,6 @@ export const PROLOGUE = new TextEncoder().encode('starling/1');
 
 /** session-v1 §3: envelope (2) + pathId (4) + pathSeq (4). */
 export const RECORD_HEADER_BYTES = 10;
-/** ChaCha20-Poly1305 tag. */
-export const TAG_BYTES = 16;
 /** session-v1 §5.1: envelope (2) + sessionId (16) + pathId (4) + tag (16). */
 export const JOIN_BYTES = 38;
 export const SESSION_ID_BYTES = 16;
@@ -67,13 +66,18 @@ export function recordHeader(pathId: number, pathSeq: number): Buffer {
   return h;
 }
 
+/** session-v1 §3: the largest record body whose sealed record stays within `maxMessageBytes`. */
+export function maxRecordBody(maxMessageBytes: number): number {
+  return maxMessageBytes - RECORD_HEADER_BYTES - AEAD_TAG_BYTES;
+}
+
 export interface RecordHeader {
   pathId: number;
   pathSeq: number;
 }
 
 export function readRecordHeader(msg: Uint8Array): RecordHeader {
-  if (msg.length < RECORD_HEADER_BYTES + TAG_BYTES + 1) throw new ProtocolError('record too short');
+  if (msg.length < RECORD_HEADER_BYTES + AEAD_TAG_BYTES + 1) throw new ProtocolError('record too short');
   const b = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
   return { pathId: b.readUInt32BE(2), pathSeq: b.readUInt32BE(6) };
 }

@@ -1,0 +1,142 @@
+/**
+ * The paths of one session: which path ids may join (session-v1 §5.1), which path takes the next record
+ * (§5.4), which are alive (§5.3), and the bytes in flight on each (§5.4).
+ */
+import { ProtocolError } from '../shared/errors.js';
+import type { SessionOptions } from '../shared/limits.js';
+import { CloseCode } from '../shared/path.js';
+import type { SessionKeys } from './noise.js';
+import { PathState } from './path-state.js';
+import type { PathTransport } from './transport.js';
+
+/** session-v1 §5.1: how far below the highest path id a JOIN may still arrive. */
+export const PATH_ID_WINDOW = 64;
+
+type Limits = Pick<SessionOptions, 'pathMaxInflight' | 'pathHighWater' | 'pathTimeoutMs' | 'pingIntervalMs'>;
+
+export class PathSet {
+  private readonly paths = new Map<number, PathState>();
+  private maxPathId = -1;
+  private readonly usedPathIds = new Set<number>();
+
+  constructor(
+    private readonly keys: Pick<SessionKeys, 'send' | 'recv'>,
+    private readonly limits: Limits,
+  ) {}
+
+  /** Paths attached, leaving ones included. */
+  get size(): number {
+    return this.paths.size;
+  }
+
+  /** Paths that take new records (not leaving). */
+  get usable(): number {
+    let n = 0;
+    for (const p of this.paths.values()) if (!p.leaving) n += 1;
+    return n;
+  }
+
+  get ids(): number[] {
+    return [...this.paths.keys()];
+  }
+
+  get(pathId: number): PathState | undefined {
+    return this.paths.get(pathId);
+  }
+
+  values(): IterableIterator<PathState> {
+    return this.paths.values();
+  }
+
+  /**
+   * session-v1 §5.1: a path id may join if it was never used and is no more than PATH_ID_WINDOW below the
+   * highest so far (joins racing on different volunteers may arrive out of order; an old JOIN cannot come back).
+   */
+  canUse(pathId: number): boolean {
+    return !this.usedPathIds.has(pathId) && pathId > this.maxPathId - PATH_ID_WINDOW;
+  }
+
+  /** Attaches `transport` as path `pathId`; throws ProtocolError for an id that may not join. */
+  add(pathId: number, transport: PathTransport): PathState {
+    if (!this.canUse(pathId)) throw new ProtocolError(`path id ${pathId} reused or too old`);
+    this.maxPathId = Math.max(this.maxPathId, pathId);
+    this.usedPathIds.add(pathId);
+    for (const old of this.usedPathIds) {
+      if (old > this.maxPathId - PATH_ID_WINDOW) break;
+      this.usedPathIds.delete(old);
+    }
+    const path = new PathState(pathId, transport, this.keys.send, this.keys.recv);
+    this.paths.set(pathId, path);
+    return path;
+  }
+
+  /** Forgets `path` and stops hearing it; false if it was gone already. */
+  remove(path: PathState): boolean {
+    if (!path.detach()) return false;
+    this.paths.delete(path.id);
+    return true;
+  }
+
+  /** Closes every path (the session ends). */
+  closeAll(reason: string): void {
+    for (const p of this.paths.values()) {
+      p.detach();
+      p.transport.close(CloseCode.normal, reason);
+    }
+    this.paths.clear();
+  }
+
+  /**
+   * Picks a path for the next record (session-v1 §5.4): among paths below their in-flight cap and local
+   * high-water mark, bulk records go to the one with the least in flight (so paths are striped by how fast they
+   * drain), small ones to the one with the lowest round trip.
+   */
+  pick(small: boolean): PathState | undefined {
+    let best: PathState | undefined;
+    for (const p of this.paths.values()) {
+      if (p.leaving || p.closed) continue;
+      if (p.inflight >= this.limits.pathMaxInflight) continue;
+      if (p.transport.bufferedAmount >= this.limits.pathHighWater) continue;
+      if (!best) best = p;
+      else if (small ? p.rttMs < best.rttMs : p.inflight < best.inflight) best = p;
+    }
+    return best;
+  }
+
+  /**
+   * Where an ACK goes: `preferred` (the path the data came on) if it is open, else any open path. Never held
+   * back by a path's in-flight cap or queue, since the peer's cap is freed only by our ACKs.
+   */
+  forAck(preferred: PathState | undefined): PathState | undefined {
+    if (preferred && !preferred.closed) return preferred;
+    for (const p of this.paths.values()) if (!p.closed) return p;
+    return undefined;
+  }
+
+  /** A record of `bytes` last sent on `pathId` was acknowledged; true if that path is still here. */
+  acknowledged(pathId: number, bytes: number): boolean {
+    const path = this.paths.get(pathId);
+    if (!path) return false;
+    path.freeInflight(bytes);
+    return true;
+  }
+
+  /** Sends an unreliable record `body` on every open path. */
+  sendToAll(body: Uint8Array): void {
+    for (const p of this.paths.values()) if (!p.closed) p.sendRecord(body);
+  }
+
+  /**
+   * session-v1 §5.3: pings every path each `pingIntervalMs`, and hands `fail` every path silent for longer
+   * than its liveness limit, or whose sequence is exhausted (§3).
+   */
+  checkLiveness(now: number, fail: (path: PathState, code: number, reason: string) => void): void {
+    for (const p of [...this.paths.values()]) {
+      const limit = p.livenessLimit(this.limits.pathTimeoutMs);
+      const silence = p.silence(now);
+      if (silence > limit) fail(p, CloseCode.timeout, `no message for ${silence} ms`);
+      else if (p.exhausted) fail(p, CloseCode.normal, 'path sequence exhausted');
+      else p.pingIfDue(now, this.limits.pingIntervalMs, limit);
+    }
+  }
+}
