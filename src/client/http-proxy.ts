@@ -9,7 +9,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { NoPathError, StreamError } from '../shared/errors.js';
-import { PROXY_DEFAULTS, type ProxyOptions } from '../shared/limits.js';
+import { PROXY_DEFAULTS, type ProxyOptions, resolveLimits } from '../shared/limits.js';
 import { splice } from '../shared/splice.js';
 import type { Dialer } from './dialer.js';
 import {
@@ -38,13 +38,12 @@ export type HttpProxyOptions = Partial<
  * The caller listens it, e.g. `createHttpProxyServer(dialer).listen(8080, '127.0.0.1')`.
  */
 export function createHttpProxyServer(dialer: Dialer, opts: HttpProxyOptions = {}): Server {
-  const openTimeoutMs = opts.openTimeoutMs ?? PROXY_DEFAULTS.openTimeoutMs;
+  const limits = resolveLimits<ProxyOptions>('proxy', PROXY_DEFAULTS, opts);
+  const { openTimeoutMs } = limits;
   const notice = new NoPathNotice(opts.log ?? ((message) => console.warn(message)));
-  const server = createServer({
-    maxHeaderSize: opts.httpMaxHeaderBytes ?? PROXY_DEFAULTS.httpMaxHeaderBytes,
-  });
-  server.headersTimeout = opts.httpHeadersTimeoutMs ?? PROXY_DEFAULTS.httpHeadersTimeoutMs;
-  server.keepAliveTimeout = opts.httpKeepAliveTimeoutMs ?? PROXY_DEFAULTS.httpKeepAliveTimeoutMs;
+  const server = createServer({ maxHeaderSize: limits.httpMaxHeaderBytes });
+  server.headersTimeout = limits.httpHeadersTimeoutMs;
+  server.keepAliveTimeout = limits.httpKeepAliveTimeoutMs;
   // Bodies may stream for as long as the app likes (uploads, long polls); only the head is timed.
   server.requestTimeout = 0;
 

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { StreamError } from '../shared/errors.js';
-import { PROXY_DEFAULTS, type ProxyOptions } from '../shared/limits.js';
+import { PROXY_DEFAULTS, type ProxyOptions, resolveLimits } from '../shared/limits.js';
 import { splice } from '../shared/splice.js';
 import type { Dialer } from './dialer.js';
 import { NoPathNotice, openStream, toOpenFailure } from './open-stream.js';
@@ -28,11 +28,7 @@ export type SocksServerOptions = Partial<
  * The caller listens it, e.g. `createSocksServer(dialer).listen(1080, '127.0.0.1')`.
  */
 export function createSocksServer(dialer: Dialer, opts: SocksServerOptions = {}): Server {
-  const limits = {
-    socksHandshakeTimeoutMs: opts.socksHandshakeTimeoutMs ?? PROXY_DEFAULTS.socksHandshakeTimeoutMs,
-    socksMaxHandshakeBytes: opts.socksMaxHandshakeBytes ?? PROXY_DEFAULTS.socksMaxHandshakeBytes,
-    openTimeoutMs: opts.openTimeoutMs ?? PROXY_DEFAULTS.openTimeoutMs,
-  };
+  const limits = resolveLimits<ProxyOptions>('proxy', PROXY_DEFAULTS, opts);
   const notice = new NoPathNotice(opts.log ?? ((message) => console.warn(message)));
 
   const connect = async (socket: Socket, host: string, port: number): Promise<void> => {

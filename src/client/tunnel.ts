@@ -6,9 +6,15 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { joinSession, startSession } from '../session/client-handshake.js';
+import { resolveSessionOptions } from '../session/options.js';
 import type { Session } from '../session/session.js';
 import { HandshakeError, NoPathError, StreamError } from '../shared/errors.js';
-import { CLIENT_DEFAULTS, type ClientOptionsLimits, type SessionOptions } from '../shared/limits.js';
+import {
+  CLIENT_DEFAULTS,
+  type ClientOptionsLimits,
+  resolveLimits,
+  type SessionOptions,
+} from '../shared/limits.js';
 import { PATH_LABEL } from '../shared/path.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
@@ -37,6 +43,7 @@ interface Waiter {
 /** Events: 'session' (Session), 'path' (pathId, volunteerId), 'fatal' (Error). */
 export class Tunnel extends EventEmitter implements Dialer {
   private readonly opts: ClientOptionsLimits;
+  private readonly sessionOptions: SessionOptions;
   private readonly broker: BrokerClient;
   private session: Session | undefined;
   private nextPathId = 0;
@@ -55,7 +62,8 @@ export class Tunnel extends EventEmitter implements Dialer {
 
   constructor(private readonly config: TunnelOptions) {
     super();
-    this.opts = { ...CLIENT_DEFAULTS, ...config };
+    this.opts = resolveLimits<ClientOptionsLimits>('client', CLIENT_DEFAULTS, config);
+    this.sessionOptions = resolveSessionOptions(config.session);
     this.broker = new BrokerClient(config.broker);
     this.retryMs = this.opts.retryMinMs;
     this.log = config.log ?? (() => {});
@@ -148,7 +156,7 @@ export class Tunnel extends EventEmitter implements Dialer {
         await joinSession(session, transport, pathId);
         this.releaseWaiters(session);
       } else {
-        const handshake = startSession(transport, this.config.egressKey, pathId, this.config.session);
+        const handshake = startSession(transport, this.config.egressKey, pathId, this.sessionOptions);
         this.handshaking = handshake;
         try {
           const started = await handshake;
@@ -284,7 +292,10 @@ export class Tunnel extends EventEmitter implements Dialer {
         dc.onclose = () => reject(new Error('data channel closed before it opened'));
         opened.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
       });
-      return { transport: dataChannelPath(dc, pc), volunteer: answer.volunteer };
+      return {
+        transport: dataChannelPath(dc, pc, this.sessionOptions.pathLowWater),
+        volunteer: answer.volunteer,
+      };
     } catch (e) {
       pc.close();
       throw e;

@@ -9,7 +9,7 @@ import type { KeyPair } from '../session/noise.js';
 import type { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
-import { EGRESS_DIAL_DEFAULTS, SESSION_DEFAULTS } from '../shared/limits.js';
+import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../shared/limits.js';
 import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
 import { dialDestination } from './dial.js';
@@ -17,14 +17,12 @@ import { DestinationPolicy } from './policy.js';
 import { SessionTable, type SessionTableOptions } from './sessions.js';
 import { webSocketPath } from './ws-path.js';
 
-export interface EgressOptions extends Partial<SessionTableOptions> {
+export interface EgressOptions extends Partial<SessionTableOptions>, Partial<EgressDialOptions> {
   keys: KeyPair;
   /** Let clients reach loopback, private and link-local addresses (tests, private networks). @default false */
   allowPrivate?: boolean;
   /** Extra refused networks (`addr/prefix` or an address), e.g. the egress host's own public address. */
   deny?: string[];
-  /** Destination connect timeout, ms. @default EGRESS_DIAL_DEFAULTS.connectTimeoutMs */
-  connectTimeoutMs?: number;
   /** Log line sink. @default none */
   log?: (line: string) => void;
 }
@@ -38,10 +36,10 @@ export interface Egress {
 
 export function createEgress(opts: EgressOptions): Egress {
   const log = opts.log ?? (() => {});
-  const connectTimeoutMs = opts.connectTimeoutMs ?? EGRESS_DIAL_DEFAULTS.connectTimeoutMs;
+  const dial = resolveLimits<EgressDialOptions>('egress', EGRESS_DIAL_DEFAULTS, opts);
   // Built once: a malformed deny entry throws here, at startup, not on the first stream.
   const policy = new DestinationPolicy({ allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [] });
-  const dialOptions = { policy, connectTimeoutMs };
+  const dialOptions = { policy, ...dial };
   const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
     const abort = new AbortController();
     stream.on('error', () => abort.abort());
@@ -69,7 +67,7 @@ export function createEgress(opts: EgressOptions): Egress {
   });
   const wss = new WebSocketServer({
     server,
-    maxPayload: opts.maxMessageBytes ?? SESSION_DEFAULTS.maxMessageBytes,
+    maxPayload: sessions.options.maxMessageBytes,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(PATH_SUBPROTOCOL) ? PATH_SUBPROTOCOL : false),
   });
@@ -81,7 +79,7 @@ export function createEgress(opts: EgressOptions): Egress {
     ws.binaryType = 'nodebuffer';
     const sock = req.socket;
     sock.setNoDelay(true);
-    void sessions.accept(webSocketPath(ws));
+    void sessions.accept(webSocketPath(ws, sessions.options.pathLowWater));
   });
   wss.on('error', () => {});
   return {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type KeyPair, NkResponder, open } from '../session/noise.js';
+import { resolveSessionOptions } from '../session/options.js';
 import { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
 import { nextMessage, type PathTransport } from '../session/transport.js';
@@ -18,8 +19,9 @@ import {
   messageType,
   PROLOGUE,
   RefuseCode,
+  usableWindows,
 } from '../session/wire.js';
-import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
+import type { SessionOptions } from '../shared/limits.js';
 import { CloseCode } from '../shared/path.js';
 
 export type StreamHandler = (session: Session, stream: SessionStream, host: string, port: number) => void;
@@ -29,14 +31,14 @@ export type SessionTableOptions = SessionOptions;
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
   private readonly idleTimers = new Map<Session, NodeJS.Timeout>();
-  private readonly options: SessionTableOptions;
+  readonly options: Readonly<SessionTableOptions>;
 
   constructor(
     private readonly keys: KeyPair,
     private readonly onStream: StreamHandler,
     options: Partial<SessionTableOptions> = {},
   ) {
-    this.options = { ...SESSION_DEFAULTS, ...options };
+    this.options = resolveSessionOptions(options);
   }
 
   get size(): number {
@@ -93,7 +95,7 @@ export class SessionTable {
       return;
     }
     const hello = decodeHelloPayload(payload);
-    if (hello.streamWindow < 1024 || hello.sessionWindow < hello.streamWindow) {
+    if (!usableWindows(hello)) {
       this.refuse(transport, RefuseCode.protocol, 'unusable windows');
       return;
     }

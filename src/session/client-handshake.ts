@@ -3,8 +3,9 @@
  * path to an existing one (session-v1 §5.1).
  */
 import { HandshakeError, ProtocolError } from '../shared/errors.js';
-import { SESSION_DEFAULTS, type SessionOptions } from '../shared/limits.js';
+import type { SessionOptions } from '../shared/limits.js';
 import { NkInitiator, seal } from './noise.js';
+import { resolveSessionOptions } from './options.js';
 import { Session } from './session.js';
 import { nextMessage, type PathTransport } from './transport.js';
 import {
@@ -18,6 +19,7 @@ import {
   messageType,
   PROLOGUE,
   RefuseCode,
+  usableWindows,
 } from './wire.js';
 
 /** Runs HELLO on `transport` and returns the new session with the path attached. */
@@ -27,7 +29,7 @@ export async function startSession(
   pathId: number,
   options: Partial<SessionOptions> = {},
 ): Promise<{ session: Session; idleTimeoutMs: number }> {
-  const opts = { ...SESSION_DEFAULTS, ...options };
+  const opts = resolveSessionOptions(options);
   const noise = new NkInitiator(egressKey, PROLOGUE);
   const msg1 = noise.writeMessage1(
     encodeHelloPayload({ pathId, streamWindow: opts.streamWindow, sessionWindow: opts.sessionWindow }),
@@ -59,9 +61,7 @@ export async function startSession(
     );
   }
   const reply2 = decodeHelloReplyPayload(payload);
-  if (reply2.streamWindow < 1024 || reply2.sessionWindow < reply2.streamWindow) {
-    throw new ProtocolError('egress announced unusable windows');
-  }
+  if (!usableWindows(reply2)) throw new ProtocolError('egress announced unusable windows');
   const session = new Session({
     role: 'client',
     sessionId: reply2.sessionId,

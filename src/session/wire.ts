@@ -129,6 +129,17 @@ export function decodeRefuse(msg: Uint8Array): { code: number; reason: string } 
   return { code: msg[2]!, reason: Buffer.from(msg.subarray(3, 203)).toString('utf8') };
 }
 
+/** session-v1 §2: the smallest stream window a HELLO or HELLO_REPLY may announce, bytes. */
+export const MIN_STREAM_WINDOW = 1024;
+
+/**
+ * session-v1 §2: announced windows are usable if the stream window is at least MIN_STREAM_WINDOW and the
+ * session window at least the stream window. Both ends check the other's, and their own options.
+ */
+export function usableWindows(w: { streamWindow: number; sessionWindow: number }): boolean {
+  return w.streamWindow >= MIN_STREAM_WINDOW && w.sessionWindow >= w.streamWindow;
+}
+
 /** session-v1 §2: HELLO payload (client -> egress). */
 export interface HelloPayload {
   pathId: number;

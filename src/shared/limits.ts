@@ -1,6 +1,7 @@
 /**
  * Every limit, window and timeout in Starling, with its default and unit, in one place.
- * Components take a `Partial<...>` of their group and merge it over these defaults.
+ * Components take a `Partial<...>` of their group and merge it over these defaults with `resolveLimits`,
+ * once, when they are built.
  */
 
 /** The options type of a defaults group: the same keys, any number. */
@@ -19,6 +20,32 @@ export function withDefaults<T extends object>(
   for (const key of Object.keys(defaults) as (keyof T)[]) {
     const value = partial[key];
     if (value !== undefined) out[key] = value as T[keyof T];
+  }
+  return out;
+}
+
+/**
+ * `withDefaults`, then checks every number of the group: a finite number, not negative, and not zero unless
+ * the option is in `zeroAllowed` (where 0 means "none" or "at once"). Throws a RangeError naming the option:
+ * a NaN from a bad conversion or a 0 that would spin a timer is found when the component is built, not
+ * when it first misbehaves.
+ */
+export function resolveLimits<T extends object>(
+  group: string,
+  defaults: { readonly [K in keyof T]: T[K] },
+  partial: { readonly [K in keyof T]?: T[K] | undefined },
+  zeroAllowed: readonly (keyof T & string)[] = [],
+): T {
+  const out = withDefaults(defaults, partial);
+  for (const key of Object.keys(defaults) as (keyof T & string)[]) {
+    const value = out[key];
+    if (typeof defaults[key] !== 'number') continue;
+    const zeroOk = zeroAllowed.includes(key);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroOk)) {
+      throw new RangeError(
+        `${group} option ${key} must be a number ${zeroOk ? '>= 0' : '> 0'}, not ${String(value)}`,
+      );
+    }
   }
   return out;
 }

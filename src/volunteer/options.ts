@@ -1,6 +1,6 @@
 /** Options of the volunteer relay, checked once when it is built. Limits and defaults: VOLUNTEER_DEFAULTS. */
 
-import { VOLUNTEER_DEFAULTS, type VolunteerLimits, withDefaults } from '../shared/limits.js';
+import { resolveLimits, VOLUNTEER_DEFAULTS, type VolunteerLimits } from '../shared/limits.js';
 import type { NatClass } from '../signaling/client.js';
 import { isId, normalizeEgressUrls, randomId, SIGNALING_LIMITS } from '../signaling/fields.js';
 
@@ -28,12 +28,12 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
 export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolunteerOptions {
-  const merged = withDefaults<VolunteerLimits>(VOLUNTEER_DEFAULTS, options);
-  for (const key of Object.keys(VOLUNTEER_DEFAULTS) as (keyof VolunteerLimits)[]) {
-    const value = merged[key];
-    if (!Number.isFinite(value) || value < 0)
-      throw new RangeError(`volunteer option ${key} must be a number >= 0`);
-  }
+  // No rate cap, no burst above it, no grace before closing: 0 means "none" there, and nowhere else.
+  const merged = resolveLimits<VolunteerLimits>('volunteer', VOLUNTEER_DEFAULTS, options, [
+    'maxBytesPerSec',
+    'rateBurstBytes',
+    'goodbyeGraceMs',
+  ]);
   if (
     !Number.isInteger(merged.maxClients) ||
     merged.maxClients < 1 ||
