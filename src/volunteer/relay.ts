@@ -4,10 +4,11 @@
  * WebSocket to the egress. Web-standard APIs only, through RelayEnv, so a browser tab, an extension and
  * Node run this same code.
  *
- * Events (all `CustomEvent`): 'state' (RelayStateDetail), 'client' (RelayClientDetail, a client is being
- * served), 'stats' (RelayStats, on changes and every `statsIntervalMs` while helping), 'refused'
- * (RelayRefusedDetail, an offer for an egress not on the allow-list was ignored).
+ * Events (all `CustomEvent`, typed by RelayEvents): 'state', 'client' (a client is being served), 'stats'
+ * (on changes and every `statsIntervalMs` while helping), 'refused' (an offer for an egress not on the
+ * allow-list was ignored).
  */
+import { TypedEventTarget } from '../shared/typed-events.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
 import { type DeliveredOffer, parseEgressUrl } from '../signaling/messages.js';
 import { backoffMs, sleep } from './backoff.js';
@@ -26,9 +27,27 @@ export type { VolunteerOptions } from './options.js';
 
 export type RelayState = 'off' | 'connecting' | 'waiting' | 'helping' | 'error';
 
+/**
+ * What is wrong, as a stable code for hosts to word in their own language (`reason` is English detail):
+ * - `broker-unreachable`: the broker does not answer (network, wrong host, timeout); it may come back;
+ * - `broker-refused`: the broker refuses our requests as wrong (unknown egress, bad request, no such
+ *   endpoint): the settings need fixing;
+ * - `no-egress`: the broker lists no egress and none is allowed here: the settings need fixing;
+ * - `broker-error`: anything else from the broker (overloaded, rate-limited, an unreadable answer);
+ * - `webrtc-unavailable`: this environment cannot make peer connections.
+ */
+export type RelayProblem =
+  | 'broker-unreachable'
+  | 'broker-refused'
+  | 'no-egress'
+  | 'broker-error'
+  | 'webrtc-unavailable';
+
 export interface RelayStateDetail {
   state: RelayState;
-  /** Why: e.g. "broker unreachable", "WebRTC unavailable". */
+  /** What is wrong ('error', or broker trouble while 'helping'); present exactly when `reason` is. */
+  problem?: RelayProblem;
+  /** Technical detail in English: e.g. "broker unreachable", "WebRTC unavailable: ...". */
   reason?: string;
 }
 
@@ -52,12 +71,28 @@ export interface RelayRefusedDetail {
   reason: string;
 }
 
+/** The relay's events and the detail each carries. */
+export type RelayEvents = {
+  state: RelayStateDetail;
+  client: RelayClientDetail;
+  stats: RelayStats;
+  refused: RelayRefusedDetail;
+};
+
+/** A problem and its detail. */
+type Trouble = { problem: RelayProblem; reason: string };
+
 /** The environment cannot make peer connections: polling would only waste clients' time. */
 class WebRtcUnavailable extends Error {
   override readonly name = 'WebRtcUnavailable';
 }
 
-export class VolunteerRelay extends EventTarget {
+/** The broker lists no egress and none is allowed: nothing can be relayed. */
+class NoEgress extends Error {
+  override readonly name = 'NoEgress';
+}
+
+export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #options: ResolvedVolunteerOptions;
   readonly #env: RelayEnv;
   readonly #broker: BrokerClient;
@@ -68,8 +103,8 @@ export class VolunteerRelay extends EventTarget {
   #wake: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   #state: RelayState = 'off';
-  #reason: string | undefined;
-  #brokerProblem: string | undefined;
+  #trouble: Trouble | undefined;
+  #brokerTrouble: Trouble | undefined;
   #reachedBroker = false;
   #totalClients = 0;
   #bytesRelayed = 0;
@@ -109,9 +144,9 @@ export class VolunteerRelay extends EventTarget {
     const run = new AbortController();
     this.#run = run;
     this.#reachedBroker = false;
-    this.#brokerProblem = undefined;
+    this.#brokerTrouble = undefined;
     if (typeof this.#env.RTCPeerConnection !== 'function') {
-      this.#setState('error', 'WebRTC unavailable');
+      this.#setState('error', { problem: 'webrtc-unavailable', reason: 'WebRTC unavailable' });
       return;
     }
     this.#setState('connecting');
@@ -168,12 +203,12 @@ export class VolunteerRelay extends EventTarget {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof WebRtcUnavailable) {
-          this.#setState('error', error.message);
+          this.#setState('error', { problem: 'webrtc-unavailable', reason: error.message });
           return;
         }
         failures += 1;
         this.#reachedBroker = false;
-        this.#brokerProblem = describeBrokerError(error);
+        this.#brokerTrouble = brokerTrouble(error);
         this.#refreshState();
         const hint = error instanceof SignalingError ? error.retryAfterMs : undefined;
         await sleep(
@@ -189,11 +224,11 @@ export class VolunteerRelay extends EventTarget {
     const info = await this.#broker.info(signal);
     if (this.#allow.length === 0) {
       const allow = normalizeAllowList(info.egress);
-      if (allow.length === 0) throw new Error('the broker lists no egress and none is allowed');
+      if (allow.length === 0) throw new NoEgress('the broker lists no egress and none is allowed');
       this.#allow = allow;
     }
     this.#reachedBroker = true;
-    this.#brokerProblem = undefined;
+    this.#brokerTrouble = undefined;
     this.#refreshState();
   }
 
@@ -202,8 +237,7 @@ export class VolunteerRelay extends EventTarget {
     const egress = parseEgressUrl(offer.egress);
     if (egress === undefined || !this.#allow.includes(egress)) {
       // No answer at all: a stranger's offer for another egress learns nothing of this volunteer.
-      const detail: RelayRefusedDetail = { egress: offer.egress, reason: 'egress not on the allow-list' };
-      this.dispatchEvent(new CustomEvent('refused', { detail }));
+      this.emit('refused', { egress: offer.egress, reason: 'egress not on the allow-list' });
       return;
     }
     const path = this.#newPath(egress);
@@ -225,8 +259,7 @@ export class VolunteerRelay extends EventTarget {
       path = new ClientPath(egress, this.#env, this.#options, this.#limiter, {
         onOpen: () => {
           this.#totalClients += 1;
-          const detail: RelayClientDetail = { egress, clients: this.#paths.size };
-          this.dispatchEvent(new CustomEvent('client', { detail }));
+          this.emit('client', { egress, clients: this.#paths.size });
           this.#emitStats();
         },
         onBytes: (bytes) => {
@@ -252,23 +285,23 @@ export class VolunteerRelay extends EventTarget {
   /** Helping wins over everything while a client is served; then broker trouble; then waiting. */
   #refreshState(): void {
     if (this.#run === null || this.#state === 'off') return;
-    if (this.#paths.size > 0) this.#setState('helping', this.#brokerProblem);
-    else if (this.#brokerProblem !== undefined) this.#setState('error', this.#brokerProblem);
+    if (this.#paths.size > 0) this.#setState('helping', this.#brokerTrouble);
+    else if (this.#brokerTrouble !== undefined) this.#setState('error', this.#brokerTrouble);
     else this.#setState(this.#reachedBroker ? 'waiting' : 'connecting');
   }
 
-  #setState(state: RelayState, reason?: string): void {
-    if (state === this.#state && reason === this.#reason) return;
+  #setState(state: RelayState, trouble?: Trouble): void {
+    const now = this.#trouble;
+    if (state === this.#state && trouble?.problem === now?.problem && trouble?.reason === now?.reason) return;
     this.#state = state;
-    this.#reason = reason;
-    const detail: RelayStateDetail = reason === undefined ? { state } : { state, reason };
-    this.dispatchEvent(new CustomEvent('state', { detail }));
+    this.#trouble = trouble;
+    this.emit('state', trouble === undefined ? { state } : { state, ...trouble });
     this.#syncStatsTimer();
   }
 
   #emitStats(): void {
     this.#syncStatsTimer();
-    this.dispatchEvent(new CustomEvent('stats', { detail: this.stats }));
+    this.emit('stats', this.stats);
   }
 
   #syncStatsTimer(): void {
@@ -282,9 +315,18 @@ export class VolunteerRelay extends EventTarget {
   }
 }
 
-function describeBrokerError(error: unknown): string {
-  if (!(error instanceof SignalingError))
-    return `broker: ${error instanceof Error ? error.message : String(error)}`;
-  if (error.code === 'unreachable') return 'broker unreachable';
-  return `broker: ${error.code} (${error.message})`;
+/** Broker answers that mean our settings are wrong, not that the broker is in trouble (signaling-v1 §1). */
+const REFUSALS: ReadonlySet<string> = new Set(['bad-request', 'unknown-egress', 'not-found']);
+
+function brokerTrouble(error: unknown): Trouble {
+  if (error instanceof NoEgress) return { problem: 'no-egress', reason: `broker: ${error.message}` };
+  if (!(error instanceof SignalingError)) {
+    return {
+      problem: 'broker-error',
+      reason: `broker: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  if (error.code === 'unreachable') return { problem: 'broker-unreachable', reason: 'broker unreachable' };
+  const problem = REFUSALS.has(error.code) ? 'broker-refused' : 'broker-error';
+  return { problem, reason: `broker: ${error.code} (${error.message})` };
 }

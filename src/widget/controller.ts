@@ -6,7 +6,7 @@
 import type { RelayEnv } from '../volunteer/env.js';
 import {
   type RelayClientDetail,
-  type RelayState,
+  type RelayProblem,
   type RelayStateDetail,
   type RelayStats,
   VolunteerRelay,
@@ -136,13 +136,9 @@ export class BridgeController {
     }
     const listeners = new AbortController();
     const { signal } = listeners;
-    relay.addEventListener('state', (e) => this.#onState((e as CustomEvent<RelayStateDetail>).detail), {
-      signal,
-    });
-    relay.addEventListener('stats', (e) => this.#onStats((e as CustomEvent<RelayStats>).detail), { signal });
-    relay.addEventListener('client', (e) => this.#onClient((e as CustomEvent<RelayClientDetail>).detail), {
-      signal,
-    });
+    relay.addEventListener('state', (e) => this.#setStatus(bridgeStatus(e.detail)), { signal });
+    relay.addEventListener('stats', (e) => this.#onStats(e.detail), { signal });
+    relay.addEventListener('client', (e) => this.#onClient(e.detail), { signal });
     this.#relay = relay;
     this.#relayKey = this.#settingsKey;
     this.#listeners = listeners;
@@ -161,10 +157,6 @@ export class BridgeController {
     this.#stopping.add(stopping);
     void stopping.then(() => this.#stopping.delete(stopping));
     this.#setStats({ helping: 0, bytesRelayed: this.#bytesBefore });
-  }
-
-  #onState({ state, reason }: RelayStateDetail): void {
-    this.#setStatus(bridgeStatus(state, reason));
   }
 
   #onStats(stats: RelayStats): void {
@@ -197,16 +189,18 @@ export class BridgeController {
   }
 }
 
-/** The relay's state as the reader should see it; relay reasons are in relay.ts. */
-function bridgeStatus(state: RelayState, reason: string | undefined): BridgeStatus {
+/** What the reader is told about each of the relay's problems (relay.ts): the settings, or the network. */
+const BRIDGE_PROBLEM: Record<RelayProblem, BridgeProblem> = {
+  'broker-unreachable': 'broker',
+  'webrtc-unavailable': 'webrtc',
+  'broker-refused': 'config',
+  'no-egress': 'config',
+  'broker-error': 'other',
+};
+
+/** The relay's state as the reader should see it. */
+function bridgeStatus({ state, problem, reason }: RelayStateDetail): BridgeStatus {
   const detail = reason === undefined ? {} : { reason };
   if (state !== 'error') return { state, on: true, ...detail };
-  return { state, on: true, problem: classify(reason ?? ''), ...detail };
-}
-
-function classify(reason: string): BridgeProblem {
-  if (reason === 'broker unreachable') return 'broker';
-  if (reason.startsWith('WebRTC unavailable')) return 'webrtc';
-  if (/unknown-egress|bad-request|not-found|lists no egress/.test(reason)) return 'config';
-  return 'other';
+  return { state, on: true, problem: BRIDGE_PROBLEM[problem ?? 'broker-error'], ...detail };
 }

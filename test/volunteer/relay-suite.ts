@@ -328,7 +328,7 @@ export function relaySuite(
       await until(() => relay.state === 'error', 'the error state');
       assert.deepEqual(states.slice(0, 2), [
         { state: 'connecting' },
-        { state: 'error', reason: 'broker unreachable' },
+        { state: 'error', problem: 'broker-unreachable', reason: 'broker unreachable' },
       ]);
       broker = await startFakeBroker({ egress: [egress.url], port });
       await until(() => relay.state === 'waiting', 'recovery');
@@ -351,8 +351,13 @@ export function relaySuite(
         await broker.close();
         await egress.close();
       });
+      const states: RelayStateDetail[] = [];
+      relay.addEventListener('state', (event) =>
+        states.push((event as CustomEvent<RelayStateDetail>).detail),
+      );
       relay.start();
       await until(() => relay.state === 'error', 'the error state');
+      await until(() => states.at(-1)?.problem === 'webrtc-unavailable', 'the problem code');
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(broker.polls.length, 0);
       await relay.stop();

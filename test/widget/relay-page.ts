@@ -52,7 +52,7 @@ scope.starlingRelayPage = {
     };
     const created = new VolunteerRelay(options, env);
     relays.set(id, created);
-    for (const type of ['state', 'stats', 'client', 'refused']) {
+    for (const type of ['state', 'stats', 'client', 'refused'] as const) {
       created.addEventListener(type, (event) =>
         scope.starlingRelayReport(id, type, (event as CustomEvent).detail, snapshot(created)),
       );
