@@ -267,15 +267,17 @@ export const clientCommand: Command = {
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
     const log = say('client');
-    const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc] = await Promise.all([
-      import('../client/tunnel.js'),
-      import('../client/socks5.js'),
-      import('../client/http-proxy.js'),
-      import('../shared/webrtc-node.js'),
-    ]);
+    const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc, { BrokerClient }] =
+      await Promise.all([
+        import('../client/tunnel.js'),
+        import('../client/socks5.js'),
+        import('../client/http-proxy.js'),
+        import('../shared/webrtc-node.js'),
+        import('../signaling/client.js'),
+      ]);
     const { closeNodeWebRtc, nodeRtcPeerConnectionClass } = webrtc;
     const tunnel = new Tunnel({
-      broker,
+      broker: new BrokerClient(broker),
       egressKey,
       ...(egress ? { egress } : {}),
       paths: int(v, 'paths', CLIENT_DEFAULTS.paths, 1, SESSION_DEFAULTS.maxPathsPerSession / 2),

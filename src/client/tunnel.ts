@@ -2,6 +2,10 @@
  * The client's tunnel: one session with one egress, carried over up to `paths` volunteers found through the
  * broker (signaling-v1 §6), replaced in the background as they leave (session-v1 §5). It is the Dialer the
  * SOCKS5 and HTTP front ends use; with no path it fails clearly and never goes direct.
+ *
+ * The broker client and the peer connections come from outside (TunnelOptions), so the policy here
+ * (backoff, refusals, volunteer exclusion, wrong-key handling) is tested with fakes (test/client/tunnel.test.ts)
+ * as well as end to end.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -17,21 +21,40 @@ import {
 } from '../shared/limits.js';
 import { PATH_LABEL } from '../shared/path.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
-import { BrokerClient, SignalingError } from '../signaling/client.js';
+import { type BrokerClient, SignalingError } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import { dataChannelPath } from './dc-path.js';
 import type { Dialer } from './dialer.js';
 import { offerAsDtlsClient } from './offer-sdp.js';
 
+/** What the tunnel asks of the broker (signaling-v1 §6): a BrokerClient, or a fake in tests. */
+export type OfferBroker = Pick<BrokerClient, 'offer'>;
+
 export interface TunnelOptions extends Partial<ClientOptionsLimits> {
-  broker: string;
+  /** The broker that matches each path with a volunteer, e.g. `new BrokerClient(url)`. */
+  broker: OfferBroker;
+  /** The egress's static public key, pinned (session-v1 §2). */
   egressKey: Uint8Array;
   /** Egress URL to ask the broker for; default: the broker's first. */
   egress?: string;
   nat?: NatClass;
+  /** Makes each path's peer connection: a standard constructor (src/shared/webrtc-node.ts in Node). */
   RTCPeerConnection: { new (config?: RTCConfiguration): RTCPeerConnection };
+  /** Configuration of every peer connection. @default { iceServers: [] }: no STUN unless asked */
+  rtcConfig?: RTCConfiguration;
   session?: Partial<SessionOptions>;
   log?: (line: string) => void;
+}
+
+/** What a tunnel tells its owner, with the arguments of each event. */
+export interface TunnelEvents {
+  /** A new session with the egress (the first, or one after the egress lost the last). */
+  session: [session: Session];
+  path: [pathId: number, volunteer: string];
+  /** A path attempt failed; the next one starts in `retryInMs` (unless the tunnel stopped). */
+  'path-failed': [error: Error, retryInMs: number];
+  /** The tunnel stopped for good (the egress key is wrong). */
+  fatal: [error: Error];
 }
 
 interface Waiter {
@@ -40,11 +63,10 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** Events: 'session' (Session), 'path' (pathId, volunteerId), 'fatal' (Error). */
-export class Tunnel extends EventEmitter implements Dialer {
+export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
   private readonly opts: ClientOptionsLimits;
   private readonly sessionOptions: SessionOptions;
-  private readonly broker: BrokerClient;
+  private readonly broker: OfferBroker;
   private session: Session | undefined;
   private nextPathId = 0;
   private handshaking: Promise<unknown> | undefined;
@@ -64,7 +86,7 @@ export class Tunnel extends EventEmitter implements Dialer {
     super();
     this.opts = resolveLimits<ClientOptionsLimits>('client', CLIENT_DEFAULTS, config);
     this.sessionOptions = resolveSessionOptions(config.session);
-    this.broker = new BrokerClient(config.broker);
+    this.broker = config.broker;
     this.retryMs = this.opts.retryMinMs;
     this.log = config.log ?? (() => {});
   }
@@ -185,7 +207,7 @@ export class Tunnel extends EventEmitter implements Dialer {
   private adopt(session: Session, idleTimeoutMs: number): void {
     this.session = session;
     let idle: NodeJS.Timeout | undefined;
-    session.on('path-closed', (pathId: number, code: number, reason: string) => {
+    session.on('path-closed', (pathId, code, reason) => {
       this.volunteers.delete(pathId);
       this.log(`path ${pathId} closed (${code} ${reason})`);
       this.maintain();
@@ -193,7 +215,7 @@ export class Tunnel extends EventEmitter implements Dialer {
     session.on('internal-error', (e) =>
       this.log(`internal error (path dropped): ${e instanceof Error ? e.stack : String(e)}`),
     );
-    session.on('path-leaving', (pathId: number) => {
+    session.on('path-leaving', (pathId) => {
       this.log(`path ${pathId}: volunteer is leaving`);
       this.maintain();
     });
@@ -227,6 +249,7 @@ export class Tunnel extends EventEmitter implements Dialer {
     this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
     if (e instanceof HandshakeError && this.onHandshakeFailure(e, volunteer)) return;
     this.log(`path attempt failed: ${e.message}; retrying in ${wait} ms`);
+    this.emit('path-failed', e, wait);
     // Nobody can be served right now: tell waiting streams at once rather than after their timeout.
     if ((!this.session || this.session.pathCount === 0) && e instanceof SignalingError) {
       this.failWaiters(new NoPathError(`no volunteer available: ${e.message}`));
@@ -268,7 +291,7 @@ export class Tunnel extends EventEmitter implements Dialer {
     transport: ReturnType<typeof dataChannelPath>;
     volunteer: string;
   }> {
-    const pc = new this.config.RTCPeerConnection({ iceServers: [] });
+    const pc = new this.config.RTCPeerConnection(this.config.rtcConfig ?? { iceServers: [] });
     const deadline = AbortSignal.timeout(this.opts.pathConnectTimeoutMs);
     try {
       const dc = pc.createDataChannel(PATH_LABEL, { ordered: true });

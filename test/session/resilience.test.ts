@@ -6,16 +6,9 @@ import { HandshakeError } from '../../src/shared/errors.js';
 import { GOODBYE } from '../../src/shared/path.js';
 import { memoryPath, type Tap } from '../helpers/memory-path.js';
 import { type Pair, readAll, seeded, sessionPair, sha256 } from '../helpers/session-pair.js';
+import { until } from '../helpers/until.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  for (let t = 0; t < ms; t += 10) {
-    if (cond()) return;
-    await sleep(10);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 /** A tap that misbehaves once, on the Nth record going client -> egress. */
 function hostile(kind: 'tamper' | 'replay' | 'reorder' | 'drop' | 'inject', nth = 20): Tap {
@@ -74,7 +67,7 @@ for (const kind of ['tamper', 'replay', 'reorder', 'drop', 'inject'] as const) {
       });
       // Enough records (of up to 64 KB) that the hostile path surely carries its 20th while data flows.
       await uploadIntact(pair, 8 * 1024 * 1024);
-      await waitFor(() => pair.paths.get(badPath)!.egress.closed, 'the hostile path to close');
+      await until(() => pair.paths.get(badPath)!.egress.closed, 'the hostile path to close', 3000);
       assert.ok(!pair.session.pathIds.includes(badPath));
       assert.ok(pair.paths.get(badPath)!.egress.closeCode! >= 4400, 'closed as a protocol failure');
     } finally {
@@ -108,7 +101,7 @@ test('the egress tells the client at once when it sees a path close', async () =
     // Only the egress sees the WebSocket close; the data channel side stays silent.
     p.egress.closed = true;
     p.egress.onclose?.(1006, 'gone');
-    await waitFor(() => !pair.session.pathIds.includes(id), 'PATH_CLOSED to reach the client', 200);
+    await until(() => !pair.session.pathIds.includes(id), 'PATH_CLOSED to reach the client', 200);
     await uploadIntact(pair, 100_000);
   } finally {
     pair.close();
@@ -171,7 +164,7 @@ test('a session with no path expires and frees its streams', async () => {
     pair.paths.get(0)!.client.kill();
     await sleep(50);
     assert.equal(pair.table.size, 1, 'kept while within the idle timeout');
-    await waitFor(() => pair.table.size === 0, 'the session to expire', 2000);
+    await until(() => pair.table.size === 0, 'the session to expire', 2000);
     assert.equal(pair.table.streamCount, 0);
     for (const s of streams) s.destroy();
   } finally {

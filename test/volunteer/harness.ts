@@ -9,15 +9,6 @@ import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
 import { BrokerClient } from '../../src/signaling/client.js';
 
-/** Resolves when `check` is true, polling every few ms; rejects after `timeoutMs` naming `what`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Messages and close of one end, recorded as they come. */
 export class Log {
   readonly messages: Uint8Array[] = [];

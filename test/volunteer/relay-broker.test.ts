@@ -8,7 +8,8 @@ import { createBrokerServer } from '../../src/broker/http.js';
 import { SignalingError } from '../../src/signaling/client.js';
 import { nodeRelayEnv } from '../../src/volunteer/node.js';
 import { type RelayStateDetail, VolunteerRelay } from '../../src/volunteer/relay.js';
-import { connectClient, isAnswerRace, startEchoEgress, type TestClient, until } from './harness.js';
+import { until } from '../helpers/until.js';
+import { connectClient, isAnswerRace, startEchoEgress, type TestClient } from './harness.js';
 
 function digest(list: Uint8Array[]): string {
   const hash = createHash('sha256');

@@ -16,15 +16,9 @@ import {
   type VolunteerOptions,
   VolunteerRelay,
 } from '../../src/volunteer/relay.js';
+import { until } from '../helpers/until.js';
 import { type FakeBroker, type FakeBrokerOptions, startFakeBroker } from './fake-broker.js';
-import {
-  connectClient,
-  type EchoEgress,
-  isAnswerRace,
-  startEchoEgress,
-  type TestClient,
-  until,
-} from './harness.js';
+import { connectClient, type EchoEgress, isAnswerRace, startEchoEgress, type TestClient } from './harness.js';
 
 export type EnvFactory = () => RelayEnv | Promise<RelayEnv>;
 

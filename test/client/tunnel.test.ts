@@ -1,0 +1,270 @@
+/**
+ * The tunnel's policy with fakes (test/client/fake-rtc.ts): a scripted broker and peer connections whose data
+ * channel is a memory path to a real egress session table. What it decides: which volunteers to exclude,
+ * how long to wait after a failure, when a wrong key is fatal, when to start a new session. The same tunnel
+ * runs over real WebRTC, broker and egress processes in test/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, test } from 'node:test';
+import { Tunnel, type TunnelOptions } from '../../src/client/tunnel.js';
+import { generateKeyPair } from '../../src/session/noise.js';
+import type { Session } from '../../src/session/session.js';
+import type { SessionStream } from '../../src/session/stream.js';
+import { HandshakeError, NoPathError } from '../../src/shared/errors.js';
+import { SignalingError } from '../../src/signaling/client.js';
+import { readAll } from '../helpers/session-pair.js';
+import { until } from '../helpers/until.js';
+import { FakeBroker, FakeNetwork } from './fake-rtc.js';
+
+// The tunnel's timers are unref'd (a real client is kept alive by its listening proxies): so is this test.
+const keepAlive = setInterval(() => {}, 1000);
+after(() => clearInterval(keepAlive));
+
+const noMatch = (retryAfterMs?: number) =>
+  new SignalingError('no-match', 'no volunteer', retryAfterMs === undefined ? {} : { retryAfterMs });
+
+function tunnel(net: FakeNetwork, broker: FakeBroker, opts: Partial<TunnelOptions> = {}): Tunnel {
+  const t = new Tunnel({
+    broker,
+    egressKey: generateKeyPair().publicKey,
+    RTCPeerConnection: net.RTCPeerConnection,
+    paths: 1,
+    retryMinMs: 5,
+    ...opts,
+  });
+  return t;
+}
+
+async function echo(t: Tunnel, text: string): Promise<string> {
+  const s = (await t.open('echo', 1)) as SessionStream;
+  s.end(Buffer.from(text));
+  return (await readAll(s)).toString();
+}
+
+/** A promise that settles with what `p` rejected with, or fails the test if it resolves. */
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+
+test('keeps `paths` volunteers, excludes those in use, and replaces one that goes', async (t) => {
+  const keys = generateKeyPair();
+  const net = new FakeNetwork();
+  const egress = net.egress(keys, 'v1', 'v2', 'v3');
+  const broker = new FakeBroker(['v1', 'v2', 'v3']);
+  const tun = tunnel(net, broker, { egressKey: keys.publicKey, paths: 2 });
+  t.after(() => {
+    tun.close();
+    egress.close();
+  });
+  const up: string[] = [];
+  tun.on('path', (_id, volunteer) => up.push(volunteer));
+  tun.start();
+  await until(() => up.length === 2, 'two paths');
+  assert.deepEqual(
+    broker.offers.map((o) => o.exclude),
+    [[], []],
+    'the first two offers go out together, before any volunteer is in use',
+  );
+  assert.equal(await echo(tun, 'through two paths'), 'through two paths');
+  net.kill('v1');
+  await until(() => up.length === 3, 'a replacement path');
+  assert.deepEqual(broker.offers[2]?.exclude, ['v2'], 'the volunteer still in use is excluded');
+  assert.equal(up[2], 'v3');
+  assert.equal(await echo(tun, 'after the replacement'), 'after the replacement');
+});
+
+test('peer connections get the configuration given, and none contacts STUN unless asked', async (t) => {
+  const keys = generateKeyPair();
+  const made: (RTCConfiguration | undefined)[] = [];
+  const net = new FakeNetwork();
+  const egress = net.egress(keys, 'v1', 'v2');
+  const Recording = class extends net.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      made.push(config);
+      super(config);
+    }
+  };
+  const stun: RTCConfiguration = { iceServers: [{ urls: 'stun:stun.example:3478' }] };
+  const first = tunnel(net, new FakeBroker(['v1']), {
+    egressKey: keys.publicKey,
+    RTCPeerConnection: Recording,
+  });
+  const second = tunnel(net, new FakeBroker(['v2']), {
+    egressKey: keys.publicKey,
+    RTCPeerConnection: Recording,
+    rtcConfig: stun,
+  });
+  t.after(() => {
+    first.close();
+    second.close();
+    egress.close();
+  });
+  first.start();
+  await once(first, 'path');
+  second.start();
+  await once(second, 'path');
+  assert.deepEqual(made, [{ iceServers: [] }, stun]);
+});
+
+test('a wrong key seen through two different volunteers is fatal; waiting streams fail with it', async (t) => {
+  const net = new FakeNetwork();
+  const wrong = net.egress(generateKeyPair(), 'v1', 'v2');
+  const broker = new FakeBroker(['v1', 'v2'], 'v3');
+  const tun = tunnel(net, broker);
+  t.after(() => {
+    tun.close();
+    wrong.close();
+  });
+  const fatal = once(tun, 'fatal');
+  tun.start();
+  const waiting = rejection(tun.open('echo', 1));
+  const [error] = await fatal;
+  assert.ok(error instanceof HandshakeError);
+  assert.equal(error.failure, 'wrong-key');
+  assert.equal(await waiting, error, 'the stream waiting for a path hears why');
+  assert.equal(broker.offers.length, 2, 'no third attempt');
+  await until(
+    () => net.connections.every((pc) => pc.connectionState === 'closed'),
+    'every peer connection closed',
+  );
+  assert.ok((await rejection(tun.open('echo', 1))) instanceof NoPathError, 'the tunnel stays stopped');
+});
+
+test('through one volunteer only, a wrong key is fatal after twice as many attempts', async (t) => {
+  const net = new FakeNetwork();
+  const wrong = net.egress(generateKeyPair(), 'v1');
+  const broker = new FakeBroker([], 'v1');
+  const tun = tunnel(net, broker);
+  t.after(() => {
+    tun.close();
+    wrong.close();
+  });
+  const fatal = once(tun, 'fatal');
+  tun.start();
+  await fatal;
+  assert.equal(broker.offers.length, 4, 'handshakeFailuresFatal (2) times two, through one volunteer');
+});
+
+test('one volunteer refusing the key cannot stop the client: the next one serves (REFUSE is unauthenticated)', async (t) => {
+  const keys = generateKeyPair();
+  const net = new FakeNetwork();
+  const impostor = net.egress(generateKeyPair(), 'evil');
+  const egress = net.egress(keys, 'good');
+  const broker = new FakeBroker(['evil', 'good']);
+  const tun = tunnel(net, broker, { egressKey: keys.publicKey, handshakeFailuresFatal: 2 });
+  t.after(() => {
+    tun.close();
+    impostor.close();
+    egress.close();
+  });
+  const failures: Error[] = [];
+  tun.on('path-failed', (e) => failures.push(e));
+  let fatal = false;
+  tun.on('fatal', () => {
+    fatal = true;
+  });
+  tun.start();
+  assert.equal(await echo(tun, 'served'), 'served');
+  assert.equal(failures.length, 1);
+  assert.ok(failures[0] instanceof HandshakeError);
+  assert.equal(fatal, false);
+});
+
+test('after failures the wait doubles up to retryMaxMs, a longer broker hint wins, a success starts over', async (t) => {
+  const keys = generateKeyPair();
+  const net = new FakeNetwork();
+  const egress = net.egress(keys, 'v1', 'v2');
+  const broker = new FakeBroker([
+    noMatch(),
+    noMatch(),
+    noMatch(),
+    noMatch(),
+    noMatch(60),
+    'v1',
+    noMatch(),
+    'v2',
+  ]);
+  const tun = tunnel(net, broker, {
+    egressKey: keys.publicKey,
+    retryMinMs: 5,
+    retryMaxMs: 20,
+    pathWaitMs: 60_000,
+  });
+  t.after(() => {
+    tun.close();
+    egress.close();
+  });
+  const waits: number[] = [];
+  tun.on('path-failed', (_e, retryInMs) => waits.push(retryInMs));
+  const up: string[] = [];
+  tun.on('path', (_id, volunteer) => up.push(volunteer));
+  tun.start();
+  const early = rejection(tun.open('echo', 1));
+  const e = await early;
+  assert.ok(
+    e instanceof NoPathError,
+    'with nobody served, a waiting stream fails at once, not after pathWaitMs',
+  );
+  assert.match(e.message, /no volunteer available/);
+  await until(() => up.length === 1, 'the first path');
+  assert.deepEqual(waits, [5, 10, 20, 20, 60]);
+  net.kill('v1');
+  await until(() => up.length === 2, 'the second path');
+  assert.deepEqual(waits.slice(5), [5], 'the success reset the backoff');
+});
+
+test('a volunteer whose data channel never opens costs one attempt; its peer connection is closed', async (t) => {
+  const keys = generateKeyPair();
+  const net = new FakeNetwork();
+  net.volunteers.set('ghost', 'vanish');
+  const egress = net.egress(keys, 'v1');
+  const broker = new FakeBroker(['ghost', 'v1']);
+  const tun = tunnel(net, broker, { egressKey: keys.publicKey, channelOpenTimeoutMs: 30 });
+  t.after(() => {
+    tun.close();
+    egress.close();
+  });
+  const failures: Error[] = [];
+  tun.on('path-failed', (err) => failures.push(err));
+  tun.start();
+  assert.equal(await echo(tun, 'after the ghost'), 'after the ghost');
+  assert.match(failures[0]?.message ?? '', /did not open in time/);
+  assert.equal(net.connections[0]?.connectionState, 'closed');
+});
+
+test('when the egress no longer knows the session (JOIN refused), the tunnel starts a new one', async (t) => {
+  const keys = generateKeyPair();
+  const net = new FakeNetwork();
+  const before = net.egress(keys, 'v1');
+  const fresh = net.egress(keys, 'v2'); // same key, but it never saw the session
+  const broker = new FakeBroker(['v1'], 'v2');
+  const tun = tunnel(net, broker, { egressKey: keys.publicKey });
+  t.after(() => {
+    tun.close();
+    before.close();
+    fresh.close();
+  });
+  const sessions: Session[] = [];
+  tun.on('session', (s) => sessions.push(s));
+  tun.start();
+  assert.equal(await echo(tun, 'first'), 'first');
+  net.kill('v1');
+  await until(() => sessions.length === 2, 'a second session');
+  assert.notEqual(sessions[0], sessions[1]);
+  assert.equal(sessions[0]?.closed, true);
+  assert.equal(await echo(tun, 'second'), 'second');
+});
+
+test('bad options are RangeErrors when the tunnel is built', () => {
+  const net = new FakeNetwork();
+  const broker = new FakeBroker([]);
+  assert.throws(
+    () => tunnel(net, broker, { retryMinMs: 0 }),
+    /client option retryMinMs must be a number > 0/,
+  );
+  assert.throws(() => tunnel(net, broker, { paths: Number.NaN }), /client option paths/);
+  assert.throws(() => tunnel(net, broker, { session: { streamWindow: 10 } }), /streamWindow/);
+});
