@@ -3,8 +3,8 @@
  * calls BrokerService, and maps SignalingError to a status and JSON error body. No matching here.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
+import { listen } from '../shared/listen.js';
 import { errorBody, SignalingError } from '../signaling/errors.js';
 import {
   decodeAnswerRequest,
@@ -178,14 +178,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     server,
     service,
     store,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve({ port: (server.address() as AddressInfo).port });
-        });
-      }),
+    listen: async (port, host) => ({ port: await listen(server, port, host) }),
     close: async () => {
       if (closing) return;
       closing = true;

@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { listen } from '../shared/listen.js';
 import { articlePage, embedPage, type WidgetAttributes } from './pages.js';
 import { SITE_CSS } from './site-css.js';
 
@@ -113,14 +113,7 @@ export async function startDemoWeb(options: DemoWebOptions): Promise<DemoWeb> {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port, options.host);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   origin = `http://${host}:${port}`;
   return {

@@ -11,6 +11,7 @@ import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../shared/limits.js';
 import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
+import { listen } from '../shared/listen.js';
 import { splice } from '../shared/splice.js';
 import { dialDestination } from './dial.js';
 import { DestinationPolicy } from './policy.js';
@@ -85,15 +86,8 @@ export function createEgress(opts: EgressOptions): Egress {
   return {
     server,
     sessions,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const addr = server.address();
-          resolve({ port: typeof addr === 'object' && addr ? addr.port : port });
-        });
-      });
+    async listen(port, host) {
+      return { port: await listen(server, port, host) };
     },
     close() {
       sessions.close();
