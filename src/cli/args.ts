@@ -6,6 +6,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * The command line was fine but the command cannot run: a port in use, Redis down, an unreadable key file.
+ * Printed with its reason and no usage, exit code 1.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
 export interface Command {
   name: string;
   summary: string;

@@ -1,14 +1,14 @@
 /** Egress key files: JSON `{"v":1,"privateKey":B64URL,"publicKey":B64URL}`, written with mode 0600. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { decodeKey, encodeKey, type KeyPair, publicKeyFromPrivate } from '../session/noise.js';
-import { UsageError } from './args.js';
+import { StartupError } from './args.js';
 
 export async function writeKeyFile(path: string, keys: KeyPair): Promise<void> {
   const body = { v: 1, privateKey: encodeKey(keys.privateKey), publicKey: encodeKey(keys.publicKey) };
   await writeFile(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' }).catch(
     (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EEXIST') throw new UsageError(`${path} exists; not overwriting a key`);
-      throw e;
+      if (e.code === 'EEXIST') throw new StartupError(`${path} exists; not overwriting a key`);
+      throw new StartupError(`cannot write key file ${path}: ${e.message}`);
     },
   );
 }
@@ -18,7 +18,7 @@ export async function readKeyFile(path: string): Promise<KeyPair> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read key file ${path}: ${(e as Error).message}`);
+    throw new StartupError(`cannot read key file ${path}: ${(e as Error).message}`);
   }
   try {
     const body = JSON.parse(text) as { v?: unknown; privateKey?: unknown };
@@ -27,6 +27,6 @@ export async function readKeyFile(path: string): Promise<KeyPair> {
     const privateKey = decodeKey(body.privateKey);
     return { privateKey, publicKey: publicKeyFromPrivate(privateKey) };
   } catch (e) {
-    throw new UsageError(`${path} is not a Starling key file: ${(e as Error).message}`);
+    throw new StartupError(`${path} is not a Starling key file: ${(e as Error).message}`);
   }
 }

@@ -1,6 +1,6 @@
 /** `starling`: one CLI for every role. `starling --help`, and `--help` on every subcommand. */
 import { encodeKey, generateKeyPair } from '../session/noise.js';
-import { type Command, helpText, parse, str, UsageError } from './args.js';
+import { type Command, helpText, parse, StartupError, str, UsageError } from './args.js';
 import { demoCommand } from './demo.js';
 import { writeKeyFile } from './keyfile.js';
 import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from './roles.js';
@@ -63,6 +63,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       console.error(`starling ${cmd.name}: ${e.message}\n\n${helpText(cmd)}`);
       return 2;
+    }
+    if (e instanceof StartupError) {
+      console.error(`starling ${cmd.name}: ${e.message}`);
+      return 1;
     }
     throw e;
   }

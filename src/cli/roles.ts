@@ -1,8 +1,5 @@
 /** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
-import { once } from 'node:events';
-import type { Server } from 'node:net';
 import type { SignalingStore } from '../broker/store.js';
-import type { Egress } from '../egress/server.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import {
   BROKER_DEFAULTS,
@@ -11,8 +8,20 @@ import {
   SESSION_DEFAULTS,
   VOLUNTEER_DEFAULTS,
 } from '../shared/limits.js';
+import { listen } from '../shared/listen.js';
 import { normalizeEgressUrls } from '../signaling/fields.js';
-import { type Command, checkUrl, hostPort, int, list, str, UsageError, url, type Values } from './args.js';
+import {
+  type Command,
+  checkUrl,
+  hostPort,
+  int,
+  list,
+  StartupError,
+  str,
+  UsageError,
+  url,
+  type Values,
+} from './args.js';
 import { readKeyFile } from './keyfile.js';
 
 const say = (role: string) => (line: string) => console.log(`starling ${role}: ${line}`);
@@ -43,15 +52,13 @@ function untilSignal(): Promise<string> {
   });
 }
 
-async function listen(server: Server, host: string, port: number, what: string): Promise<number> {
-  server.listen(port, host);
+/** Runs a step of starting up; its failure (a port in use, say) is a StartupError `what: reason`, exit 1. */
+async function startup<T>(what: string, step: () => Promise<T>): Promise<T> {
   try {
-    await once(server, 'listening');
+    return await step();
   } catch (e) {
-    throw new UsageError(`cannot listen for ${what} on ${host}:${port}: ${(e as Error).message}`);
+    throw new StartupError(`${what}: ${(e as Error).message}`);
   }
-  const addr = server.address();
-  return typeof addr === 'object' && addr ? addr.port : port;
 }
 
 export const egressCommand: Command = {
@@ -73,27 +80,24 @@ export const egressCommand: Command = {
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
-    const keys = await readKeyFile(str(v, 'key'));
-    const log = say('egress');
-    const { createEgress } = await import('../egress/server.js');
-    let egress: Egress;
+    const keyFile = str(v, 'key');
+    const idleTimeoutMs = int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000);
+    const [{ createEgress }, { DestinationPolicy }] = await Promise.all([
+      import('../egress/server.js'),
+      import('../egress/policy.js'),
+    ]);
+    let policy: InstanceType<typeof DestinationPolicy>;
     try {
-      egress = createEgress({
-        keys,
-        allowPrivate: v['allow-private'] === true,
-        deny: list(v, 'deny'),
-        idleTimeoutMs: int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000),
-        log,
-      });
+      policy = new DestinationPolicy({ allowPrivate: v['allow-private'] === true, deny: list(v, 'deny') });
     } catch (e) {
       throw new UsageError(`--deny: ${(e as Error).message}`);
     }
-    let bound: number;
-    try {
-      bound = (await egress.listen(port, host)).port;
-    } catch (e) {
-      throw new UsageError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
-    }
+    const keys = await readKeyFile(keyFile);
+    const log = say('egress');
+    const egress = createEgress({ keys, policy, idleTimeoutMs, log });
+    const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
+      egress.listen(port, host),
+    );
     log(`listening on ws://${host}:${bound}/ public key ${encodeKey(keys.publicKey)}`);
     if (v['allow-private'] === true) log('private destinations ALLOWED (--allow-private)');
     await untilSignal();
@@ -134,7 +138,6 @@ export const brokerCommand: Command = {
     const trustedProxies = int(v, 'trusted-proxies', BROKER_DEFAULTS.trustedProxies, 0, 16);
     const log = say('broker');
     const store = await openStore(v, log);
-    if (store === undefined) return 1;
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
     const broker = createBrokerServer({
@@ -143,13 +146,12 @@ export const brokerCommand: Command = {
       onError: (e) => log(`error: ${String(e)}`),
       store,
     });
-    let bound: number;
-    try {
-      bound = (await broker.listen(port, host)).port;
-    } catch (e) {
+    const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
+      broker.listen(port, host),
+    ).catch(async (e: unknown) => {
       await store.close();
-      throw new UsageError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
-    }
+      throw e;
+    });
     const shared =
       typeof v.redis === 'string' ? ` sharing its pool through ${redactUrl(new URL(v.redis))}` : '';
     log(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}${shared}`);
@@ -160,8 +162,8 @@ export const brokerCommand: Command = {
   },
 };
 
-/** The broker's store: Redis with --redis, else in-process. Undefined (after a message) if Redis is unreachable. */
-async function openStore(v: Values, log: (line: string) => void): Promise<SignalingStore | undefined> {
+/** The broker's store: Redis with --redis, else in-process. An unreachable Redis is a StartupError. */
+async function openStore(v: Values, log: (line: string) => void): Promise<SignalingStore> {
   if (v['redis-prefix'] !== undefined && v.redis === undefined)
     throw new UsageError('--redis-prefix needs --redis');
   if (typeof v.redis !== 'string') return new (await import('../broker/memory-store.js')).MemoryStore();
@@ -177,8 +179,7 @@ async function openStore(v: Values, log: (line: string) => void): Promise<Signal
   try {
     return await RedisStore.connect({ url: v.redis, keyPrefix, onError: (e) => log(`redis: ${String(e)}`) });
   } catch (e) {
-    console.error(`starling broker: ${(e as Error).message}`);
-    return undefined;
+    throw new StartupError((e as Error).message);
   }
 }
 
@@ -286,8 +287,12 @@ export const clientCommand: Command = {
     });
     const socksServer = createSocksServer(tunnel);
     const httpServer = createHttpProxyServer(tunnel);
-    const socksPort = await listen(socksServer, socks.host, socks.port, 'SOCKS5');
-    const httpPort = await listen(httpServer, http.host, http.port, 'HTTP');
+    const socksPort = await startup(`cannot listen for SOCKS5 on ${socks.host}:${socks.port}`, () =>
+      listen(socksServer, socks.port, socks.host),
+    );
+    const httpPort = await startup(`cannot listen for HTTP on ${http.host}:${http.port}`, () =>
+      listen(httpServer, http.port, http.host),
+    );
     log(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
     const fatal = new Promise<Error>((resolve) => tunnel.once('fatal', resolve));
     tunnel.start();

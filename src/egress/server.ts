@@ -10,8 +10,8 @@ import type { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../shared/limits.js';
-import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
 import { listen } from '../shared/listen.js';
+import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
 import { dialDestination } from './dial.js';
 import { DestinationPolicy } from './policy.js';
@@ -24,6 +24,8 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
   allowPrivate?: boolean;
   /** Extra refused networks (`addr/prefix` or an address), e.g. the egress host's own public address. */
   deny?: string[];
+  /** The destination policy itself, built by the caller; then `allowPrivate` and `deny` are not read. */
+  policy?: DestinationPolicy;
   /** Log line sink. @default none */
   log?: (line: string) => void;
 }
@@ -39,7 +41,8 @@ export function createEgress(opts: EgressOptions): Egress {
   const log = opts.log ?? (() => {});
   const dial = resolveLimits<EgressDialOptions>('egress', EGRESS_DIAL_DEFAULTS, opts);
   // Built once: a malformed deny entry throws here, at startup, not on the first stream.
-  const policy = new DestinationPolicy({ allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [] });
+  const policy =
+    opts.policy ?? new DestinationPolicy({ allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [] });
   const dialOptions = { policy, ...dial };
   const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
     const abort = new AbortController();

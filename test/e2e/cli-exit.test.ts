@@ -1,0 +1,112 @@
+/**
+ * The real `starling` CLI tells a bad command line (usage and exit 2) from a command that cannot run: a port
+ * in use, an unreadable or broken key file, an existing key it will not overwrite (the reason and exit 1,
+ * no usage). Redis down: test/broker/redis-cli.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { writeKeyFile } from '../../src/cli/keyfile.js';
+import { generateKeyPair } from '../../src/session/noise.js';
+import { listen } from '../../src/shared/listen.js';
+import { run } from '../helpers/network.js';
+
+let dir: string;
+let keyFile: string;
+let taken: Server;
+let takenPort: number;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'starling-cli-exit-'));
+  keyFile = join(dir, 'key.json');
+  await writeKeyFile(keyFile, generateKeyPair());
+  taken = createServer();
+  takenPort = await listen(taken, 0, '127.0.0.1');
+});
+after(() => {
+  taken?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const p = run('cli', args);
+  const code = await p.exited;
+  return { code, output: p.lines.join('\n') };
+}
+
+const usage = /Usage: starling/;
+
+test('a bad flag is a usage error: the message, the usage, exit 2', async () => {
+  const { code, output } = await cli('egress', '--listen', 'nowhere', '--key', keyFile);
+  assert.equal(code, 2);
+  assert.match(output, /--listen must look like/);
+  assert.match(output, usage);
+});
+
+test('a malformed --deny is a usage error naming --deny, and only that one is', async () => {
+  const egress = ['egress', '--listen', '127.0.0.1:0', '--key', keyFile];
+  const deny = await cli(...egress, '--deny', 'bogus');
+  assert.equal(deny.code, 2);
+  assert.match(deny.output, /--deny: deny entry bogus/);
+  const idle = await cli(...egress, '--idle-timeout', '5');
+  assert.equal(idle.code, 2);
+  assert.match(idle.output, /starling egress: --idle-timeout must be a whole number/);
+  assert.doesNotMatch(idle.output, /--deny:/);
+});
+
+test('an egress on a port in use exits 1 saying so, not as a --deny or usage error', async () => {
+  const { code, output } = await cli('egress', '--listen', `127.0.0.1:${takenPort}`, '--key', keyFile);
+  assert.equal(code, 1, output);
+  assert.match(output, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${takenPort}: .*EADDRINUSE`));
+  assert.doesNotMatch(output, /--deny/);
+  assert.doesNotMatch(output, usage);
+});
+
+test('a missing or broken key file exits 1 with the reason', async () => {
+  const missing = await cli('egress', '--listen', '127.0.0.1:0', '--key', join(dir, 'absent.json'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.output, /cannot read key file .*absent\.json/);
+  assert.doesNotMatch(missing.output, usage);
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{"v":2}');
+  const bad = await cli('egress', '--listen', '127.0.0.1:0', '--key', broken);
+  assert.equal(bad.code, 1);
+  assert.match(bad.output, /is not a Starling key file/);
+});
+
+test('a broker on a port in use exits 1 saying so', async () => {
+  const { code, output } = await cli('broker', '--listen', `127.0.0.1:${takenPort}`);
+  assert.equal(code, 1, output);
+  assert.match(output, /cannot listen on .*EADDRINUSE/);
+  assert.doesNotMatch(output, usage);
+});
+
+test('a client whose SOCKS5 port is in use exits 1 saying so', async () => {
+  const key = 'A'.repeat(43);
+  const { code, output } = await cli(
+    'client',
+    '--egress-key',
+    key,
+    '--broker',
+    'http://127.0.0.1:9/',
+    '--socks',
+    `127.0.0.1:${takenPort}`,
+    '--http',
+    '127.0.0.1:0',
+  );
+  assert.equal(code, 1, output);
+  assert.match(output, /cannot listen for SOCKS5 on .*EADDRINUSE/);
+  assert.doesNotMatch(output, usage);
+});
+
+test('keygen never overwrites a key: exit 1, the file untouched', async () => {
+  const before = readFileSync(keyFile, 'utf8');
+  const { code, output } = await cli('keygen', '--out', keyFile);
+  assert.equal(code, 1);
+  assert.match(output, /exists; not overwriting a key/);
+  assert.doesNotMatch(output, usage);
+  assert.equal(readFileSync(keyFile, 'utf8'), before);
+});
