@@ -76,9 +76,14 @@ export interface RecordHeader {
   pathSeq: number;
 }
 
+/** `msg` as a Buffer over the same bytes (no copy), once it has at least `min` of them. */
+function view(msg: Uint8Array, min: number, what: string): Buffer {
+  if (msg.length < min) throw new ProtocolError(`${what} too short`);
+  return Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+}
+
 export function readRecordHeader(msg: Uint8Array): RecordHeader {
-  if (msg.length < RECORD_HEADER_BYTES + AEAD_TAG_BYTES + 1) throw new ProtocolError('record too short');
-  const b = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+  const b = view(msg, RECORD_HEADER_BYTES + AEAD_TAG_BYTES + 1, 'record');
   return { pathId: b.readUInt32BE(2), pathSeq: b.readUInt32BE(6) };
 }
 
@@ -106,7 +111,7 @@ export function encodeJoinHead(sessionId: Uint8Array, pathId: number): Buffer {
 
 export function decodeJoin(msg: Uint8Array): JoinFields {
   if (msg.length !== JOIN_BYTES) throw new ProtocolError(`JOIN must be ${JOIN_BYTES} bytes`);
-  const b = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+  const b = view(msg, JOIN_BYTES, 'JOIN');
   return {
     sessionId: b.subarray(2, 2 + SESSION_ID_BYTES),
     pathId: b.readUInt32BE(2 + SESSION_ID_BYTES),
@@ -132,59 +137,65 @@ export function decodeRefuse(msg: Uint8Array): { code: number; reason: string } 
 /** session-v1 §2: the smallest stream window a HELLO or HELLO_REPLY may announce, bytes. */
 export const MIN_STREAM_WINDOW = 1024;
 
+/** session-v1 §2: the two receive windows each side announces, bytes, as two u32 in both payloads. */
+export interface Windows {
+  streamWindow: number;
+  sessionWindow: number;
+}
+
 /**
  * session-v1 §2: announced windows are usable if the stream window is at least MIN_STREAM_WINDOW and the
  * session window at least the stream window. Both ends check the other's, and their own options.
  */
-export function usableWindows(w: { streamWindow: number; sessionWindow: number }): boolean {
+export function usableWindows(w: Windows): boolean {
   return w.streamWindow >= MIN_STREAM_WINDOW && w.sessionWindow >= w.streamWindow;
 }
 
-/** session-v1 §2: HELLO payload (client -> egress). */
-export interface HelloPayload {
+function writeWindows(b: Buffer, off: number, w: Windows): void {
+  b.writeUInt32BE(w.streamWindow, off);
+  b.writeUInt32BE(w.sessionWindow, off + 4);
+}
+
+function readWindows(b: Buffer, off: number): Windows {
+  return { streamWindow: b.readUInt32BE(off), sessionWindow: b.readUInt32BE(off + 4) };
+}
+
+/** session-v1 §2: HELLO payload (client -> egress): pathId, then the windows. */
+export interface HelloPayload extends Windows {
   pathId: number;
-  streamWindow: number;
-  sessionWindow: number;
 }
 
 export function encodeHelloPayload(p: HelloPayload): Buffer {
   const b = Buffer.allocUnsafe(12);
   b.writeUInt32BE(p.pathId, 0);
-  b.writeUInt32BE(p.streamWindow, 4);
-  b.writeUInt32BE(p.sessionWindow, 8);
+  writeWindows(b, 4, p);
   return b;
 }
 
 export function decodeHelloPayload(payload: Uint8Array): HelloPayload {
-  if (payload.length < 12) throw new ProtocolError('HELLO payload too short');
-  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  return { pathId: b.readUInt32BE(0), streamWindow: b.readUInt32BE(4), sessionWindow: b.readUInt32BE(8) };
+  const b = view(payload, 12, 'HELLO payload');
+  return { pathId: b.readUInt32BE(0), ...readWindows(b, 4) };
 }
 
-/** session-v1 §2: HELLO_REPLY payload (egress -> client). */
-export interface HelloReplyPayload {
+/** session-v1 §2: HELLO_REPLY payload (egress -> client): sessionId, the windows, idleTimeoutMs. */
+export interface HelloReplyPayload extends Windows {
   sessionId: Buffer;
-  streamWindow: number;
-  sessionWindow: number;
   idleTimeoutMs: number;
 }
 
 export function encodeHelloReplyPayload(p: HelloReplyPayload): Buffer {
   const b = Buffer.allocUnsafe(28);
   b.set(p.sessionId, 0);
-  b.writeUInt32BE(p.streamWindow, 16);
-  b.writeUInt32BE(p.sessionWindow, 20);
+  writeWindows(b, SESSION_ID_BYTES, p);
   b.writeUInt32BE(p.idleTimeoutMs, 24);
   return b;
 }
 
 export function decodeHelloReplyPayload(payload: Uint8Array): HelloReplyPayload {
-  if (payload.length < 28) throw new ProtocolError('HELLO_REPLY payload too short');
-  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const b = view(payload, 28, 'HELLO_REPLY payload');
   return {
-    sessionId: Buffer.from(b.subarray(0, 16)),
-    streamWindow: b.readUInt32BE(16),
-    sessionWindow: b.readUInt32BE(20),
+    sessionId: Buffer.from(b.subarray(0, SESSION_ID_BYTES)),
+    ...readWindows(b, SESSION_ID_BYTES),
     idleTimeoutMs: b.readUInt32BE(24),
   };
 }

@@ -42,7 +42,7 @@ export class Splice {
     this.#toEgress = new Forwarder(limiter, maxQueuedBytes, maxBufferedBytes, this.#hooks('egress'));
     this.#toClient = new Forwarder(limiter, maxBufferedBytes, maxBufferedBytes, this.#hooks('client'));
     channel.binaryType = 'arraybuffer';
-    channel.addEventListener('message', (event) => this.#fromClient(event));
+    channel.addEventListener('message', (event) => this.#relay(event, 'client', this.#toEgress));
     channel.addEventListener('close', () => this.end(CloseCode.normal, 'data channel closed'));
     channel.addEventListener('error', () => this.end(CloseCode.normal, 'data channel failed'));
     // path-v1 §1: the WebSocket is opened once the data channel is open.
@@ -103,7 +103,7 @@ export class Splice {
     this.#socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('open', () => this.#egressOpen(socket));
-    socket.addEventListener('message', (event: MessageEvent) => this.#fromEgress(event));
+    socket.addEventListener('message', (event: MessageEvent) => this.#relay(event, 'egress', this.#toClient));
     socket.addEventListener('close', (event: CloseEvent) =>
       this.end(CloseCode.normal, `egress closed (${event.code})`),
     );
@@ -127,22 +127,11 @@ export class Splice {
     this.#options.onOpen();
   }
 
-  #fromClient(event: MessageEvent): void {
+  /** One message from `side`, forwarded as is by `to`; a text message is a protocol error (path-v1 §2). */
+  #relay(event: MessageEvent, side: 'client' | 'egress', to: Forwarder): void {
     if (this.#ended) return;
-    if (!(event.data instanceof ArrayBuffer)) {
-      this.end(CloseCode.protocol, 'text message from the client'); // path-v1 §2
-      return;
-    }
-    this.#toEgress.push(event.data);
-  }
-
-  #fromEgress(event: MessageEvent): void {
-    if (this.#ended) return;
-    if (!(event.data instanceof ArrayBuffer)) {
-      this.end(CloseCode.protocol, 'text message from the egress'); // path-v1 §2
-      return;
-    }
-    this.#toClient.push(event.data);
+    if (event.data instanceof ArrayBuffer) to.push(event.data);
+    else this.end(CloseCode.protocol, `text message from the ${side}`);
   }
 
   #sendControl(sink: Sink, message: Uint8Array): void {

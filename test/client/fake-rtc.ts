@@ -58,11 +58,19 @@ export class FakeNetwork {
     } as unknown as { new (config?: RTCConfiguration): RTCPeerConnection };
   }
 
+  private readonly tables: SessionTable[] = [];
+
   /** An egress with `keys` that the named volunteers relay to. */
   egress(keys: KeyPair, ...volunteers: string[]): SessionTable {
     const table = new SessionTable(keys, testDestinations);
+    this.tables.push(table);
     for (const v of volunteers) this.volunteers.set(v, { egress: table });
     return table;
+  }
+
+  /** Closes every egress. */
+  close(): void {
+    for (const table of this.tables) table.close();
   }
 
   /** Kills the path a volunteer relays, as a closed tab does. */

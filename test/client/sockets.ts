@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { listen } from '../../src/shared/listen.js';
 
 /** Collects everything a socket receives; `take(n)` waits for n bytes, `ended` for the peer's FIN or close. */
 export class Reader {
@@ -52,19 +53,11 @@ export async function startEchoServer(host = '127.0.0.1'): Promise<{ server: Ser
     socket.on('drain', () => socket.resume());
     socket.on('end', () => socket.end('done'));
   });
-  server.listen(0, host);
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { server, port: address.port };
+  return { server, port: await listen(server, 0, host) };
 }
 
-export async function listenLocal(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+export function listenLocal(server: Server): Promise<number> {
+  return listen(server, 0, '127.0.0.1');
 }
 
 export function sha256(data: Buffer): string {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, test } from 'node:test';
+import { after, type TestContext, test } from 'node:test';
 import { Tunnel, type TunnelOptions } from '../../src/client/tunnel.js';
 import { generateKeyPair } from '../../src/session/noise.js';
 import type { Session } from '../../src/session/session.js';
@@ -24,8 +24,14 @@ after(() => clearInterval(keepAlive));
 const noMatch = (retryAfterMs?: number) =>
   new SignalingError('no-match', 'no volunteer', retryAfterMs === undefined ? {} : { retryAfterMs });
 
-function tunnel(net: FakeNetwork, broker: FakeBroker, opts: Partial<TunnelOptions> = {}): Tunnel {
-  const t = new Tunnel({
+/** A tunnel over `net` through `broker`, closed with the network's egresses when test `t` ends. */
+function tunnel(
+  t: TestContext,
+  net: FakeNetwork,
+  broker: FakeBroker,
+  opts: Partial<TunnelOptions> = {},
+): Tunnel {
+  const tun = new Tunnel({
     broker,
     egressKey: generateKeyPair().publicKey,
     RTCPeerConnection: net.RTCPeerConnection,
@@ -33,7 +39,11 @@ function tunnel(net: FakeNetwork, broker: FakeBroker, opts: Partial<TunnelOption
     retryMinMs: 5,
     ...opts,
   });
-  return t;
+  t.after(() => {
+    tun.close();
+    net.close();
+  });
+  return tun;
 }
 
 async function echo(t: Tunnel, text: string): Promise<string> {
@@ -52,13 +62,9 @@ const rejection = (p: Promise<unknown>): Promise<unknown> =>
 test('keeps `paths` volunteers, excludes those in use, and replaces one that goes', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
-  const egress = net.egress(keys, 'v1', 'v2', 'v3');
+  net.egress(keys, 'v1', 'v2', 'v3');
   const broker = new FakeBroker(['v1', 'v2', 'v3']);
-  const tun = tunnel(net, broker, { egressKey: keys.publicKey, paths: 2 });
-  t.after(() => {
-    tun.close();
-    egress.close();
-  });
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, paths: 2 });
   const up: string[] = [];
   tun.on('path', (_id, volunteer) => up.push(volunteer));
   tun.start();
@@ -80,7 +86,7 @@ test('peer connections get the configuration given, and none contacts STUN unles
   const keys = generateKeyPair();
   const made: (RTCConfiguration | undefined)[] = [];
   const net = new FakeNetwork();
-  const egress = net.egress(keys, 'v1', 'v2');
+  net.egress(keys, 'v1', 'v2');
   const Recording = class extends net.RTCPeerConnection {
     constructor(config?: RTCConfiguration) {
       made.push(config);
@@ -88,19 +94,14 @@ test('peer connections get the configuration given, and none contacts STUN unles
     }
   };
   const stun: RTCConfiguration = { iceServers: [{ urls: 'stun:stun.example:3478' }] };
-  const first = tunnel(net, new FakeBroker(['v1']), {
+  const first = tunnel(t, net, new FakeBroker(['v1']), {
     egressKey: keys.publicKey,
     RTCPeerConnection: Recording,
   });
-  const second = tunnel(net, new FakeBroker(['v2']), {
+  const second = tunnel(t, net, new FakeBroker(['v2']), {
     egressKey: keys.publicKey,
     RTCPeerConnection: Recording,
     rtcConfig: stun,
-  });
-  t.after(() => {
-    first.close();
-    second.close();
-    egress.close();
   });
   first.start();
   await once(first, 'path');
@@ -111,13 +112,9 @@ test('peer connections get the configuration given, and none contacts STUN unles
 
 test('a wrong key seen through two different volunteers is fatal; waiting streams fail with it', async (t) => {
   const net = new FakeNetwork();
-  const wrong = net.egress(generateKeyPair(), 'v1', 'v2');
+  net.egress(generateKeyPair(), 'v1', 'v2');
   const broker = new FakeBroker(['v1', 'v2'], 'v3');
-  const tun = tunnel(net, broker);
-  t.after(() => {
-    tun.close();
-    wrong.close();
-  });
+  const tun = tunnel(t, net, broker);
   const fatal = once(tun, 'fatal');
   tun.start();
   const waiting = rejection(tun.open('echo', 1));
@@ -135,13 +132,9 @@ test('a wrong key seen through two different volunteers is fatal; waiting stream
 
 test('through one volunteer only, a wrong key is fatal after twice as many attempts', async (t) => {
   const net = new FakeNetwork();
-  const wrong = net.egress(generateKeyPair(), 'v1');
+  net.egress(generateKeyPair(), 'v1');
   const broker = new FakeBroker([], 'v1');
-  const tun = tunnel(net, broker);
-  t.after(() => {
-    tun.close();
-    wrong.close();
-  });
+  const tun = tunnel(t, net, broker);
   const fatal = once(tun, 'fatal');
   tun.start();
   await fatal;
@@ -151,15 +144,10 @@ test('through one volunteer only, a wrong key is fatal after twice as many attem
 test('one volunteer refusing the key cannot stop the client: the next one serves (REFUSE is unauthenticated)', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
-  const impostor = net.egress(generateKeyPair(), 'evil');
-  const egress = net.egress(keys, 'good');
+  net.egress(generateKeyPair(), 'evil');
+  net.egress(keys, 'good');
   const broker = new FakeBroker(['evil', 'good']);
-  const tun = tunnel(net, broker, { egressKey: keys.publicKey, handshakeFailuresFatal: 2 });
-  t.after(() => {
-    tun.close();
-    impostor.close();
-    egress.close();
-  });
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, handshakeFailuresFatal: 2 });
   const failures: Error[] = [];
   tun.on('path-failed', (e) => failures.push(e));
   let fatal = false;
@@ -176,7 +164,7 @@ test('one volunteer refusing the key cannot stop the client: the next one serves
 test('after failures the wait doubles up to retryMaxMs, a longer broker hint wins, a success starts over', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
-  const egress = net.egress(keys, 'v1', 'v2');
+  net.egress(keys, 'v1', 'v2');
   const broker = new FakeBroker([
     noMatch(),
     noMatch(),
@@ -187,15 +175,11 @@ test('after failures the wait doubles up to retryMaxMs, a longer broker hint win
     noMatch(),
     'v2',
   ]);
-  const tun = tunnel(net, broker, {
+  const tun = tunnel(t, net, broker, {
     egressKey: keys.publicKey,
     retryMinMs: 5,
     retryMaxMs: 20,
     pathWaitMs: 60_000,
-  });
-  t.after(() => {
-    tun.close();
-    egress.close();
   });
   const waits: number[] = [];
   tun.on('path-failed', (_e, retryInMs) => waits.push(retryInMs));
@@ -220,13 +204,9 @@ test('a volunteer whose data channel never opens costs one attempt; its peer con
   const keys = generateKeyPair();
   const net = new FakeNetwork();
   net.volunteers.set('ghost', 'vanish');
-  const egress = net.egress(keys, 'v1');
+  net.egress(keys, 'v1');
   const broker = new FakeBroker(['ghost', 'v1']);
-  const tun = tunnel(net, broker, { egressKey: keys.publicKey, channelOpenTimeoutMs: 30 });
-  t.after(() => {
-    tun.close();
-    egress.close();
-  });
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, channelOpenTimeoutMs: 30 });
   const failures: Error[] = [];
   tun.on('path-failed', (err) => failures.push(err));
   tun.start();
@@ -238,15 +218,10 @@ test('a volunteer whose data channel never opens costs one attempt; its peer con
 test('when the egress no longer knows the session (JOIN refused), the tunnel starts a new one', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
-  const before = net.egress(keys, 'v1');
-  const fresh = net.egress(keys, 'v2'); // same key, but it never saw the session
+  net.egress(keys, 'v1');
+  net.egress(keys, 'v2'); // the same key, but this egress never saw the session
   const broker = new FakeBroker(['v1'], 'v2');
-  const tun = tunnel(net, broker, { egressKey: keys.publicKey });
-  t.after(() => {
-    tun.close();
-    before.close();
-    fresh.close();
-  });
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey });
   const sessions: Session[] = [];
   tun.on('session', (s) => sessions.push(s));
   tun.start();
@@ -258,13 +233,13 @@ test('when the egress no longer knows the session (JOIN refused), the tunnel sta
   assert.equal(await echo(tun, 'second'), 'second');
 });
 
-test('bad options are RangeErrors when the tunnel is built', () => {
+test('bad options are RangeErrors when the tunnel is built', (t) => {
   const net = new FakeNetwork();
   const broker = new FakeBroker([]);
   assert.throws(
-    () => tunnel(net, broker, { retryMinMs: 0 }),
+    () => tunnel(t, net, broker, { retryMinMs: 0 }),
     /client option retryMinMs must be a number > 0/,
   );
-  assert.throws(() => tunnel(net, broker, { paths: Number.NaN }), /client option paths/);
-  assert.throws(() => tunnel(net, broker, { session: { streamWindow: 10 } }), /streamWindow/);
+  assert.throws(() => tunnel(t, net, broker, { paths: Number.NaN }), /client option paths/);
+  assert.throws(() => tunnel(t, net, broker, { session: { streamWindow: 10 } }), /streamWindow/);
 });

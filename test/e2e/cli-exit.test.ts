@@ -85,17 +85,16 @@ test('a broker on a port in use exits 1 saying so', async () => {
 });
 
 test('a client whose SOCKS5 port is in use exits 1 saying so', async () => {
-  const key = 'A'.repeat(43);
+  const socks = `127.0.0.1:${takenPort}`;
+  const broker = 'http://127.0.0.1:9/';
   const { code, output } = await cli(
     'client',
     '--egress-key',
-    key,
+    'A'.repeat(43),
     '--broker',
-    'http://127.0.0.1:9/',
+    broker,
     '--socks',
-    `127.0.0.1:${takenPort}`,
-    '--http',
-    '127.0.0.1:0',
+    socks,
   );
   assert.equal(code, 1, output);
   assert.match(output, /cannot listen for SOCKS5 on .*EADDRINUSE/);

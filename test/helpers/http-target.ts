@@ -3,9 +3,9 @@
  * through a SOCKS5 or HTTP proxy and hash what they get.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type RequestOptions, request, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { listen } from '../../src/shared/listen.js';
 
 const CHUNK = 64 * 1024;
 /** How long socksConnect waits for the proxy's replies (idle time on the socket), ms. */
@@ -59,10 +59,7 @@ export async function startTarget(): Promise<{ server: Server; port: number; clo
     }
     res.writeHead(404).end('not found');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     server,
     port,
@@ -172,7 +169,13 @@ function collect(res: import('node:http').IncomingMessage): Promise<Fetched> {
  * GET through the SOCKS5 proxy (socks5h: the proxy resolves the name). These requests must not set `agent`:
  * with `agent: false` Node makes a fresh Agent, which ignores `createConnection` and connects directly.
  */
-export function getViaSocks(proxyPort: number, host: string, port: number, path: string): Promise<Fetched> {
+export function getViaSocks(
+  proxyPort: number,
+  host: string,
+  port: number,
+  path: string,
+  progress?: Progress,
+): Promise<Fetched> {
   return new Promise((resolve, reject) => {
     const req = request({
       host,
@@ -180,7 +183,10 @@ export function getViaSocks(proxyPort: number, host: string, port: number, path:
       path,
       createConnection: throughSocks(proxyPort, host, port),
     });
-    req.on('response', (res) => collect(res).then(resolve, reject));
+    req.on('response', (res) => {
+      if (progress) res.on('data', (d: Buffer) => progress(d.length));
+      collect(res).then(resolve, reject);
+    });
     req.on('error', reject);
     req.end();
   });
@@ -204,27 +210,14 @@ export function viaHttpProxy(
 /** Progress observer: called with the byte count of every chunk that moves. */
 export type Progress = (bytes: number) => void;
 
-/** GET through SOCKS5, reporting progress per chunk. */
+/** GET `bytes` seeded bytes through SOCKS5, reporting progress per chunk. */
 export function downloadViaSocks(
   proxyPort: number,
   port: number,
   bytes: number,
   progress: Progress,
 ): Promise<Fetched> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      path: `/bytes/${bytes}`,
-      createConnection: throughSocks(proxyPort, '127.0.0.1', port),
-    });
-    req.on('response', (res) => {
-      res.on('data', (d: Buffer) => progress(d.length));
-      collect(res).then(resolve, reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return getViaSocks(proxyPort, '127.0.0.1', port, `/bytes/${bytes}`, progress);
 }
 
 /** POSTs `bytes` seeded bytes to /sha through SOCKS5; resolves with the server's sha256 of what it got. */
