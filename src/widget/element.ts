@@ -5,32 +5,22 @@
  * host page and touches nothing outside its own shadow root except localStorage (storage.ts).
  *
  * JS API: start(), stop(), `state`, `stats`; events `starling-state` (detail: BridgeStatus) and
- * `starling-stats` (detail: BridgeStats), both bubbling from the element.
+ * `starling-stats` (detail: BridgeStats), both bubbling from the element. Where the relay runs is the
+ * element's BridgeHost (host.ts): this page by default, the extension's background in its popup.
  */
 import { WIDGET_DEFAULTS } from '../shared/limits.js';
-import type { RelayEnv } from '../volunteer/env.js';
-import { BridgeController, type BridgeStats, type BridgeStatus } from './controller.js';
+import type { BridgeStats, BridgeStatus } from './controller.js';
+import { type BridgeControl, type BridgeHost, pageHost } from './host.js';
 import { chooseLanguage } from './i18n.js';
 import { ATTRIBUTES, readSettings, type Settings } from './settings.js';
-import { readOn, writeOn } from './storage.js';
 import { BridgeView } from './view.js';
-
-/** The browser's own WebRTC, WebSocket and fetch as the relay core's environment (src/volunteer/env.ts). */
-function browserEnv(iceServers: string[]): RelayEnv {
-  const env: RelayEnv = {
-    RTCPeerConnection: globalThis.RTCPeerConnection,
-    WebSocket: globalThis.WebSocket,
-    fetch: globalThis.fetch,
-  };
-  if (iceServers.length > 0) env.rtcConfig = { iceServers: [{ urls: iceServers }] };
-  return env;
-}
 
 export class StarlingBridge extends HTMLElement {
   static readonly observedAttributes: readonly string[] = ATTRIBUTES;
 
   readonly #view: BridgeView;
-  readonly #controller: BridgeController;
+  readonly #host: BridgeHost;
+  readonly #controller: BridgeControl;
   #settings: Settings;
   #settingsQueued = false;
   #notice = false;
@@ -47,11 +37,12 @@ export class StarlingBridge extends HTMLElement {
     this.#syncVisibility();
   };
 
-  constructor() {
+  constructor(host: BridgeHost = pageHost) {
     super();
     const root = this.attachShadow({ mode: 'open', delegatesFocus: true });
     this.#view = new BridgeView(root, () => this.#toggle());
-    this.#controller = new BridgeController(browserEnv, {
+    this.#host = host;
+    this.#controller = host.control({
       status: (status) => {
         this.#render();
         this.#emit('starling-state', status);
@@ -77,13 +68,13 @@ export class StarlingBridge extends HTMLElement {
 
   /** Turns the switch on, as the reader would; remembered for the reader's next visit. */
   start(): void {
-    writeOn(true);
+    this.#host.writeOn(true);
     void this.#controller.setOn(true);
   }
 
   /** Turns the switch off: every path says goodbye first (path-v1 §3). Resolves when all are closed. */
   stop(): Promise<void> {
-    writeOn(false);
+    this.#host.writeOn(false);
     return this.#controller.setOn(false);
   }
 
@@ -96,7 +87,7 @@ export class StarlingBridge extends HTMLElement {
     void this.#controller.setAttached(true);
     if (!this.#restored) {
       this.#restored = true;
-      if (readOn()) void this.#controller.setOn(true);
+      if (this.#host.readOn()) void this.#controller.setOn(true);
     }
   }
 
