@@ -298,3 +298,20 @@ export type RedisStoreLimits = {
     ? string
     : number;
 };
+
+/** The browser extension volunteer (src/extension/, docs/extension.md). Relay limits come from VOLUNTEER_DEFAULTS. */
+export const EXTENSION_DEFAULTS = {
+  /**
+   * The relay document messages the service worker this often, ms, so Chrome does not stop the worker after its
+   * 30 s idle timeout while a relay runs (the worker watches the document through that connection). @default 20000
+   */
+  keepAliveMs: 20_000,
+  /** The relay document reconnects to a restarted service worker after, ms. @default 500 */
+  reconnectMs: 500,
+  /**
+   * While on, an alarm wakes the service worker this often to recreate a relay document that is gone and was not
+   * noticed (a create that failed, a crash while the worker slept), minutes (Chrome's minimum is 0.5). @default 1
+   */
+  watchdogMinutes: 1,
+} as const;
+export type ExtensionLimits = Limits<typeof EXTENSION_DEFAULTS>;
