@@ -1,4 +1,5 @@
-// Builds the Node CLI (tsc -> dist/) and, when present, the widget bundle (esbuild -> dist/widget/).
+// Builds the Node CLI (tsc -> dist/) and, when present, the widget bundle (esbuild -> dist/widget/), the
+// browser extension (dist/extension/) and the WordPress plugin's zip (dist/wordpress/).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,10 @@ execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '
   cwd: root,
   stdio: 'inherit',
 });
-const widget = join(root, 'scripts', 'build-widget.mjs');
-if (existsSync(widget)) execFileSync(process.execPath, [widget], { cwd: root, stdio: 'inherit' });
+// The widget first: the WordPress plugin ships its bundle.
+for (const step of ['build-widget.mjs', 'build-extension.mjs', 'build-wordpress.mjs']) {
+  const script = join(root, 'scripts', step);
+  if (existsSync(script)) execFileSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
+}
 mkdirSync(join(root, 'dist'), { recursive: true });
 writeFileSync(join(root, 'dist', '.built'), new Date().toISOString());
