@@ -102,14 +102,14 @@ describe('the Chromium extension as the only volunteer', () => {
     assert.equal(await shadowText(popup, '.status'), 'You are helping 1 person right now.');
     await eventually('badge 1', async () => (await browser.badge()) === '1');
     mkdirSync(SCREENSHOTS, { recursive: true });
-    await popup.setViewportSize({ width: 440, height: 450 });
+    await popup.setViewportSize({ width: 420, height: 600 });
     await popup.waitForFunction(() =>
       /MB$/.test(
         document.querySelector('starling-bridge')?.shadowRoot?.querySelectorAll('.stats dd')[2]
           ?.textContent ?? '',
       ),
     );
-    await popup.screenshot({ path: `${SCREENSHOTS}extension-popup.png` });
+    await popup.locator('body').screenshot({ path: `${SCREENSHOTS}extension-popup.png` });
   });
 
   test('the service worker recreates a closed relay document, which serves again', async () => {
