@@ -1,0 +1,54 @@
+/** Pure parts of the extension: the badge for each state, and the checks on messages between its pages. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { badgeFor } from '../../src/extension/badge.js';
+import {
+  isRelayEvent,
+  isToBackground,
+  isToPopup,
+  isToRelay,
+  type Snapshot,
+} from '../../src/extension/messages.js';
+
+const stats = { helping: 0, totalHelped: 0, bytesRelayed: 0 };
+
+test('the badge: nothing when off, "on" while waiting, the people helped now, "!" on an error', () => {
+  const badge = (snapshot: Snapshot) => badgeFor(snapshot, undefined, ['en-US']);
+  assert.deepEqual(badge({ status: { state: 'off', on: false }, stats }), {
+    text: '',
+    color: '#586274',
+    title: 'Starling: Off. Turn it on to help.',
+  });
+  assert.equal(badge({ status: { state: 'connecting', on: true }, stats }).text, 'on');
+  assert.equal(badge({ status: { state: 'waiting', on: true }, stats }).text, 'on');
+  const helping = badge({
+    status: { state: 'helping', on: true },
+    stats: { ...stats, helping: 3, totalHelped: 12 },
+  });
+  assert.equal(helping.text, '3');
+  assert.equal(helping.title, 'Starling: You are helping 3 people right now.\nPeople helped: 12');
+  const down = badge({ status: { state: 'error', on: true, problem: 'broker' }, stats });
+  assert.equal(down.text, '!');
+  assert.match(down.title, /Cannot reach the Starling service/);
+});
+
+test("the badge speaks the settings' language, else the browser's", () => {
+  const snapshot: Snapshot = { status: { state: 'helping', on: true }, stats: { ...stats, helping: 2 } };
+  assert.equal(badgeFor(snapshot, 'fa', ['en-US']).text, '۲');
+  assert.match(badgeFor(snapshot, undefined, ['ru-RU']).title, /помогаете/);
+});
+
+test('messages between the pages are checked on arrival', () => {
+  const snapshot = { status: { state: 'waiting', on: true }, stats };
+  assert.ok(isRelayEvent({ type: 'snapshot', snapshot }));
+  assert.ok(isRelayEvent({ type: 'stopped' }));
+  assert.ok(!isRelayEvent({ type: 'snapshot', snapshot: { status: { state: 'waiting' }, stats } }));
+  assert.ok(!isRelayEvent({ type: 'apply' }));
+  assert.ok(!isRelayEvent(null));
+  assert.ok(isToRelay({ type: 'apply', config: { on: true, settings: {} } }));
+  assert.ok(!isToRelay({ type: 'apply', config: { on: 'yes', settings: {} } }));
+  assert.ok(isToPopup({ type: 'client' }));
+  assert.ok(!isToPopup({ type: 'snapshot' }));
+  assert.ok(isToBackground({ type: 'set-on', on: false }));
+  assert.ok(!isToBackground({ type: 'set-on', on: 1 }));
+});
