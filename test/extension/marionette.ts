@@ -100,20 +100,27 @@ export class Firefox {
     const script = `const done = arguments[arguments.length - 1];
       (async () => { ${body} })().then((v) => done({ ok: v }), (e) => done({ error: String(e) }));`;
     const { value } = (await this.command('WebDriver:ExecuteAsyncScript', { script, args: [] })) as {
-      value: { ok?: T; error?: string };
+      value: { ok?: T; error?: string } | null;
     };
+    // null: the page went away while the script ran (a navigation still under way).
+    if (value === null) throw new Error('in the page: the page was unloaded');
     if (value.error !== undefined) throw new Error(`in the page: ${value.error}`);
     return value.ok as T;
   }
 
-  /** Polls `expression` in the current page until it is true, at most `ms`. */
+  /** Polls `expression` in the current page until it is true, at most `ms`; a page still loading is retried. */
   async until(expression: string, ms = 20_000): Promise<void> {
     const end = Date.now() + ms;
+    let last = 'false';
     while (Date.now() < end) {
-      if ((await this.run<boolean>(`return (${expression}) === true;`)) === true) return;
+      try {
+        if ((await this.run<boolean>(`return (${expression}) === true;`)) === true) return;
+      } catch (error) {
+        last = String(error);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`not reached in ${ms} ms: ${expression}`);
+    throw new Error(`not reached in ${ms} ms: ${expression} (last: ${last})`);
   }
 
   /** Shows `url` in the only tab; moz-extension: pages are opened from the browser's chrome. */
