@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { parseIPv6 } from './ipv6.js';
+import { mappedIPv4, parseIPv6 } from '../shared/ip.js';
 
 /**
  * Which destinations the egress opens TCP to. Strangers' clients must not reach the egress host, its
@@ -101,10 +101,11 @@ export class DestinationPolicy {
 }
 
 function embeddedIPv4(b: Uint8Array): string | undefined {
-  const isMapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+  const mapped = mappedIPv4(b);
+  if (mapped !== undefined) return mapped;
   const isNat64 =
     b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.subarray(4, 12).every((x) => x === 0);
-  if (isMapped || isNat64) return b.subarray(12, 16).join('.');
+  if (isNat64) return b.subarray(12, 16).join('.');
   if (b[0] === 0x20 && b[1] === 0x02) return b.subarray(2, 6).join('.');
   return undefined;
 }

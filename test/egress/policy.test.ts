@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseIPv6 } from '../../src/egress/ipv6.js';
 import { DestinationPolicy, isAllowedAddress, isAllowedPort } from '../../src/egress/policy.js';
+import { parseIPv6 } from '../../src/shared/ip.js';
 
 const REFUSED_ADDRESSES = [
   // IPv4
