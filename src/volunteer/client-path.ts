@@ -3,10 +3,10 @@
  * connection, its one data channel, and the splice to the egress.
  */
 import { CloseCode, PATH_LABEL } from '../shared/path.js';
+import type { TokenBucket } from '../shared/token-bucket.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
 import type { RelayEnv } from './env.js';
 import type { ResolvedVolunteerOptions } from './options.js';
-import type { RateLimiter } from './rate.js';
 import { Splice } from './splice.js';
 
 export interface ClientPathHooks {
@@ -22,7 +22,7 @@ export class ClientPath {
   readonly #egressUrl: string;
   readonly #env: RelayEnv;
   readonly #options: ResolvedVolunteerOptions;
-  readonly #limiter: RateLimiter | null;
+  readonly #limiter: TokenBucket | null;
   readonly #hooks: ClientPathHooks;
   #splice: Splice | null = null;
   #openTimer: ReturnType<typeof setTimeout> | null = null;
@@ -34,7 +34,7 @@ export class ClientPath {
     egressUrl: string,
     env: RelayEnv,
     options: ResolvedVolunteerOptions,
-    limiter: RateLimiter | null,
+    limiter: TokenBucket | null,
     hooks: ClientPathHooks,
   ) {
     this.#egressUrl = egressUrl;

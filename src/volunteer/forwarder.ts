@@ -3,7 +3,7 @@
  * by the shared rate cap. Messages go out whole, unchanged and in order; when the cap is exceeded they wait,
  * never dropped. A direction that holds more than its limit is a misbehaving end: `onOverflow` is called.
  */
-import type { RateLimiter } from './rate.js';
+import type { TokenBucket } from '../shared/token-bucket.js';
 
 /** The part of RTCDataChannel and WebSocket a forwarder uses. */
 export interface Sink {
@@ -21,7 +21,7 @@ export interface ForwarderHooks {
 }
 
 export class Forwarder {
-  readonly #limiter: RateLimiter | null;
+  readonly #limiter: TokenBucket | null;
   readonly #hooks: ForwarderHooks;
   #sink: Sink | null = null;
   #limit: number;
@@ -36,7 +36,7 @@ export class Forwarder {
    * queues plus the sink's `bufferedAmount` may not pass `maxBufferedBytes`.
    */
   constructor(
-    limiter: RateLimiter | null,
+    limiter: TokenBucket | null,
     maxQueuedBytes: number,
     maxBufferedBytes: number,
     hooks: ForwarderHooks,

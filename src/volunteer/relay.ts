@@ -8,6 +8,8 @@
  * (on changes and every `statsIntervalMs` while helping), 'refused' (an offer for an egress not on the
  * allow-list was ignored).
  */
+
+import { TokenBucket } from '../shared/token-bucket.js';
 import { TypedEventTarget } from '../shared/typed-events.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
 import { type DeliveredOffer, parseEgressUrl } from '../signaling/messages.js';
@@ -20,7 +22,6 @@ import {
   resolveVolunteerOptions,
   type VolunteerOptions,
 } from './options.js';
-import { RateLimiter } from './rate.js';
 
 export type { RelayEnv } from './env.js';
 export type { VolunteerOptions } from './options.js';
@@ -96,7 +97,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #options: ResolvedVolunteerOptions;
   readonly #env: RelayEnv;
   readonly #broker: BrokerClient;
-  readonly #limiter: RateLimiter | null;
+  readonly #limiter: TokenBucket | null;
   readonly #paths = new Set<ClientPath>();
   #allow: string[];
   #run: AbortController | null = null;
@@ -117,7 +118,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     const fetchFn = env.fetch;
     this.#broker = new BrokerClient(this.#options.broker, { fetch: (input, init) => fetchFn(input, init) });
     const { maxBytesPerSec, rateBurstBytes } = this.#options;
-    this.#limiter = maxBytesPerSec > 0 ? new RateLimiter(maxBytesPerSec, rateBurstBytes) : null;
+    this.#limiter = maxBytesPerSec > 0 ? new TokenBucket(maxBytesPerSec, rateBurstBytes) : null;
   }
 
   /** This run's volunteer id (signaling-v1 §1). */

@@ -3,14 +3,14 @@
  * messages, unchanged and in order. The volunteer parses nothing of the session (session-v1).
  */
 import { CloseCode, GOODBYE, PATH_SUBPROTOCOL } from '../shared/path.js';
+import type { TokenBucket } from '../shared/token-bucket.js';
 import type { RelayEnv } from './env.js';
 import { Forwarder, type Sink } from './forwarder.js';
-import type { RateLimiter } from './rate.js';
 
 export interface SpliceOptions {
   egressUrl: string;
   WebSocket: RelayEnv['WebSocket'];
-  limiter: RateLimiter | null;
+  limiter: TokenBucket | null;
   maxQueuedBytes: number;
   maxBufferedBytes: number;
   egressConnectTimeoutMs: number;
