@@ -88,8 +88,8 @@ interface Brokers {
 /** Counts `store`'s claims, and those that found the volunteer already taken, into `claims`. */
 function countClaims(store: SignalingStore, claims: Brokers['claims']): void {
   const claim = store.claim.bind(store);
-  store.claim = async (volunteer, offer, answerTimeoutMs) => {
-    const ok = await claim(volunteer, offer, answerTimeoutMs);
+  store.claim = async (volunteer, offer, answerTimeoutMs, clientSource) => {
+    const ok = await claim(volunteer, offer, answerTimeoutMs, clientSource);
     claims.made++;
     if (!ok) claims.failed++;
     return ok;
@@ -102,16 +102,19 @@ async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefine
   const stores: SignalingStore[] = [];
   const urls: string[] = [];
   const claims = { made: 0, failed: 0 };
+  // Every simulated volunteer and client comes from 127.0.0.1, one source: its shares are lifted here.
+  const oneSourceIsMany = { maxWaitingPerSource: 1e9, maxPendingPerSource: 1e9 };
   for (let i = 0; i < (opts.store === 'redis' ? instances : 1); i++) {
     const store =
       opts.store === 'redis' && redisUrl !== undefined
-        ? await RedisStore.connect({ url: redisUrl, keyPrefix })
-        : new MemoryStore();
+        ? await RedisStore.connect({ url: redisUrl, keyPrefix, ...oneSourceIsMany })
+        : new MemoryStore(oneSourceIsMany);
     countClaims(store, claims);
     const server = createBrokerServer({
       egress: [EGRESS],
       store,
       rateLimitPerSecond: 0,
+      clientMatchesPerMinute: 0,
       pollTimeoutMs: 60_000,
     });
     const { port } = await server.listen(0, '127.0.0.1');
@@ -149,15 +152,17 @@ async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients
   const client = new BrokerClient(brokers.clientUrl);
   const loops: Promise<void>[] = [];
   for (let i = 0; i < opts.volunteers; i++) {
-    const id = `bench-vol-${String(i).padStart(6, '0')}`;
     loops.push(
       (async () => {
+        let ticket: string | undefined;
         while (!stop.signal.aborted) {
           try {
-            const { offer } = await volunteer.poll(
-              { id, nat: 'unrestricted', capacity: 8, egress: [EGRESS] },
+            const polled = await volunteer.poll(
+              { ...(ticket === undefined ? {} : { ticket }), nat: 'unrestricted', egress: [EGRESS] },
               stop.signal,
             );
+            ticket = polled.ticket;
+            const { offer } = polled;
             if (offer !== null) await volunteer.answer(offer.id, SDP, stop.signal);
           } catch {
             // A failed poll or answer (a 503, a reset connection) costs this round, not the whole run.
@@ -210,8 +215,7 @@ const port = Number(process.env.PORT), count = Number(process.env.COUNT);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 for (let i = 0; i < count; i += 100) {
   await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => new Promise((resolve, reject) => {
-    const body = JSON.stringify({ v: 1, id: 'idle-' + String(i + j).padStart(8, '0'), nat: 'unknown',
-      capacity: 1, egress: [${JSON.stringify(EGRESS)}] });
+    const body = JSON.stringify({ v: 1, nat: 'unknown', egress: [${JSON.stringify(EGRESS)}] });
     const req = request({ host: '127.0.0.1', port, path: '/v1/volunteer/poll', method: 'POST', agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     req.on('error', reject); // before the connect: this poller exits and says why; after it: ignored

@@ -29,7 +29,7 @@ export function clientAddress(
  * The source an address counts as (signaling-v1 §1): IPv6 by its /64 prefix, IPv4-mapped IPv6 as the IPv4,
  * others unchanged. Never stored as is: src/broker/keys.ts HMACs it.
  */
-export function rateLimitKey(address: string): string {
+export function sourcePrefix(address: string): string {
   const bytes = parseIPv6(address.replace(/%.*$/, ''));
   if (bytes === undefined) return address;
   const mapped = mappedIPv4(bytes);

@@ -15,7 +15,7 @@ import {
   encodePollResponse,
 } from '../signaling/messages.js';
 import { readJsonBody } from './body.js';
-import { clientAddress, rateLimitKey } from './client-address.js';
+import { clientAddress } from './client-address.js';
 import { MemoryStore } from './memory-store.js';
 import { RateLimiter } from './rate-limit.js';
 import { BrokerService } from './service.js';
@@ -27,7 +27,7 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   /** State shared by broker instances. @default a MemoryStore, closed with the server */
   store?: SignalingStore;
   /**
-   * The client address rate limits are keyed on; an IPv6 one counts by its /64 (signaling-v1 §1).
+   * The client address a request counts against, its source; an IPv6 one counts by its /64 (signaling-v1 §1).
    * @default the socket's remote address, or with `trustedProxies` the forwarded one (src/broker/client-address.ts)
    */
   addressOf?: (req: IncomingMessage) => string;
@@ -45,9 +45,15 @@ export interface BrokerServer {
   close(): Promise<void>;
 }
 
+/** What a POST handler knows of its request besides the body: its source key and its hang-up signal. */
+interface RequestContext {
+  readonly source: string;
+  readonly signal: AbortSignal;
+}
+
 type Route =
   | { method: 'GET'; run: () => object }
-  | { method: 'POST'; run: (body: unknown, signal: AbortSignal) => Promise<object> };
+  | { method: 'POST'; run: (body: unknown, request: RequestContext) => Promise<object> };
 
 /** Browsers may cache a preflight answer this long, seconds. */
 const PREFLIGHT_MAX_AGE_S = 600;
@@ -63,7 +69,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const limiter = new RateLimiter({
     perSecond: opts.rateLimitPerSecond,
     burst: opts.rateLimitBurst,
-    maxAddresses: opts.rateLimitMaxAddresses,
+    maxSources: opts.rateLimitMaxAddresses,
   });
   const addressOf =
     options.addressOf ??
@@ -77,7 +83,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       '/v1/volunteer/poll',
       {
         method: 'POST',
-        run: async (b, s) => encodePollResponse(await service.poll(decodePollRequest(b), s)),
+        run: async (b, r) => encodePollResponse(await service.poll(decodePollRequest(b), r.source, r.signal)),
       },
     ],
     [
@@ -94,7 +100,8 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       '/v1/client/offer',
       {
         method: 'POST',
-        run: async (b, s) => encodeOfferResponse(await service.offer(decodeOfferRequest(b), s)),
+        run: async (b, r) =>
+          encodeOfferResponse(await service.offer(decodeOfferRequest(b), r.source, r.signal)),
       },
     ],
   ]);
@@ -132,7 +139,8 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
     const path = pathOf(req);
     if (path === '/healthz' && req.method === 'GET') return send(req, res, 200, { v: 1, ok: true });
-    const decision = limiter.take(rateLimitKey(addressOf(req)));
+    const source = service.sourceKey(addressOf(req));
+    const decision = limiter.take(source);
     if (!decision.ok) {
       throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
     }
@@ -151,7 +159,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     if (req.method !== found.method) throw new SignalingError('bad-method', `use ${found.method}`);
     if (found.method === 'GET') return send(req, res, 200, found.run());
     const body = await readJsonBody(req, opts.maxBodyBytes);
-    send(req, res, 200, await found.run(body, signal));
+    send(req, res, 200, await found.run(body, { source, signal }));
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

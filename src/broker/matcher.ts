@@ -25,21 +25,17 @@ export function fits(volunteer: WaitingVolunteer, req: ClientRequest): boolean {
   );
 }
 
-/** signaling-v1 §7: among fitting volunteers, the most free capacity, then the longest waiting. */
+/**
+ * signaling-v1 §7: among fitting volunteers, the one whose poll has waited longest. Nothing a volunteer
+ * declares about itself counts, so more clients take more waiting polls, which per-source shares bound.
+ */
 export function chooseVolunteer(
   candidates: readonly WaitingVolunteer[],
   req: ClientRequest,
 ): WaitingVolunteer | undefined {
   let best: WaitingVolunteer | undefined;
   for (const v of candidates) {
-    if (!fits(v, req)) continue;
-    if (
-      best === undefined ||
-      v.capacity > best.capacity ||
-      (v.capacity === best.capacity && v.since < best.since)
-    ) {
-      best = v;
-    }
+    if (fits(v, req) && (best === undefined || v.since < best.since)) best = v;
   }
   return best;
 }

@@ -1,7 +1,8 @@
 /**
- * In-process SignalingStore (src/broker/store.ts): one broker instance, state in two bounded maps.
+ * In-process SignalingStore (src/broker/store.ts): one broker instance, state in two bounded maps, with the
+ * share each source holds of them counted alongside. Its secret is random per process.
  */
-
+import { randomBytes } from 'node:crypto';
 import { BROKER_DEFAULTS, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
@@ -12,6 +13,10 @@ export interface MemoryStoreOptions {
   maxWaitingVolunteers: number;
   /** @default BROKER_DEFAULTS.maxPendingOffers */
   maxPendingOffers: number;
+  /** @default BROKER_DEFAULTS.maxWaitingPerSource */
+  maxWaitingPerSource: number;
+  /** @default BROKER_DEFAULTS.maxPendingPerSource */
+  maxPendingPerSource: number;
 }
 
 interface Waiter {
@@ -21,6 +26,8 @@ interface Waiter {
 
 interface Pending {
   readonly volunteer: string;
+  /** The client's source key, whose share this offer counts in. */
+  readonly source: string;
   /** Set once settled while nobody waits yet; handed to the first `waitAnswer`. */
   outcome?: AnswerOutcome;
   resolve?: (outcome: AnswerOutcome) => void;
@@ -31,6 +38,10 @@ export class MemoryStore implements SignalingStore {
   readonly #opts: MemoryStoreOptions;
   readonly #waiting = new Map<string, Waiter>();
   readonly #pending = new Map<string, Pending>();
+  /** Waiting polls and pending offers per source key; a source with none has no entry. */
+  readonly #waitingBySource = new Counts();
+  readonly #pendingBySource = new Counts();
+  readonly secret: Uint8Array = randomBytes(32);
   #closed = false;
 
   constructor(options: Partial<MemoryStoreOptions> = {}) {
@@ -54,6 +65,10 @@ export class MemoryStore implements SignalingStore {
     if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
     if (signal?.aborted === true) return null;
     const previous = this.#waiting.get(volunteer.id);
+    const sameSource = previous?.volunteer.source === volunteer.source ? 1 : 0;
+    if (this.#waitingBySource.of(volunteer.source) - sameSource >= this.#opts.maxWaitingPerSource) {
+      throw new SignalingError('overloaded', 'too many volunteers waiting from this address');
+    }
     if (previous !== undefined) previous.finish(null);
     else if (this.#waiting.size >= this.#opts.maxWaitingVolunteers) {
       throw new SignalingError('overloaded', 'too many volunteers waiting');
@@ -66,12 +81,16 @@ export class MemoryStore implements SignalingStore {
         finish: (offer) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          if (this.#waiting.get(volunteer.id) === waiter) this.#waiting.delete(volunteer.id);
+          if (this.#waiting.get(volunteer.id) === waiter) {
+            this.#waiting.delete(volunteer.id);
+            this.#waitingBySource.remove(volunteer.source);
+          }
           resolve(offer);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiting.set(volunteer.id, waiter);
+      this.#waitingBySource.add(volunteer.source);
     });
   }
 
@@ -82,18 +101,28 @@ export class MemoryStore implements SignalingStore {
     return out;
   }
 
-  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
+  async claim(
+    volunteer: WaitingVolunteer,
+    offer: DeliveredOffer,
+    answerTimeoutMs: number,
+    clientSource: string,
+  ): Promise<boolean> {
     const waiter = this.#waiting.get(volunteer.id);
     if (waiter === undefined || waiter.volunteer.pollId !== volunteer.pollId) return false;
     if (this.#pending.has(offer.id)) return false;
     if (this.#pending.size >= this.#opts.maxPendingOffers) {
       throw new SignalingError('overloaded', 'too many offers pending');
     }
+    if (this.#pendingBySource.of(clientSource) >= this.#opts.maxPendingPerSource) {
+      throw new SignalingError('overloaded', 'too many offers pending from this address');
+    }
     const pending: Pending = {
       volunteer: volunteer.id,
+      source: clientSource,
       timer: setTimeout(() => this.#expire(offer.id, pending), answerTimeoutMs),
     };
     this.#pending.set(offer.id, pending);
+    this.#pendingBySource.add(clientSource);
     waiter.finish(offer);
     return true;
   }
@@ -159,6 +188,27 @@ export class MemoryStore implements SignalingStore {
 
   #forget(offerId: string, pending: Pending): void {
     clearTimeout(pending.timer);
-    if (this.#pending.get(offerId) === pending) this.#pending.delete(offerId);
+    if (this.#pending.get(offerId) !== pending) return;
+    this.#pending.delete(offerId);
+    this.#pendingBySource.remove(pending.source);
+  }
+}
+
+/** How many entries each source key holds; at most one map entry per source with entries. */
+class Counts {
+  readonly #counts = new Map<string, number>();
+
+  of(source: string): number {
+    return this.#counts.get(source) ?? 0;
+  }
+
+  add(source: string): void {
+    this.#counts.set(source, this.of(source) + 1);
+  }
+
+  remove(source: string): void {
+    const left = this.of(source) - 1;
+    if (left > 0) this.#counts.set(source, left);
+    else this.#counts.delete(source);
   }
 }

@@ -32,10 +32,10 @@ function isStringArray(value: unknown): value is string[] {
 export function parseVolunteer(text: string): WaitingVolunteer | null {
   const f = fieldsOf(text);
   if (f === null) return null;
-  const { id, pollId, nat, capacity, egress, since } = f;
+  const { id, pollId, nat, egress, since, source } = f;
   if (typeof id !== 'string' || typeof pollId !== 'string' || !isNat(nat)) return null;
-  if (typeof capacity !== 'number' || typeof since !== 'number' || !isStringArray(egress)) return null;
-  return { id, pollId, nat, capacity, egress, since };
+  if (typeof since !== 'number' || typeof source !== 'string' || !isStringArray(egress)) return null;
+  return { id, pollId, nat, egress, since, source };
 }
 
 /** A DeliveredOffer as stored by the claim script, or null. */
@@ -47,17 +47,12 @@ export function parseOffer(text: string): DeliveredOffer | null {
   return { id, sdp, egress };
 }
 
-/** Pool score span for `since`: ms since the epoch up to the year 2109, exact in a double with capacity. */
-const SINCE_SPAN = 2 ** 42;
-
 /** The pool (egress, NAT class) a volunteer waits in, as a key suffix; the URL is hashed to keep keys short. */
 export function poolOf(egress: string, nat: NatClass): string {
   return `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
 }
 
-/** signaling-v1 §7 as a sorted-set score, lowest first: most free capacity, then the longest waiting. */
+/** signaling-v1 §7 as a sorted-set score, lowest first: the poll waiting longest (ms since the epoch). */
 export function poolScore(v: WaitingVolunteer): number {
-  const since = Math.min(Math.max(Math.trunc(v.since), 0), SINCE_SPAN - 1);
-  const capacity = Math.min(Math.max(Math.trunc(v.capacity), 1), 64);
-  return (64 - capacity) * SINCE_SPAN + since;
+  return Math.max(0, Math.trunc(v.since));
 }

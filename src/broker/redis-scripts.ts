@@ -10,12 +10,16 @@
  * | P d:<pollId> | string | the offer a claim handed to that poll, until it is read | answer timeout + slack        |
  * | P o:<offer>  | hash   | pending offer: state, vol, inst, and the answer's sdp   | answer timeout + slack        |
  * | P q          | zset   | pending offer ids, score = answer deadline (Redis ms)   | refreshed while used          |
+ * | P s:<src>    | zset   | waiting volunteer ids of one source, score = deadline   | refreshed while used          |
+ * | P r:<src>    | zset   | pending offer ids of one client source, score = deadline | refreshed while used         |
  * | P i:<inst>   | string | a broker instance is alive                              | instanceTtlMs, refreshed      |
  * | P m:<inst>   | list   | wake-ups for that instance: `w:<pollId>`, `s:<offerId>` | mailboxTtlMs                  |
+ * | P k          | string | the deployment secret, base64url (signaling-v1 §1)      | secretTtlMs, refreshed        |
  *
  * Deadlines use Redis's clock (TIME), so broker clocks never have to agree. Keys are built inside the
  * scripts from the prefix, so this store needs one Redis server (or a primary with replicas), not a
- * Redis Cluster. No client address is ever stored; SDPs stay only until the other side reads them.
+ * Redis Cluster. No client address is ever stored, only source keys (HMACs, src/broker/keys.ts), each for as
+ * long as the poll or offer it counts; SDPs stay only until the other side reads them.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -31,10 +35,11 @@ local function extend(key, ttl)
 end
 local function removeVolunteer(id)
   local h = P .. 'v:' .. id
-  local pools = redis.call('HGET', h, 'pools')
-  if pools then
-    for pool in string.gmatch(pools, '%S+') do redis.call('ZREM', P .. 'p:' .. pool, id) end
+  local rec = redis.call('HMGET', h, 'pools', 'src')
+  if rec[1] then
+    for pool in string.gmatch(rec[1], '%S+') do redis.call('ZREM', P .. 'p:' .. pool, id) end
   end
+  if rec[2] then redis.call('ZREM', P .. 's:' .. rec[2], id) end
   redis.call('ZREM', P .. 'w', id)
   redis.call('DEL', h)
 end
@@ -55,27 +60,35 @@ end
 /**
  * signaling-v1 §4: a poll joins the pool, replacing (and waking) the same volunteer's older poll.
  * ARGV: P, id, pollId, inst, pools (space separated), data, score, waitMs, keyTtlMs, maxWaiting,
- * mailboxTtlMs, pruneBatch. Returns 1, or 0 when the pool is full.
+ * mailboxTtlMs, pruneBatch, source, maxPerSource. Returns 1; 0 when the pool is full; -2 when the source
+ * holds its share (a replacement from the same source does not count twice). A refused poll changes nothing.
  */
 const JOIN = `
 local id, pollId, inst, pools, data = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local score, waitMs, keyTtl = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+local src = ARGV[13]
 local now = nowMs()
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', P .. 'w', '-inf', now, 'LIMIT', 0, tonumber(ARGV[12]))) do
   removeVolunteer(old)
 end
+local sk = P .. 's:' .. src
+redis.call('ZREMRANGEBYSCORE', sk, '-inf', now)
 local h = P .. 'v:' .. id
-local previous = redis.call('HMGET', h, 'poll', 'inst')
+local previous = redis.call('HMGET', h, 'poll', 'inst', 'src')
+local same = (previous[1] and previous[3] == src) and 1 or 0
+if redis.call('ZCARD', sk) - same >= tonumber(ARGV[14]) then return -2 end
 if previous[1] then
   removeVolunteer(id)
   notify(previous[2], 'w:' .. previous[1], tonumber(ARGV[11]))
 elseif redis.call('ZCARD', P .. 'w') >= tonumber(ARGV[10]) then
   return 0
 end
-redis.call('HSET', h, 'poll', pollId, 'inst', inst, 'pools', pools, 'data', data)
+redis.call('HSET', h, 'poll', pollId, 'inst', inst, 'pools', pools, 'data', data, 'src', src)
 redis.call('PEXPIRE', h, keyTtl)
 redis.call('ZADD', P .. 'w', now + waitMs, id)
 extend(P .. 'w', keyTtl)
+redis.call('ZADD', sk, now + waitMs, id)
+extend(sk, keyTtl)
 for pool in string.gmatch(pools, '%S+') do
   redis.call('ZADD', P .. 'p:' .. pool, score, id)
   extend(P .. 'p:' .. pool, keyTtl)
@@ -125,8 +138,9 @@ return out
 
 /**
  * signaling-v1 §7: claims a waiting poll for an offer, records the offer as pending and wakes the poll.
- * ARGV: P, id, pollId, offerId, offerJson, answerMs, offerTtlMs, maxPending, clientInst, mailboxTtlMs.
- * Returns 1 claimed, 0 the poll is gone, -1 the pending table is full.
+ * ARGV: P, id, pollId, offerId, offerJson, answerMs, offerTtlMs, maxPending, clientInst, mailboxTtlMs,
+ * clientSource, maxPendingPerSource. Returns 1 claimed, 0 the poll is gone, -1 the pending table is full,
+ * -2 the client's source has its share of it.
  */
 const CLAIM = `
 local id, pollId, offerId = ARGV[2], ARGV[3], ARGV[4]
@@ -142,11 +156,16 @@ local o = P .. 'o:' .. offerId
 if redis.call('EXISTS', o) == 1 then return 0 end
 redis.call('ZREMRANGEBYSCORE', P .. 'q', '-inf', now)
 if redis.call('ZCARD', P .. 'q') >= tonumber(ARGV[8]) then return -1 end
+local rk = P .. 'r:' .. ARGV[11]
+redis.call('ZREMRANGEBYSCORE', rk, '-inf', now)
+if redis.call('ZCARD', rk) >= tonumber(ARGV[12]) then return -2 end
 removeVolunteer(id)
-redis.call('HSET', o, 'state', 'pending', 'vol', id, 'inst', ARGV[9])
+redis.call('HSET', o, 'state', 'pending', 'vol', id, 'inst', ARGV[9], 'src', ARGV[11])
 redis.call('PEXPIRE', o, ttl)
 redis.call('ZADD', P .. 'q', now + answerMs, offerId)
 extend(P .. 'q', ttl)
+redis.call('ZADD', rk, now + answerMs, offerId)
+extend(rk, ttl)
 redis.call('SET', P .. 'd:' .. pollId, ARGV[5], 'PX', ttl)
 notify(rec[2], 'w:' .. pollId, tonumber(ARGV[10]))
 return 1
@@ -187,7 +206,7 @@ return 1
 const TAKE = `
 local offerId, mode = ARGV[2], ARGV[3]
 local o = P .. 'o:' .. offerId
-local rec = redis.call('HMGET', o, 'state', 'sdp', 'vol')
+local rec = redis.call('HMGET', o, 'state', 'sdp', 'vol', 'src')
 local state = rec[1]
 if not state then
   redis.call('ZREM', P .. 'q', offerId)
@@ -199,7 +218,23 @@ if state == 'pending' then
 end
 redis.call('DEL', o)
 redis.call('ZREM', P .. 'q', offerId)
+if rec[4] then redis.call('ZREM', P .. 'r:' .. rec[4], offerId) end
 return {state, rec[2] or '', rec[3] or ''}
+`;
+
+/**
+ * signaling-v1 §1: the deployment secret, made by the first instance and kept alive by every heartbeat.
+ * ARGV: P, candidate (a fresh random secret), ttlMs. Returns the secret in force.
+ */
+const SECRET = `
+local k = P .. 'k'
+local current = redis.call('GET', k)
+if not current then
+  redis.call('SET', k, ARGV[2], 'PX', tonumber(ARGV[3]))
+  return ARGV[2]
+end
+redis.call('PEXPIRE', k, tonumber(ARGV[3]))
+return current
 `;
 
 /** A Lua script run by its SHA1 (EVALSHA), sent in full once when the server does not know it yet. */
@@ -231,4 +266,5 @@ export const SCRIPTS = {
   answer: new RedisScript(ANSWER),
   cancel: new RedisScript(CANCEL),
   take: new RedisScript(TAKE),
+  secret: new RedisScript(SECRET),
 } as const;

@@ -12,6 +12,7 @@
  * instance in all. `listWaiting` returns the best `listLimit` volunteers of each NAT class by the matcher's
  * order, not the whole pool, so a match reads a bounded amount whatever the pool size.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   BROKER_DEFAULTS,
@@ -35,6 +36,10 @@ export interface RedisStoreOptions extends Partial<RedisStoreLimits> {
   maxWaitingVolunteers?: number;
   /** Offers awaiting an answer across all instances. @default BROKER_DEFAULTS.maxPendingOffers */
   maxPendingOffers?: number;
+  /** Polls of one source waiting, across all instances. @default BROKER_DEFAULTS.maxWaitingPerSource */
+  maxWaitingPerSource?: number;
+  /** Offers of one source pending, across all instances. @default BROKER_DEFAULTS.maxPendingPerSource */
+  maxPendingPerSource?: number;
   /**
    * Background Redis failures (lost connection, mailbox read errors), reported once per outage; requests
    * meanwhile fail with 503 `unavailable`. @default console.error
@@ -42,7 +47,12 @@ export interface RedisStoreOptions extends Partial<RedisStoreLimits> {
   onError?: (err: unknown) => void;
 }
 
-type Settings = RedisStoreLimits & { maxWaitingVolunteers: number; maxPendingOffers: number };
+type Settings = RedisStoreLimits & {
+  maxWaitingVolunteers: number;
+  maxPendingOffers: number;
+  maxWaitingPerSource: number;
+  maxPendingPerSource: number;
+};
 
 const NAT_CLASSES: readonly NatClass[] = ['unrestricted', 'unknown', 'restricted'];
 
@@ -68,6 +78,7 @@ export class RedisStore implements SignalingStore {
   readonly #answers: AnswerWaits;
   readonly #mailbox: Mailbox;
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  #secret: Uint8Array = new Uint8Array(0);
   #healthy = true;
   #closed = false;
 
@@ -77,6 +88,8 @@ export class RedisStore implements SignalingStore {
       ...REDIS_STORE_DEFAULTS,
       maxWaitingVolunteers: BROKER_DEFAULTS.maxWaitingVolunteers,
       maxPendingOffers: BROKER_DEFAULTS.maxPendingOffers,
+      maxWaitingPerSource: BROKER_DEFAULTS.maxWaitingPerSource,
+      maxPendingPerSource: BROKER_DEFAULTS.maxPendingPerSource,
     };
     const opts = withDefaults<Settings>(defaults, options);
     if (opts.instanceTtlMs <= opts.heartbeatIntervalMs) {
@@ -114,6 +127,11 @@ export class RedisStore implements SignalingStore {
       this.#beat().catch(report);
     }, opts.heartbeatIntervalMs);
     this.#heartbeat.unref();
+  }
+
+  /** signaling-v1 §1: the deployment secret shared through Redis (renewed, and re-read, by every heartbeat). */
+  get secret(): Uint8Array {
+    return this.#secret;
   }
 
   async counts(): Promise<{ waiting: number; pending: number }> {
@@ -172,7 +190,10 @@ export class RedisStore implements SignalingStore {
     }
     if (joined !== 1) {
       finish(null);
-      throw new SignalingError('overloaded', 'too many volunteers waiting');
+      throw new SignalingError(
+        'overloaded',
+        joined === -2 ? 'too many volunteers waiting from this address' : 'too many volunteers waiting',
+      );
     }
     timer = setTimeout(wait.end, timeoutMs);
     signal?.addEventListener('abort', wait.end, { once: true });
@@ -194,7 +215,12 @@ export class RedisStore implements SignalingStore {
   }
 
   /** Issues the claim script before its first await (BrokerService's matching turn relies on that). */
-  async claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean> {
+  async claim(
+    volunteer: WaitingVolunteer,
+    offer: DeliveredOffer,
+    answerTimeoutMs: number,
+    clientSource: string,
+  ): Promise<boolean> {
     if (this.#closed) throw new SignalingError('unavailable', 'broker is closing');
     if (this.#answers.has(offer.id)) return false;
     this.#answers.reserve(offer.id);
@@ -210,6 +236,8 @@ export class RedisStore implements SignalingStore {
         this.#opts.maxPendingOffers,
         this.instanceId,
         this.#opts.mailboxTtlMs,
+        clientSource,
+        this.#opts.maxPendingPerSource,
       ]);
     } catch (err) {
       this.#answers.drop(offer.id);
@@ -218,6 +246,7 @@ export class RedisStore implements SignalingStore {
     if (claimed !== 1) {
       this.#answers.drop(offer.id);
       if (claimed === -1) throw new SignalingError('overloaded', 'too many offers pending');
+      if (claimed === -2) throw new SignalingError('overloaded', 'too many offers pending from this address');
       return false;
     }
     this.#answers.start(offer.id, answerTimeoutMs);
@@ -279,6 +308,8 @@ export class RedisStore implements SignalingStore {
       this.#opts.maxWaitingVolunteers,
       this.#opts.mailboxTtlMs,
       this.#opts.pruneBatch,
+      v.source,
+      this.#opts.maxWaitingPerSource,
     ];
   }
 
@@ -289,8 +320,17 @@ export class RedisStore implements SignalingStore {
     else if (message.startsWith('s:')) void this.#answers.read(rest, 'peek');
   }
 
+  /** Liveness, and the deployment secret: renewed, or made when Redis has none (then every instance adopts it). */
   async #beat(): Promise<void> {
-    await this.#commands.set(this.#key(`i:${this.instanceId}`), '1', 'PX', this.#opts.instanceTtlMs);
+    const candidate = randomBytes(32).toString('base64url');
+    const [, secret] = await Promise.all([
+      this.#commands.set(this.#key(`i:${this.instanceId}`), '1', 'PX', this.#opts.instanceTtlMs),
+      this.#run(SCRIPTS.secret, [candidate, this.#opts.secretTtlMs]),
+    ]);
+    if (typeof secret !== 'string' || secret.length < 43) throw new Error('Redis holds no usable secret');
+    if (Buffer.from(this.#secret).toString('base64url') !== secret) {
+      this.#secret = new Uint8Array(Buffer.from(secret, 'base64url'));
+    }
   }
 
   #key(name: string): string {

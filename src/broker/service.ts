@@ -1,6 +1,7 @@
 /**
  * The broker's logic (signaling-v1 §3 to §7) as plain async methods over a SignalingStore: no HTTP objects,
- * so it is tested without sockets. The HTTP edge (src/broker/http.ts) only decodes and maps errors.
+ * so it is tested without sockets. The HTTP edge (src/broker/http.ts) only decodes and maps errors, and
+ * names each request's source with `sourceKey` (signaling-v1 §1).
  */
 
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
@@ -15,12 +16,21 @@ import type {
   PollRequest,
   PollResponse,
 } from '../signaling/messages.js';
+import { BrokerKeys } from './keys.js';
 import { type ClientRequest, chooseVolunteer } from './matcher.js';
+import { RateLimiter } from './rate-limit.js';
 import type { SignalingStore, WaitingVolunteer } from './store.js';
 
 export type BrokerServiceOptions = Pick<
   BrokerOptions,
-  'pollTimeoutMs' | 'answerTimeoutMs' | 'retryAfterMs' | 'overloadedRetryAfterMs' | 'maxClaimAttempts'
+  | 'pollTimeoutMs'
+  | 'answerTimeoutMs'
+  | 'retryAfterMs'
+  | 'overloadedRetryAfterMs'
+  | 'maxClaimAttempts'
+  | 'clientMatchBurst'
+  | 'clientMatchesPerMinute'
+  | 'rateLimitMaxAddresses'
 >;
 
 export interface BrokerServiceDeps {
@@ -36,8 +46,11 @@ export class BrokerService {
   readonly #opts: BrokerServiceOptions;
   readonly #now: () => number;
   readonly #randomId: () => string;
+  /** signaling-v1 §6: volunteers each client source may still be matched with, per instance. */
+  readonly #matchBudget: RateLimiter;
   /** The end of the last matching turn queued on this instance (#inTurn). */
   #turn: Promise<unknown> = Promise.resolve();
+  #keys: { secret: Uint8Array; keys: BrokerKeys } | undefined;
 
   constructor(
     store: SignalingStore,
@@ -52,6 +65,16 @@ export class BrokerService {
     this.#opts = withDefaults<BrokerServiceOptions>(BROKER_DEFAULTS, options);
     this.#now = deps.now ?? Date.now;
     this.#randomId = deps.randomId ?? randomId;
+    this.#matchBudget = new RateLimiter({
+      perSecond: this.#opts.clientMatchesPerMinute / 60,
+      burst: this.#opts.clientMatchBurst,
+      maxSources: this.#opts.rateLimitMaxAddresses,
+    });
+  }
+
+  /** signaling-v1 §1: the source key of a client address, which every per-source bound counts under. */
+  sourceKey(address: string): string {
+    return this.#brokerKeys().source(address);
   }
 
   /** signaling-v1 §3. */
@@ -59,27 +82,37 @@ export class BrokerService {
     return { egress: [...this.#egress] };
   }
 
-  /** signaling-v1 §4: waits up to pollTimeoutMs for an offer. An aborted poll resolves with no offer. */
-  async poll(req: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
+  /**
+   * signaling-v1 §4: waits up to pollTimeoutMs for an offer. `source` is the request's `sourceKey`. The
+   * volunteer is the one its ticket proves, or a new one; the answer carries the ticket to present next. An
+   * aborted poll resolves with no offer.
+   */
+  async poll(req: PollRequest, source: string, signal?: AbortSignal): Promise<PollResponse> {
     const egress = req.egress.filter((url) => this.#egress.includes(url));
     if (egress.length === 0)
       throw new SignalingError('unknown-egress', 'this broker serves none of these egress URLs');
+    const keys = this.#brokerKeys();
+    const proven = req.ticket === undefined ? undefined : keys.volunteerOf(req.ticket);
+    const { id, ticket } =
+      proven !== undefined && req.ticket !== undefined
+        ? { id: proven, ticket: req.ticket }
+        : keys.newVolunteer();
     const volunteer: WaitingVolunteer = {
-      id: req.id,
+      id,
       pollId: this.#randomId(),
       nat: req.nat,
-      capacity: req.capacity,
       egress,
       since: this.#now(),
+      source,
     };
     const offer = await this.#guard(this.#store.waitForOffer(volunteer, this.#opts.pollTimeoutMs, signal));
-    if (offer === null) return { offer: null, retryAfterMs: this.#opts.retryAfterMs };
+    if (offer === null) return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs };
     if (signal?.aborted === true) {
       // The volunteer left between delivery and the HTTP answer: free the client at once (it tries another).
       await this.#store.cancelOffer(offer.id);
-      return { offer: null, retryAfterMs: this.#opts.retryAfterMs };
+      return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs };
     }
-    return { offer, retryAfterMs: 0 };
+    return { ticket, offer, retryAfterMs: 0 };
   }
 
   /** signaling-v1 §5. */
@@ -90,19 +123,26 @@ export class BrokerService {
 
   /**
    * signaling-v1 §6 and §7: picks a fitting volunteer, hands it the offer, waits for its answer. A
-   * volunteer that leaves before receiving the offer is skipped and another is tried.
+   * volunteer that leaves before receiving the offer is skipped and another is tried. `source` is the
+   * request's `sourceKey`: its match budget and its share of pending offers are counted.
    */
-  async offer(req: OfferRequest, signal?: AbortSignal): Promise<OfferAnswer> {
+  async offer(req: OfferRequest, source: string, signal?: AbortSignal): Promise<OfferAnswer> {
     const egress = req.egress ?? this.#egress[0]!;
     if (!this.#egress.includes(egress)) {
       throw new SignalingError('unknown-egress', 'this broker does not serve that egress');
     }
     const exclude = [...req.exclude];
     const match: ClientRequest = { nat: req.nat, egress, exclude };
-    const budget = { claims: this.#opts.maxClaimAttempts };
+    const budget = { claims: this.#opts.maxClaimAttempts, source };
     for (;;) {
       // A client that already gave up must not take a volunteer from the pool.
       this.#throwIfAborted(signal);
+      const allowance = this.#matchBudget.check(source);
+      if (!allowance.ok) {
+        throw new SignalingError('rate-limited', 'this address was matched with too many volunteers', {
+          retryAfterMs: allowance.retryAfterMs,
+        });
+      }
       const offer: DeliveredOffer = { id: this.#randomId(), sdp: req.sdp, egress };
       const volunteer = await this.#claimFitting(match, offer, budget, signal);
       if (volunteer === undefined) {
@@ -110,6 +150,8 @@ export class BrokerService {
           retryAfterMs: this.#opts.retryAfterMs,
         });
       }
+      // A volunteer was taken from the pool for this source; a cancelled match below costs it too.
+      this.#matchBudget.spend(source);
       const outcome = await this.#store.waitAnswer(offer.id, signal);
       if (outcome.kind === 'answer') return { sdp: outcome.sdp, volunteer: outcome.volunteer };
       if (outcome.kind === 'timeout')
@@ -126,7 +168,7 @@ export class BrokerService {
   async #claimFitting(
     match: ClientRequest,
     offer: DeliveredOffer,
-    budget: { claims: number },
+    budget: { claims: number; readonly source: string },
     signal: AbortSignal | undefined,
   ): Promise<WaitingVolunteer | undefined> {
     let candidates: WaitingVolunteer[] = [];
@@ -147,14 +189,16 @@ export class BrokerService {
     candidates: readonly WaitingVolunteer[],
     match: ClientRequest,
     offer: DeliveredOffer,
-    budget: { claims: number },
+    budget: { claims: number; readonly source: string },
     signal: AbortSignal | undefined,
   ): { volunteer: WaitingVolunteer; claimed: Promise<boolean> } | undefined {
     const volunteer = chooseVolunteer(candidates, match);
     if (volunteer === undefined || budget.claims <= 0) return undefined;
     this.#throwIfAborted(signal);
     budget.claims--;
-    const claimed = this.#guard(this.#store.claim(volunteer, offer, this.#opts.answerTimeoutMs));
+    const claimed = this.#guard(
+      this.#store.claim(volunteer, offer, this.#opts.answerTimeoutMs, budget.source),
+    );
     // Awaited by the caller once the turn has passed; until then a rejection must not count as unhandled.
     claimed.catch(() => undefined);
     return { volunteer, claimed };
@@ -173,6 +217,13 @@ export class BrokerService {
     const run = this.#turn.then(step);
     this.#turn = run.catch(() => undefined);
     return run;
+  }
+
+  /** Keys under the store's secret, remade when the secret changes (a shared store may replace it). */
+  #brokerKeys(): BrokerKeys {
+    const secret = this.#store.secret;
+    if (this.#keys?.secret !== secret) this.#keys = { secret, keys: new BrokerKeys(secret) };
+    return this.#keys.keys;
   }
 
   /** Adds the retry hint to store errors that need one (signaling-v1 §1). */

@@ -18,17 +18,17 @@ export type { DeliveredOffer } from '../signaling/messages.js';
 
 /** A volunteer waiting in a long-poll (signaling-v1 §4). Immutable once stored. */
 export interface WaitingVolunteer {
-  /** Volunteer id from the poll. */
+  /** Volunteer id, made by the broker and proven by the poll's ticket (signaling-v1 §4). */
   readonly id: string;
   /** Unique per poll: tells a poll from the one that replaced it. */
   readonly pollId: string;
   readonly nat: NatClass;
-  /** Free client slots, 1..64. */
-  readonly capacity: number;
   /** Normalized egress URLs this volunteer relays to and the broker serves. */
   readonly egress: readonly string[];
-  /** When the poll started, ms since the epoch; earlier wins a tie on capacity (signaling-v1 §7). */
+  /** When the poll started, ms since the epoch; the earliest is matched first (signaling-v1 §7). */
   readonly since: number;
+  /** The poll's source key (src/broker/keys.ts, signaling-v1 §1), never an address: its share is counted. */
+  readonly source: string;
 }
 
 /** How a client's wait for an answer ended. */
@@ -41,11 +41,19 @@ export type AnswerOutcome =
 
 export interface SignalingStore {
   /**
+   * The deployment's secret, at least 32 bytes, for source keys and tickets (src/broker/keys.ts): the same
+   * on every instance sharing this store. It may change while running (a shared store that lost it makes a
+   * new one), so read it for each use.
+   */
+  readonly secret: Uint8Array;
+
+  /**
    * Adds `volunteer` to the waiting pool and waits for an offer for it. A waiting poll with the same
    * volunteer id is replaced: its wait resolves `null` at once. Resolves with the offer a `claim` delivered,
    * or `null` after `timeoutMs`, on replacement, on abort or on close; on every `null` the volunteer has left
    * the pool. An offer delivered before an abort is still returned (the caller may `cancelOffer` it).
-   * Rejects `overloaded` when the pool is full.
+   * Rejects `overloaded` when the pool is full, or when `maxWaitingPerSource` polls of the volunteer's
+   * `source` already wait (a replacement does not count twice); the replaced poll then stays.
    */
   waitForOffer(
     volunteer: WaitingVolunteer,
@@ -61,14 +69,20 @@ export interface SignalingStore {
 
   /**
    * Atomically: if `volunteer` (same id and pollId) is still waiting, removes it from the pool, records
-   * `offer` as pending for `answerTimeoutMs`, and delivers it to the volunteer's wait. Resolves false when
-   * the poll is gone (taken by another instance, replaced, timed out). Rejects `overloaded` when the pending
-   * table is full (the volunteer then stays waiting). The claim is issued before the returned promise is
+   * `offer` as pending for `answerTimeoutMs` on behalf of the client's `clientSource` key, and delivers it to
+   * the volunteer's wait. Resolves false when the poll is gone (taken by another instance, replaced, timed
+   * out). Rejects `overloaded` when the pending table is full or `clientSource` already has
+   * `maxPendingPerSource` offers pending (the volunteer then stays waiting). The claim is issued before the returned promise is
    * (an implementation's first await comes after it), and calls from one broker instance take effect in the
    * order they were made: a `listWaiting` called after `claim` returned sees that claim. BrokerService's
    * matching turn (signaling-v1 §7) relies on it.
    */
-  claim(volunteer: WaitingVolunteer, offer: DeliveredOffer, answerTimeoutMs: number): Promise<boolean>;
+  claim(
+    volunteer: WaitingVolunteer,
+    offer: DeliveredOffer,
+    answerTimeoutMs: number,
+    clientSource: string,
+  ): Promise<boolean>;
 
   /**
    * Waits for the outcome of a claimed offer: the answer, its timeout, or its cancellation. An answer that

@@ -225,7 +225,7 @@ export const volunteerCommand: Command = {
       log(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);
     });
     relay.start();
-    log(`${relay.id} polling ${broker}`);
+    log(`polling ${broker}`);
     await untilSignal();
     await relay.stop();
     closeNodeWebRtc();

@@ -146,13 +146,28 @@ export const BROKER_DEFAULTS = {
   maxWaitingVolunteers: 10_000,
   /** Offers delivered and awaiting an answer at once; one more gets 503 `overloaded`. @default 10000 */
   maxPendingOffers: 10_000,
+  /**
+   * Polls from one source (an IPv4 address or IPv6 /64, signaling-v1 §1) waiting at once; one more gets 503
+   * `overloaded`, so that filling the pool takes maxWaitingVolunteers / this many sources. @default 16
+   */
+  maxWaitingPerSource: 16,
+  /** Offers from one source awaiting an answer at once; one more gets 503 `overloaded`. @default 8 */
+  maxPendingPerSource: 8,
+  /**
+   * Volunteers one source may be matched with in a burst, count (signaling-v1 §6). A client keeps a volunteer's
+   * slot as long as it keeps the path, which the broker cannot see, so this bounds what one source takes.
+   * @default 16
+   */
+  clientMatchBurst: 16,
+  /** Matches a source earns back per minute after its burst, count per minute; 0 turns the budget off. @default 12 */
+  clientMatchesPerMinute: 12,
   /** Chosen volunteers tried per client offer when other instances claim them first. @default 8 */
   maxClaimAttempts: 8,
   /** Sustained requests per address, per second (token refill rate; 0 turns rate limiting off). @default 5 */
   rateLimitPerSecond: 5,
   /** Requests per address allowed in a burst (bucket size). @default 20 */
   rateLimitBurst: 20,
-  /** Addresses tracked by the rate limiter; the least recently seen is evicted beyond this. @default 100000 */
+  /** Sources tracked by the rate limiter and the match budget; the least recently seen is evicted beyond this. @default 100000 */
   rateLimitMaxAddresses: 100_000,
   /**
    * Reverse-proxy hops in front of the broker whose `X-Forwarded-For` entries are trusted, count. 0 keys rate
@@ -212,6 +227,9 @@ export const VOLUNTEER_DEFAULTS = {
 } as const;
 export type VolunteerLimits = Limits<typeof VOLUNTEER_DEFAULTS>;
 
+/** The most clients one volunteer may relay at once: the upper bound of its `maxClients` (path-v1 §2). */
+export const VOLUNTEER_MAX_CLIENTS = 64;
+
 /** Client (src/client/tunnel.ts). */
 export const CLIENT_DEFAULTS = {
   /** Volunteers kept connected to the session at once. @default 2 */
@@ -245,7 +263,8 @@ export type WidgetLimits = Limits<typeof WIDGET_DEFAULTS>;
 
 /**
  * Redis signaling store (src/broker/redis-store.ts): the state several broker instances share. The pool and
- * pending-offer caps are BROKER_DEFAULTS.maxWaitingVolunteers / maxPendingOffers, counted across the cluster.
+ * pending-offer caps and their per-source shares are BROKER_DEFAULTS.maxWaitingVolunteers / maxPendingOffers /
+ * maxWaitingPerSource / maxPendingPerSource, counted across the cluster.
  */
 export const REDIS_STORE_DEFAULTS = {
   /** Put before every key, so several deployments can share one Redis. @default 'starling:' */
@@ -292,6 +311,11 @@ export const REDIS_STORE_DEFAULTS = {
   listLimit: 64,
   /** Expired waiting entries removed per new poll (bounds the work of one Redis script). @default 100 */
   pruneBatch: 100,
+  /**
+   * Lifetime of the deployment secret in Redis (signaling-v1 §1), ms; every heartbeat of every instance
+   * renews it, so it lapses only when no broker has run for this long, and a new one is then made. @default 1 day
+   */
+  secretTtlMs: 86_400_000,
 } as const;
 export type RedisStoreLimits = {
   -readonly [K in keyof typeof REDIS_STORE_DEFAULTS]: (typeof REDIS_STORE_DEFAULTS)[K] extends string

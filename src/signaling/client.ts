@@ -45,14 +45,17 @@ export class BrokerClient {
     return this.#call('GET', 'v1/info', undefined, signal, decodeInfoResponse);
   }
 
-  /** signaling-v1 §4: long-polls for an offer; `offer: null` means poll again after `retryAfterMs`. */
+  /**
+   * signaling-v1 §4: long-polls for an offer; `offer: null` means poll again after `retryAfterMs`. Present the
+   * answer's `ticket` on the next poll (none on the first): it is this volunteer's identity.
+   */
   async poll(
-    req: { id: string; nat: NatClass; capacity: number; egress: string[] },
+    req: { ticket?: string; nat: NatClass; egress: string[] },
     signal?: AbortSignal,
-  ): Promise<{ offer: DeliveredOffer | null; retryAfterMs: number }> {
+  ): Promise<{ ticket: string; offer: DeliveredOffer | null; retryAfterMs: number }> {
     const body = encodePollRequest(req);
     const res: PollResponse = await this.#call('POST', 'v1/volunteer/poll', body, signal, decodePollResponse);
-    return { offer: res.offer, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
+    return { ticket: res.ticket, offer: res.offer, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
   }
 
   /** signaling-v1 §5. */

@@ -8,8 +8,6 @@ import { SignalingError } from './errors.js';
 export const SIGNALING_LIMITS = {
   minIdChars: 8,
   maxIdChars: 64,
-  minCapacity: 1,
-  maxCapacity: 64,
   maxUrlChars: 2048,
   maxSdpChars: 32_768,
   maxAllowList: 16,
@@ -58,7 +56,7 @@ export function readObject(fields: Fields, name: string): Fields {
   return value as Fields;
 }
 
-/** signaling-v1 §1: `id` (volunteer id) and offer ids share one format. */
+/** signaling-v1 §1: volunteer ids, tickets and offer ids share one format. */
 export function readId(fields: Fields, name: string): string {
   const value = fields[name];
   if (!isId(value)) {
@@ -72,14 +70,6 @@ export function readNat(fields: Fields, name: string): NatClass {
   const value = fields[name];
   if (typeof value !== 'string') throw bad(`"${name}" must be a string`);
   return value === 'unrestricted' || value === 'restricted' ? value : 'unknown';
-}
-
-/** signaling-v1 §1: a finite number, truncated and clamped to 1..64. */
-export function readCapacity(fields: Fields, name: string): number {
-  const value = fields[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`"${name}" must be a number`);
-  const whole = Math.trunc(value);
-  return Math.min(SIGNALING_LIMITS.maxCapacity, Math.max(SIGNALING_LIMITS.minCapacity, whole));
 }
 
 /**

@@ -7,7 +7,6 @@ import { isSignalingErrorCode, SignalingError } from './errors.js';
 import {
   type Fields,
   type NatClass,
-  readCapacity,
   readEgress,
   readEgressList,
   readId,
@@ -24,11 +23,13 @@ export { SignalingError } from './errors.js';
 export type { NatClass } from './fields.js';
 export { parseEgressUrl, SIGNALING_LIMITS } from './fields.js';
 
-/** signaling-v1 §4: the volunteer's long-poll. `egress` is its normalized allow-list. */
+/**
+ * signaling-v1 §4: the volunteer's long-poll. `egress` is its normalized allow-list; `ticket` the one the
+ * broker gave it last, absent on a first poll.
+ */
 export interface PollRequest {
-  id: string;
+  ticket?: string;
   nat: NatClass;
-  capacity: number;
   egress: string[];
 }
 
@@ -58,8 +59,9 @@ export interface InfoResponse {
   egress: string[];
 }
 
-/** signaling-v1 §4: `retryAfterMs` is 0 when an offer came. */
+/** signaling-v1 §4: `retryAfterMs` is 0 when an offer came; `ticket` is to be presented on the next poll. */
 export interface PollResponse {
+  ticket: string;
   offer: DeliveredOffer | null;
   retryAfterMs: number;
 }
@@ -83,12 +85,9 @@ export function parseJson(text: string): unknown {
 
 export function decodePollRequest(body: unknown): PollRequest {
   const f = readVersioned(body);
-  return {
-    id: readId(f, 'id'),
-    nat: readNat(f, 'nat'),
-    capacity: readCapacity(f, 'capacity'),
-    egress: readEgressList(f, 'egress'),
-  };
+  const request: PollRequest = { nat: readNat(f, 'nat'), egress: readEgressList(f, 'egress') };
+  if (f.ticket !== undefined) request.ticket = readId(f, 'ticket');
+  return request;
 }
 
 export function decodeAnswerRequest(body: unknown): AnswerRequest {
@@ -108,7 +107,9 @@ export function decodeOfferRequest(body: unknown): OfferRequest {
 }
 
 export function encodePollRequest(r: PollRequest): object {
-  return { v: 1, id: r.id, nat: r.nat, capacity: r.capacity, egress: r.egress };
+  const body: Fields = { v: 1, nat: r.nat, egress: r.egress };
+  if (r.ticket !== undefined) body.ticket = r.ticket;
+  return body;
 }
 
 export function encodeAnswerRequest(r: AnswerRequest): object {
@@ -129,7 +130,9 @@ export function encodeInfoResponse(r: InfoResponse): object {
 }
 
 export function encodePollResponse(r: PollResponse): object {
-  return r.offer === null ? { v: 1, offer: null, retryAfterMs: r.retryAfterMs } : { v: 1, offer: r.offer };
+  return r.offer === null
+    ? { v: 1, ticket: r.ticket, offer: null, retryAfterMs: r.retryAfterMs }
+    : { v: 1, ticket: r.ticket, offer: r.offer };
 }
 
 export function encodeOfferResponse(r: OfferAnswer): object {
@@ -143,9 +146,11 @@ export function decodeInfoResponse(body: unknown): InfoResponse {
 
 export function decodePollResponse(body: unknown): PollResponse {
   const f = readVersioned(body);
-  if (f.offer === null) return { offer: null, retryAfterMs: readMs(f, 'retryAfterMs') };
+  const ticket = readId(f, 'ticket');
+  if (f.offer === null) return { ticket, offer: null, retryAfterMs: readMs(f, 'retryAfterMs') };
   const o = readObject(f, 'offer');
   return {
+    ticket,
     offer: { id: readId(o, 'id'), sdp: readSdp(o, 'sdp'), egress: readEgress(o, 'egress') },
     retryAfterMs: 0,
   };

@@ -1,8 +1,13 @@
 /** Options of the volunteer relay, checked once when it is built. Limits and defaults: VOLUNTEER_DEFAULTS. */
 
-import { resolveLimits, VOLUNTEER_DEFAULTS, type VolunteerLimits } from '../shared/limits.js';
+import {
+  resolveLimits,
+  VOLUNTEER_DEFAULTS,
+  VOLUNTEER_MAX_CLIENTS,
+  type VolunteerLimits,
+} from '../shared/limits.js';
 import type { NatClass } from '../signaling/client.js';
-import { isId, normalizeEgressUrls, randomId, SIGNALING_LIMITS } from '../signaling/fields.js';
+import { normalizeEgressUrls } from '../signaling/fields.js';
 
 export interface VolunteerOptions extends Partial<VolunteerLimits> {
   /** Broker base URL, e.g. `https://broker.example/` (signaling-v1). */
@@ -14,8 +19,6 @@ export interface VolunteerOptions extends Partial<VolunteerLimits> {
   allow?: string[];
   /** This volunteer's NAT class (signaling-v1 §1). @default 'unknown' */
   nat?: NatClass;
-  /** Volunteer id (signaling-v1 §1). @default random per relay */
-  id?: string;
 }
 
 export interface ResolvedVolunteerOptions extends VolunteerLimits {
@@ -23,7 +26,6 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
   /** Normalized allow-list; empty means "ask the broker". */
   allow: string[];
   nat: NatClass;
-  id: string;
 }
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
@@ -37,11 +39,9 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   if (
     !Number.isInteger(merged.maxClients) ||
     merged.maxClients < 1 ||
-    merged.maxClients > SIGNALING_LIMITS.maxCapacity
+    merged.maxClients > VOLUNTEER_MAX_CLIENTS
   ) {
-    throw new RangeError(
-      `volunteer option maxClients must be an integer from 1 to ${SIGNALING_LIMITS.maxCapacity}`,
-    );
+    throw new RangeError(`volunteer option maxClients must be an integer from 1 to ${VOLUNTEER_MAX_CLIENTS}`);
   }
   try {
     new URL(options.broker);
@@ -49,9 +49,7 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
     throw new TypeError(`volunteer option broker must be a URL, got "${options.broker}"`);
   }
   const allow = normalizeEgressUrls(options.allow ?? []);
-  const id = options.id ?? randomId();
-  if (!isId(id)) throw new TypeError('volunteer option id must be 8 to 64 characters of [A-Za-z0-9_-]');
-  return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown', id };
+  return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown' };
 }
 
 /**

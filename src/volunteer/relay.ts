@@ -100,6 +100,8 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #limiter: TokenBucket | null;
   readonly #paths = new Set<ClientPath>();
   #allow: string[];
+  /** signaling-v1 §4: the broker's name for this volunteer, presented on each poll; none before the first. */
+  #ticket: string | undefined;
   #run: AbortController | null = null;
   #wake: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
@@ -119,11 +121,6 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     this.#broker = new BrokerClient(this.#options.broker, { fetch: (input, init) => fetchFn(input, init) });
     const { maxBytesPerSec, rateBurstBytes } = this.#options;
     this.#limiter = maxBytesPerSec > 0 ? new TokenBucket(maxBytesPerSec, rateBurstBytes) : null;
-  }
-
-  /** This run's volunteer id (signaling-v1 §1). */
-  get id(): string {
-    return this.#options.id;
   }
 
   get state(): RelayState {
@@ -194,10 +191,13 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
       }
       try {
         if (!this.#reachedBroker) await this.#reachBroker(signal);
-        const { offer, retryAfterMs } = await this.#broker.poll(
-          { id: this.#options.id, nat: this.#options.nat, capacity: free, egress: this.#allow },
+        const ticket = this.#ticket === undefined ? {} : { ticket: this.#ticket };
+        const polled = await this.#broker.poll(
+          { ...ticket, nat: this.#options.nat, egress: this.#allow },
           signal,
         );
+        const { offer, retryAfterMs } = polled;
+        this.#ticket = polled.ticket;
         failures = 0;
         if (offer !== null) await this.#accept(offer, signal);
         else await sleep(retryAfterMs, signal);

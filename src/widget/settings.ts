@@ -2,8 +2,7 @@
  * The widget's settings, read from its `data-*` attributes (docs/widget.md lists each with its default).
  * Appearance settings never fail; relay settings that cannot work become a `problem` the widget shows.
  */
-import { VOLUNTEER_DEFAULTS } from '../shared/limits.js';
-import { SIGNALING_LIMITS } from '../signaling/fields.js';
+import { VOLUNTEER_DEFAULTS, VOLUNTEER_MAX_CLIENTS } from '../shared/limits.js';
 import type { VolunteerOptions } from '../volunteer/options.js';
 
 export const LAYOUTS = ['panel', 'banner', 'floating'] as const;
@@ -75,13 +74,7 @@ function relaySettings(el: Element): RelaySettings | { problem: string } {
   } catch {
     return { problem: `data-broker must be an http(s) URL, not "${broker}"` };
   }
-  const maxClients = integer(
-    el,
-    'data-max-clients',
-    1,
-    SIGNALING_LIMITS.maxCapacity,
-    VOLUNTEER_DEFAULTS.maxClients,
-  );
+  const maxClients = integer(el, 'data-max-clients', 1, VOLUNTEER_MAX_CLIENTS, VOLUNTEER_DEFAULTS.maxClients);
   if (typeof maxClients === 'string') return { problem: maxClients };
   const maxBytesPerSec = integer(el, 'data-max-rate', 0, Number.MAX_SAFE_INTEGER, 0);
   if (typeof maxBytesPerSec === 'string') return { problem: maxBytesPerSec };

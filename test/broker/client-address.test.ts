@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientAddress, rateLimitKey } from '../../src/broker/client-address.js';
+import { clientAddress, sourcePrefix } from '../../src/broker/client-address.js';
 
 const PEER = '192.0.2.99';
 
@@ -28,18 +28,18 @@ test('an absent or malformed entry falls back to the socket address', () => {
   assert.equal(clientAddress('198.51.100.1,', PEER, 1), PEER, 'an empty last entry');
 });
 
-test('rate-limit keys: IPv6 by its /64, IPv4-mapped as IPv4, IPv4 unchanged', () => {
-  assert.equal(rateLimitKey('198.51.100.1'), '198.51.100.1');
-  assert.equal(rateLimitKey('::ffff:198.51.100.1'), '198.51.100.1');
-  assert.equal(rateLimitKey('::FFFF:198.51.100.1'), '198.51.100.1');
-  assert.equal(rateLimitKey('::ffff:c633:6401'), '198.51.100.1', 'the hex form of a mapped address');
-  const host = rateLimitKey('2001:db8:1:2:aaaa::1');
+test('sources: IPv6 by its /64, IPv4-mapped as IPv4, IPv4 unchanged', () => {
+  assert.equal(sourcePrefix('198.51.100.1'), '198.51.100.1');
+  assert.equal(sourcePrefix('::ffff:198.51.100.1'), '198.51.100.1');
+  assert.equal(sourcePrefix('::FFFF:198.51.100.1'), '198.51.100.1');
+  assert.equal(sourcePrefix('::ffff:c633:6401'), '198.51.100.1', 'the hex form of a mapped address');
+  const host = sourcePrefix('2001:db8:1:2:aaaa::1');
   assert.equal(host, '2001:db8:1:2::/64');
   for (const same of ['2001:db8:1:2::ffff', '2001:0DB8:0001:0002:1:2:3:4', '2001:db8:1:2:5:6:1.2.3.4']) {
-    assert.equal(rateLimitKey(same), host, same);
+    assert.equal(sourcePrefix(same), host, same);
   }
-  assert.equal(rateLimitKey('fe80::1%eth0'), 'fe80:0:0:0::/64', 'a zone id is dropped');
-  assert.notEqual(rateLimitKey('2001:db8:1:3::1'), host, 'the next /64 is another host');
-  assert.equal(rateLimitKey('::1'), '0:0:0:0::/64');
-  assert.equal(rateLimitKey(''), '');
+  assert.equal(sourcePrefix('fe80::1%eth0'), 'fe80:0:0:0::/64', 'a zone id is dropped');
+  assert.notEqual(sourcePrefix('2001:db8:1:3::1'), host, 'the next /64 is another host');
+  assert.equal(sourcePrefix('::1'), '0:0:0:0::/64');
+  assert.equal(sourcePrefix(''), '');
 });

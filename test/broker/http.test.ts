@@ -33,14 +33,17 @@ test('end to end: a volunteer and a client meet through BrokerClient', async () 
   const client = new BrokerClient(`${url}/`);
   try {
     assert.deepEqual(await client.info(), { egress: [EGRESS] });
-    const poll = volunteer.poll({ id: 'volunteer-e2e', nat: 'unrestricted', capacity: 3, egress: [EGRESS] });
+    const poll = volunteer.poll({ nat: 'unrestricted', egress: [EGRESS] });
     await until(() => (broker.store as MemoryStore).size.waiting === 1);
     const offer = client.offer({ nat: 'restricted', sdp: 'v=0 offer', exclude: ['someone-else'] });
     const got = await poll;
     assert.ok(got.offer !== null);
     assert.deepEqual({ sdp: got.offer.sdp, egress: got.offer.egress }, { sdp: 'v=0 offer', egress: EGRESS });
     await volunteer.answer(got.offer.id, 'v=0 answer');
-    assert.deepEqual(await offer, { sdp: 'v=0 answer', volunteer: 'volunteer-e2e' });
+    const answered = await offer;
+    assert.equal(answered.sdp, 'v=0 answer');
+    assert.match(answered.volunteer, /^[A-Za-z0-9_-]{22}$/, 'an id the broker made');
+    assert.notEqual(answered.volunteer, got.ticket, 'the client learns the id, never the ticket');
     await assert.rejects(volunteer.answer(got.offer.id, 'again'), isCode('unknown-offer', 404));
     await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), (err: unknown) => {
       assert.ok(isCode('no-match', 503)(err));
@@ -182,11 +185,13 @@ test('rate limit without trusted proxies ignores X-Forwarded-For', async () => {
 test('a poll that times out is 200 offer null with a retry hint and Retry-After', async () => {
   const { broker, url } = await startBroker({ pollTimeoutMs: 20, retryAfterMs: 1500 });
   try {
-    const poll = { v: 1, id: 'times-out-1', nat: 'unknown', capacity: 1, egress: ['WS://127.0.0.1:8701'] };
+    const poll = { v: 1, nat: 'unknown', egress: ['WS://127.0.0.1:8701'] };
     const res = await fetch(`${url}/v1/volunteer/poll`, json(poll));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('retry-after'), '2');
-    assert.deepEqual(await res.json(), { v: 1, offer: null, retryAfterMs: 1500 });
+    const body = (await res.json()) as { ticket: string };
+    assert.match(body.ticket, /^[A-Za-z0-9_-]{44}$/);
+    assert.deepEqual(body, { v: 1, ticket: body.ticket, offer: null, retryAfterMs: 1500 });
   } finally {
     await broker.close();
   }
@@ -196,7 +201,7 @@ test('a long poll whose volunteer hangs up leaves the pool', async () => {
   const { broker, port } = await startBroker();
   const store = broker.store as MemoryStore;
   try {
-    const body = JSON.stringify({ v: 1, id: 'hangs-up-1', nat: 'unknown', capacity: 1, egress: [EGRESS] });
+    const body = JSON.stringify({ v: 1, nat: 'unknown', egress: [EGRESS] });
     const req = request({
       port,
       host: '127.0.0.1',
@@ -218,8 +223,8 @@ test('close ends pending long polls and client offers at once', { timeout: 10_00
   const { broker, url } = await startBroker({ pollTimeoutMs: 60_000, answerTimeoutMs: 60_000 });
   const store = broker.store as MemoryStore;
   const client = new BrokerClient(url);
-  const waiting = client.poll({ id: 'waits-long-1', nat: 'unknown', capacity: 1, egress: [EGRESS] });
-  const matched = client.poll({ id: 'waits-long-2', nat: 'unknown', capacity: 1, egress: [EGRESS] });
+  const waiting = client.poll({ nat: 'unknown', egress: [EGRESS] });
+  const matched = client.poll({ nat: 'unknown', egress: [EGRESS] });
   await until(() => store.size.waiting === 2);
   const offer = client.offer({ nat: 'unknown', sdp: 'x' });
   await until(() => store.size.pending === 1);

@@ -8,7 +8,7 @@ const A = 'ws://127.0.0.1:8701/';
 const B = 'ws://127.0.0.1:8702/';
 
 function vol(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
-  return { id, pollId: `poll-${id}`, nat: 'unrestricted', capacity: 1, egress: [A], since: 100, ...over };
+  return { id, pollId: `poll-${id}`, nat: 'unrestricted', egress: [A], since: 100, source: 'src', ...over };
 }
 const req = (over: Partial<ClientRequest> = {}): ClientRequest => ({
   nat: 'unknown',
@@ -25,12 +25,12 @@ test('NAT compatibility: only restricted with restricted fails', () => {
   }
   assert.equal(chooseVolunteer([vol('r1', { nat: 'restricted' })], req({ nat: 'restricted' })), undefined);
   assert.equal(chooseVolunteer([vol('r1', { nat: 'restricted' })], req({ nat: 'unknown' }))?.id, 'r1');
-  const pool = [vol('r1', { nat: 'restricted', capacity: 9 }), vol('u1', { nat: 'unrestricted' })];
+  const pool = [vol('r1', { nat: 'restricted', since: 1 }), vol('u1', { nat: 'unrestricted' })];
   assert.equal(chooseVolunteer(pool, req({ nat: 'restricted' }))?.id, 'u1');
 });
 
 test('egress must be on the allow-list', () => {
-  const pool = [vol('onlyB', { egress: [B], capacity: 5 }), vol('both', { egress: [B, A] })];
+  const pool = [vol('onlyB', { egress: [B], since: 1 }), vol('both', { egress: [B, A] })];
   assert.equal(chooseVolunteer(pool, req({ egress: A }))?.id, 'both');
   assert.equal(chooseVolunteer(pool, req({ egress: B }))?.id, 'onlyB');
   assert.equal(chooseVolunteer(pool, req({ egress: 'ws://127.0.0.1:9999/' })), undefined);
@@ -38,19 +38,18 @@ test('egress must be on the allow-list', () => {
 });
 
 test('excluded volunteers are skipped', () => {
-  const pool = [vol('first-1', { capacity: 5 }), vol('second-2')];
+  const pool = [vol('first-1', { since: 1 }), vol('second-2')];
   assert.equal(chooseVolunteer(pool, req({ exclude: ['first-1'] }))?.id, 'second-2');
   assert.equal(chooseVolunteer(pool, req({ exclude: ['first-1', 'second-2'] })), undefined);
 });
 
-test('most capacity first, then longest waiting', () => {
-  const pool = [
-    vol('young-big', { capacity: 8, since: 300 }),
-    vol('old-small', { capacity: 2, since: 10 }),
-    vol('old-big', { capacity: 8, since: 200 }),
-  ];
-  assert.equal(chooseVolunteer(pool, req())?.id, 'old-big');
-  assert.equal(chooseVolunteer([...pool].reverse(), req())?.id, 'old-big');
-  assert.equal(chooseVolunteer(pool, req({ exclude: ['old-big'] }))?.id, 'young-big');
+test('the longest-waiting poll first, and nothing a volunteer declares changes that', () => {
+  const pool = [vol('young', { since: 300 }), vol('oldest', { since: 10 }), vol('older', { since: 200 })];
+  assert.equal(chooseVolunteer(pool, req())?.id, 'oldest');
+  assert.equal(chooseVolunteer([...pool].reverse(), req())?.id, 'oldest');
+  assert.equal(chooseVolunteer(pool, req({ exclude: ['oldest'] }))?.id, 'older');
   assert.equal(chooseVolunteer([], req()), undefined);
+  // Earlier drafts ordered by a declared capacity; a record carrying one is ordered by its wait alone.
+  const boasting = { ...vol('boaster', { since: 250 }), capacity: 64 };
+  assert.equal(chooseVolunteer([boasting, vol('modest', { since: 200 })], req())?.id, 'modest');
 });

@@ -4,7 +4,7 @@ import { RateLimiter } from '../../src/broker/rate-limit.js';
 
 test('a bucket allows a burst, then refills at the set rate', () => {
   let now = 0;
-  const limiter = new RateLimiter({ perSecond: 2, burst: 3, maxAddresses: 10 }, () => now);
+  const limiter = new RateLimiter({ perSecond: 2, burst: 3, maxSources: 10 }, () => now);
   for (let i = 0; i < 3; i++) assert.equal(limiter.take('192.0.2.1').ok, true);
   const denied = limiter.take('192.0.2.1');
   assert.deepEqual(denied, { ok: false, retryAfterMs: 500 });
@@ -18,7 +18,7 @@ test('a bucket allows a burst, then refills at the set rate', () => {
 });
 
 test('the address map is bounded; the least recently seen is evicted', () => {
-  const limiter = new RateLimiter({ perSecond: 1, burst: 1, maxAddresses: 3 }, () => 0);
+  const limiter = new RateLimiter({ perSecond: 1, burst: 1, maxSources: 3 }, () => 0);
   for (const a of ['a', 'b', 'c']) limiter.take(a);
   assert.equal(limiter.take('a').ok, false, 'a is remembered');
   limiter.take('d');
@@ -30,7 +30,7 @@ test('the address map is bounded; the least recently seen is evicted', () => {
 });
 
 test('a zero rate turns the limiter off', () => {
-  const limiter = new RateLimiter({ perSecond: 0, burst: 0, maxAddresses: 1 });
+  const limiter = new RateLimiter({ perSecond: 0, burst: 0, maxSources: 1 });
   for (let i = 0; i < 100; i++) assert.equal(limiter.take('x').ok, true);
   assert.equal(limiter.size, 0);
 });

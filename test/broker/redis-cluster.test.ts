@@ -58,17 +58,22 @@ async function poolSize(store: RedisStore, n: number): Promise<void> {
   assert.equal(seen, n, `expected ${n} waiting volunteers`);
 }
 
-/** A volunteer that polls `client` again and again and answers each offer with `answer-from-<id>`. */
-function volunteerLoop(client: BrokerClient, id: string, nat: NatClass, capacity: number) {
+/**
+ * A volunteer that polls `client` again and again, presenting the ticket the broker gave it, and answers each
+ * offer with `answer-from-<name>`.
+ */
+function volunteerLoop(client: BrokerClient, name: string, nat: NatClass) {
   const ac = new AbortController();
   const offers: string[] = [];
+  let ticket: string | undefined;
   const done = (async () => {
     while (!ac.signal.aborted) {
       try {
-        const { offer } = await client.poll({ id, nat, capacity, egress: [EGRESS] }, ac.signal);
-        if (offer === null) continue;
-        offers.push(offer.sdp);
-        await client.answer(offer.id, `answer-from-${id}`, ac.signal);
+        const polled = await client.poll({ ...(ticket ? { ticket } : {}), nat, egress: [EGRESS] }, ac.signal);
+        ticket = polled.ticket;
+        if (polled.offer === null) continue;
+        offers.push(polled.offer.sdp);
+        await client.answer(polled.offer.id, `answer-from-${name}`, ac.signal);
       } catch (err) {
         if (!ac.signal.aborted) throw err;
       }
@@ -85,53 +90,61 @@ test('a volunteer polling instance A is matched with a client posting to instanc
   const { nodes, close } = await cluster(2);
   const [a, b] = nodes as [Instance, Instance];
   try {
-    for (const answerVia of [a, b]) {
-      const poll = a.client.poll({ id: 'vol-crossing', nat: 'unknown', capacity: 2, egress: [EGRESS] });
+    let ticket: string | undefined;
+    const ids: string[] = [];
+    for (const [pollVia, answerVia] of [
+      [a, a],
+      [b, b],
+    ] as const) {
+      // The second time round it polls the other instance with the first one's ticket: still the same volunteer.
+      const poll = pollVia.client.poll({ ...(ticket ? { ticket } : {}), nat: 'unknown', egress: [EGRESS] });
       await poolSize(b.store, 1);
-      const answer = b.client.offer({ nat: 'unknown', sdp: 'v=0 offer-from-client' });
-      const { offer } = await poll;
+      const answer = (pollVia === a ? b : a).client.offer({ nat: 'unknown', sdp: 'v=0 offer-from-client' });
+      const polled = await poll;
+      ticket = polled.ticket;
+      const { offer } = polled;
       assert.ok(offer !== null, 'the volunteer got an offer');
       assert.equal(offer.sdp, 'v=0 offer-from-client');
       assert.equal(offer.egress, EGRESS);
       await answerVia.client.answer(offer.id, 'v=0 answer-from-volunteer');
-      assert.deepEqual(await answer, { sdp: 'v=0 answer-from-volunteer', volunteer: 'vol-crossing' });
+      const answered = await answer;
+      assert.equal(answered.sdp, 'v=0 answer-from-volunteer');
+      assert.notEqual(answered.volunteer, ticket, 'the client learns the id, never the ticket');
+      ids.push(answered.volunteer);
       await assert.rejects(answerVia.client.answer(offer.id, 'again'), isCode('unknown-offer', 404));
     }
+    assert.equal(ids[0], ids[1], "instance B knows instance A's ticket: both share the deployment secret");
     assert.deepEqual(await a.store.counts(), { waiting: 0, pending: 0 });
   } finally {
     await close();
   }
 });
 
-test('capacity, exclude and NAT classes are honoured across instances', async () => {
+test('waiting time, exclude and NAT classes are honoured across instances', async () => {
   const { nodes, close } = await cluster(2);
   const [a, b] = nodes as [Instance, Instance];
-  const big = volunteerLoop(b.client, 'vol-big-restricted', 'restricted', 5);
-  const small = volunteerLoop(a.client, 'vol-small-open', 'unrestricted', 1);
+  const early = volunteerLoop(b.client, 'restricted-early', 'restricted');
+  await poolSize(a.store, 1);
+  const later = volunteerLoop(a.client, 'open-later', 'unrestricted');
   try {
     await poolSize(a.store, 2);
     const first = await a.client.offer({ nat: 'unknown', sdp: 'v=0 c1' });
-    assert.equal(first.volunteer, 'vol-big-restricted', 'the most free capacity wins');
-    assert.equal(first.sdp, 'answer-from-vol-big-restricted');
+    assert.equal(first.sdp, 'answer-from-restricted-early', 'the longest waiting wins');
     await poolSize(a.store, 2);
     const restricted = await b.client.offer({ nat: 'restricted', sdp: 'v=0 c2' });
-    assert.equal(restricted.volunteer, 'vol-small-open', 'restricted never meets restricted');
+    assert.equal(restricted.sdp, 'answer-from-open-later', 'restricted never meets restricted');
     await poolSize(b.store, 2);
-    const excluding = await b.client.offer({
-      nat: 'unknown',
-      sdp: 'v=0 c3',
-      exclude: ['vol-big-restricted'],
-    });
-    assert.equal(excluding.volunteer, 'vol-small-open');
+    const excluding = await b.client.offer({ nat: 'unknown', sdp: 'v=0 c3', exclude: [first.volunteer] });
+    assert.equal(excluding.sdp, 'answer-from-open-later');
     await poolSize(a.store, 2);
     await assert.rejects(
-      a.client.offer({ nat: 'restricted', sdp: 'v=0 c4', exclude: ['vol-small-open'] }),
+      a.client.offer({ nat: 'restricted', sdp: 'v=0 c4', exclude: [restricted.volunteer] }),
       isCode('no-match', 503),
     );
-    assert.deepEqual(big.offers, ['v=0 c1']);
-    assert.deepEqual(small.offers, ['v=0 c2', 'v=0 c3']);
+    assert.deepEqual(early.offers, ['v=0 c1']);
+    assert.deepEqual(later.offers, ['v=0 c2', 'v=0 c3']);
   } finally {
-    await Promise.all([big.stop(), small.stop()]);
+    await Promise.all([early.stop(), later.stop()]);
     await poolSize(a.store, 0);
     await close();
   }
@@ -141,7 +154,7 @@ test('a broker instance closing mid-poll leaves no waiting entry behind', async 
   const { nodes, close } = await cluster(2);
   const [a, b] = nodes as [Instance, Instance];
   try {
-    const poll = a.client.poll({ id: 'vol-on-closing', nat: 'unknown', capacity: 3, egress: [EGRESS] });
+    const poll = a.client.poll({ nat: 'unknown', egress: [EGRESS] });
     await poolSize(b.store, 1);
     await a.broker.close();
     const ended = await poll.then(
@@ -172,9 +185,7 @@ test('the volunteers of a crashed instance are dropped once its liveness key lap
     const port = /^listening (\d+)$/.exec(line)?.[1];
     assert.ok(port !== undefined, `unexpected fixture output: ${line}`);
     const crashing = new BrokerClient(`http://127.0.0.1:${port}`);
-    const poll = crashing
-      .poll({ id: 'vol-on-crashed', nat: 'unknown', capacity: 1, egress: [EGRESS] })
-      .catch(() => 'unreachable');
+    const poll = crashing.poll({ nat: 'unknown', egress: [EGRESS] }).catch(() => 'unreachable');
     await poolSize(b.store, 1);
     child.kill('SIGKILL');
     await exited;

@@ -33,7 +33,15 @@ const LONG = 30_000;
 let seq = 0;
 function volunteer(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
   seq++;
-  return { id, pollId: `rpoll-${seq}`, nat: 'unknown', capacity: 1, egress: [EGRESS], since: seq, ...over };
+  return {
+    id,
+    pollId: `rpoll-${seq}`,
+    nat: 'unknown',
+    egress: [EGRESS],
+    since: seq,
+    source: `src-${id}`,
+    ...over,
+  };
 }
 
 async function keysOf(keyPrefix: string): Promise<Map<string, number>> {
@@ -48,7 +56,7 @@ async function keysOf(keyPrefix: string): Promise<Map<string, number>> {
   }
 }
 
-test('RedisStore: every key has a lifetime, and settled state leaves nothing but the liveness key', async () => {
+test('RedisStore: every key has a lifetime; settled state leaves only the liveness key and the secret', async () => {
   const { keyPrefix, store } = await freshStore();
   try {
     const ac = new AbortController();
@@ -56,21 +64,28 @@ test('RedisStore: every key has a lifetime, and settled state leaves nothing but
     const matched = volunteer('vol-ttl-matched');
     const wait = store.waitForOffer(matched, LONG);
     assert.equal((await store.listWaiting(EGRESS)).length, 2);
-    assert.equal(await store.claim(matched, { id: 'offer-ttl-1', sdp: 'v=0 o', egress: EGRESS }, LONG), true);
+    assert.equal(
+      await store.claim(matched, { id: 'offer-ttl-1', sdp: 'v=0 o', egress: EGRESS }, LONG, 'src-client'),
+      true,
+    );
     assert.equal((await wait)?.id, 'offer-ttl-1');
     const during = await keysOf(keyPrefix);
     const kinds = [...during.keys()].map((key) => key.replace(/:.*/, '')).sort();
-    assert.deepEqual(kinds, ['i', 'o', 'p', 'q', 'v', 'w'], `keys: ${[...during.keys()].join(' ')}`);
+    assert.deepEqual(
+      kinds,
+      ['i', 'k', 'o', 'p', 'q', 'r', 's', 'v', 'w'],
+      `keys: ${[...during.keys()].join(' ')}`,
+    );
     for (const [key, ttl] of during) assert.ok(ttl > 0, `${key} has no lifetime (${ttl})`);
     assert.equal(await store.deliverAnswer('offer-ttl-1', 'v=0 a'), true);
     assert.equal((await store.waitAnswer('offer-ttl-1')).kind, 'answer');
     ac.abort();
     assert.equal(await idle, null);
-    assert.deepEqual([...(await keysOf(keyPrefix)).keys()], [`i:${store.instanceId}`]);
+    assert.deepEqual([...(await keysOf(keyPrefix)).keys()].sort(), [`i:${store.instanceId}`, 'k']);
   } finally {
     await store.close();
   }
-  assert.equal((await keysOf(keyPrefix)).size, 0, 'a closed store leaves no key');
+  assert.deepEqual([...(await keysOf(keyPrefix)).keys()], ['k'], 'a closed store leaves only the secret');
 });
 
 test('RedisStore: deployments with other key prefixes do not see each other', async () => {
@@ -89,20 +104,20 @@ test('RedisStore: deployments with other key prefixes do not see each other', as
   }
 });
 
-test('RedisStore: listWaiting returns the best listLimit volunteers of each NAT class', async () => {
+test('RedisStore: listWaiting returns the longest-waiting listLimit volunteers of each NAT class', async () => {
   const { store } = await freshStore({ listLimit: 2 });
   const ac = new AbortController();
   try {
     const vols = [
-      volunteer('vol-list-cap1', { capacity: 1 }),
-      volunteer('vol-list-cap3', { capacity: 3 }),
-      volunteer('vol-list-cap2', { capacity: 2 }),
-      volunteer('vol-list-cap3-later', { capacity: 3 }),
-      volunteer('vol-list-restricted', { capacity: 1, nat: 'restricted' }),
+      volunteer('vol-list-young', { since: 300 }),
+      volunteer('vol-list-oldest', { since: 100 }),
+      volunteer('vol-list-youngest', { since: 400 }),
+      volunteer('vol-list-older', { since: 200 }),
+      volunteer('vol-list-restricted', { since: 500, nat: 'restricted' }),
     ];
     const waits = vols.map((v) => store.waitForOffer(v, LONG, ac.signal));
     const ids = (await store.listWaiting(EGRESS)).map((v) => v.id).sort();
-    assert.deepEqual(ids, ['vol-list-cap3', 'vol-list-cap3-later', 'vol-list-restricted']);
+    assert.deepEqual(ids, ['vol-list-older', 'vol-list-oldest', 'vol-list-restricted']);
     ac.abort();
     await Promise.all(waits);
   } finally {
@@ -191,5 +206,33 @@ test('RedisStore: close returns once every poll it held has ended, and leaves no
   await store.close();
   assert.equal(ended.length, 3, 'every wait ended before close returned');
   assert.deepEqual(await Promise.all(waits), [null, null, null]);
-  assert.equal((await keysOf(keyPrefix)).size, 0);
+  assert.deepEqual([...(await keysOf(keyPrefix)).keys()], ['k']);
+});
+
+test('RedisStore: instances on one Redis share one secret; a lost one is made again and adopted by all', async () => {
+  const keyPrefix = `secret${++prefixes}:`;
+  const url = await redisUrl();
+  const [a, b] = await Promise.all([
+    RedisStore.connect({ url, keyPrefix, heartbeatIntervalMs: 20, instanceTtlMs: 1_000 }),
+    RedisStore.connect({ url, keyPrefix, heartbeatIntervalMs: 20, instanceTtlMs: 1_000 }),
+  ]);
+  const redis = new Redis(url);
+  try {
+    assert.equal(a.secret.byteLength, 32);
+    assert.deepEqual(a.secret, b.secret, 'both instances key sources and tickets alike');
+    assert.ok((await redis.pttl(`${keyPrefix}k`)) > 0, 'the secret has a lifetime');
+    const old = Buffer.from(a.secret).toString('hex');
+    await redis.del(`${keyPrefix}k`); // Redis lost it (a flush, a failover without persistence)
+    for (let i = 0; i < 200; i++) {
+      const now = [a, b].map((s) => Buffer.from(s.secret).toString('hex'));
+      if (now[0] !== old && now[0] === now[1]) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.notEqual(Buffer.from(a.secret).toString('hex'), old);
+    assert.deepEqual(a.secret, b.secret, 'after the next heartbeats both use the new one');
+  } finally {
+    redis.disconnect();
+    await a.close();
+    await b.close();
+  }
 });

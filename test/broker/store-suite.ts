@@ -10,6 +10,8 @@ import { SignalingError } from '../../src/signaling/errors.js';
 export interface StoreSuiteLimits {
   maxWaitingVolunteers: number;
   maxPendingOffers: number;
+  maxWaitingPerSource: number;
+  maxPendingPerSource: number;
 }
 
 const EGRESS = 'ws://127.0.0.1:8701/';
@@ -17,10 +19,21 @@ const OTHER = 'ws://127.0.0.1:8702/';
 const LONG = 30_000;
 let seq = 0;
 
+/** A waiting volunteer; each has a source of its own unless `over` names one. */
 function volunteer(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
   seq++;
-  return { id, pollId: `poll-${seq}`, nat: 'unknown', capacity: 1, egress: [EGRESS], since: seq, ...over };
+  return {
+    id,
+    pollId: `poll-${seq}`,
+    nat: 'unknown',
+    egress: [EGRESS],
+    since: seq,
+    source: `src-${id}`,
+    ...over,
+  };
 }
+/** A client source of its own for each claim, unless a test shares one on purpose. */
+const client = (): string => `client-${++seq}`;
 function offer(id: string): DeliveredOffer {
   return { id, sdp: `v=0 ${id}`, egress: EGRESS };
 }
@@ -39,7 +52,12 @@ export function runStoreSuite(
   name: string,
   makeStore: (limits: StoreSuiteLimits) => Promise<SignalingStore> | SignalingStore,
 ): void {
-  const limits: StoreSuiteLimits = { maxWaitingVolunteers: 3, maxPendingOffers: 2 };
+  const limits: StoreSuiteLimits = {
+    maxWaitingVolunteers: 3,
+    maxPendingOffers: 2,
+    maxWaitingPerSource: 2,
+    maxPendingPerSource: 1,
+  };
   const withStore = (title: string, body: (store: SignalingStore) => Promise<void>): void => {
     test(`${name}: ${title}`, async () => {
       const store = await makeStore(limits);
@@ -58,7 +76,7 @@ export function runStoreSuite(
     assert.deepEqual(listed, v);
     assert.deepEqual(await store.listWaiting(OTHER), [v]);
     assert.deepEqual(await store.listWaiting('ws://127.0.0.1:1/'), []);
-    assert.equal(await store.claim(v, offer('offer-1aaaaaa'), LONG), true);
+    assert.equal(await store.claim(v, offer('offer-1aaaaaa'), LONG, client()), true);
     assert.deepEqual(await wait, offer('offer-1aaaaaa'));
     assert.deepEqual(await store.listWaiting(EGRESS), [], 'a matched volunteer leaves the pool');
     const answer = store.waitAnswer('offer-1aaaaaa');
@@ -77,7 +95,7 @@ export function runStoreSuite(
     ];
     await waitingCount(store, 2);
     assert.deepEqual(await store.counts(), { waiting: 2, pending: 0 });
-    assert.equal(await store.claim(matched, offer('offer-count-1'), LONG), true);
+    assert.equal(await store.claim(matched, offer('offer-count-1'), LONG, client()), true);
     assert.deepEqual(await store.counts(), { waiting: 1, pending: 1 });
     ac.abort();
     await Promise.all(waits);
@@ -89,7 +107,7 @@ export function runStoreSuite(
     const v = volunteer('vol-bbbbbbbb');
     const wait = store.waitForOffer(v, LONG);
     await waitingCount(store, 1);
-    assert.equal(await store.claim(v, offer('offer-2bbbbbb'), LONG), true);
+    assert.equal(await store.claim(v, offer('offer-2bbbbbb'), LONG, client()), true);
     await wait;
     assert.equal(await store.deliverAnswer('offer-2bbbbbb', 'early'), true);
     assert.deepEqual(await store.waitAnswer('offer-2bbbbbb'), {
@@ -104,25 +122,32 @@ export function runStoreSuite(
     const wait = store.waitForOffer(v, LONG);
     await waitingCount(store, 1);
     const claims = await Promise.all([
-      store.claim(v, offer('offer-3cccccc'), LONG),
-      store.claim(v, offer('offer-4cccccc'), LONG),
+      store.claim(v, offer('offer-3cccccc'), LONG, client()),
+      store.claim(v, offer('offer-4cccccc'), LONG, client()),
     ]);
     assert.deepEqual(claims.sort(), [false, true]);
     await wait;
-    assert.equal(await store.claim(volunteer('vol-never-seen'), offer('offer-5cccccc'), LONG), false);
+    assert.equal(
+      await store.claim(volunteer('vol-never-seen'), offer('offer-5cccccc'), LONG, client()),
+      false,
+    );
   });
 
   withStore('a new poll with the same id replaces the waiting one', async (store) => {
-    const first = volunteer('vol-dddddddd', { capacity: 1 });
+    const first = volunteer('vol-dddddddd', { nat: 'unrestricted' });
     const older = store.waitForOffer(first, LONG);
     await waitingCount(store, 1);
-    const second = volunteer('vol-dddddddd', { capacity: 5 });
+    const second = volunteer('vol-dddddddd', { nat: 'restricted' });
     const newer = store.waitForOffer(second, LONG);
     assert.equal(await older, null, 'the older poll ends with no offer');
     const [listed] = await waitingCount(store, 1);
-    assert.equal(listed?.capacity, 5);
-    assert.equal(await store.claim(first, offer('offer-6dddddd'), LONG), false, 'the replaced poll is gone');
-    assert.equal(await store.claim(second, offer('offer-7dddddd'), LONG), true);
+    assert.equal(listed?.nat, 'restricted');
+    assert.equal(
+      await store.claim(first, offer('offer-6dddddd'), LONG, client()),
+      false,
+      'the replaced poll is gone',
+    );
+    assert.equal(await store.claim(second, offer('offer-7dddddd'), LONG, client()), true);
     assert.equal((await newer)?.id, 'offer-7dddddd');
   });
 
@@ -130,7 +155,7 @@ export function runStoreSuite(
     const v = volunteer('vol-eeeeeeee');
     assert.equal(await store.waitForOffer(v, 20), null);
     assert.deepEqual(await store.listWaiting(EGRESS), []);
-    assert.equal(await store.claim(v, offer('offer-8eeeeee'), LONG), false);
+    assert.equal(await store.claim(v, offer('offer-8eeeeee'), LONG, client()), false);
   });
 
   withStore('an aborted poll ends with null and leaves the pool', async (store) => {
@@ -146,7 +171,7 @@ export function runStoreSuite(
     const v = volunteer('vol-gggggggg');
     const wait = store.waitForOffer(v, LONG);
     await waitingCount(store, 1);
-    assert.equal(await store.claim(v, offer('offer-9gggggg'), 20), true);
+    assert.equal(await store.claim(v, offer('offer-9gggggg'), 20, client()), true);
     await wait;
     assert.deepEqual(await store.waitAnswer('offer-9gggggg'), { kind: 'timeout' });
     assert.equal(await store.deliverAnswer('offer-9gggggg', 'late'), false);
@@ -159,8 +184,8 @@ export function runStoreSuite(
     const v2 = volunteer('vol-hhhhhhh2');
     const waits = [store.waitForOffer(v1, LONG), store.waitForOffer(v2, LONG)];
     await waitingCount(store, 2);
-    assert.equal(await store.claim(v1, offer('offer-10hhhhh'), LONG), true);
-    assert.equal(await store.claim(v2, offer('offer-11hhhhh'), LONG), true);
+    assert.equal(await store.claim(v1, offer('offer-10hhhhh'), LONG, client()), true);
+    assert.equal(await store.claim(v2, offer('offer-11hhhhh'), LONG, client()), true);
     await Promise.all(waits);
     const cancelled = store.waitAnswer('offer-10hhhhh');
     await store.cancelOffer('offer-10hhhhh');
@@ -201,10 +226,10 @@ export function runStoreSuite(
     const waits = vols.map((v) => store.waitForOffer(v, LONG, ac.signal));
     await waitingCount(store, vols.length);
     for (let i = 0; i < limits.maxPendingOffers; i++) {
-      assert.equal(await store.claim(vols[i]!, offer(`offer-pend-${i}x`), LONG), true);
+      assert.equal(await store.claim(vols[i]!, offer(`offer-pend-${i}x`), LONG, client()), true);
     }
     const last = vols[vols.length - 1]!;
-    await assert.rejects(store.claim(last, offer('offer-pend-over'), LONG), (err: unknown) => {
+    await assert.rejects(store.claim(last, offer('offer-pend-over'), LONG, client()), (err: unknown) => {
       assert.ok(err instanceof SignalingError);
       assert.equal(err.code, 'overloaded');
       return true;
@@ -214,6 +239,73 @@ export function runStoreSuite(
     await Promise.all(waits);
   });
 
+  withStore('one source holds at most its share of the pool; other sources still get in', async (store) => {
+    const ac = new AbortController();
+    const share = limits.maxWaitingPerSource;
+    const fromOneHost = (id: string) => volunteer(id, { source: 'one-host' });
+    const crowd = Array.from({ length: share }, (_, i) => fromOneHost(`vol-crowd-${i}`));
+    const waits = crowd.map((v) => store.waitForOffer(v, LONG, ac.signal));
+    await waitingCount(store, share);
+    const overloaded = (err: unknown): boolean => {
+      assert.ok(err instanceof SignalingError);
+      assert.equal(err.code, 'overloaded');
+      return true;
+    };
+    await assert.rejects(store.waitForOffer(fromOneHost('vol-crowd-more'), LONG, ac.signal), overloaded);
+    const again = store.waitForOffer(fromOneHost(crowd[0]!.id), LONG, ac.signal);
+    assert.equal(await waits[0], null, 'a replacement from the same source is not one more');
+    await waitingCount(store, share);
+    const elsewhere = store.waitForOffer(volunteer('vol-elsewhere', { source: 'two-host' }), LONG, ac.signal);
+    const listed = await waitingCount(store, share + 1);
+    assert.deepEqual(listed.map((v) => v.source).sort(), [
+      ...Array<string>(share).fill('one-host'),
+      'two-host',
+    ]);
+    ac.abort();
+    await Promise.all([again, elsewhere, ...waits.slice(1)]);
+    await waitingCount(store, 0);
+    const later = new AbortController();
+    const wait = store.waitForOffer(fromOneHost('vol-crowd-later'), LONG, later.signal);
+    await waitingCount(store, 1);
+    later.abort();
+    assert.equal(await wait, null, 'polls that ended no longer count');
+  });
+
+  withStore('one client source has at most its share of pending offers', async (store) => {
+    const share = limits.maxPendingPerSource;
+    const vols = Array.from({ length: share + 1 }, (_, i) => volunteer(`vol-share-${i}`));
+    const ac = new AbortController();
+    const waits = vols.map((v) => store.waitForOffer(v, LONG, ac.signal));
+    await waitingCount(store, vols.length);
+    for (let i = 0; i < share; i++) {
+      assert.equal(await store.claim(vols[i]!, offer(`offer-share-${i}`), LONG, 'greedy-client'), true);
+    }
+    const last = vols[share]!;
+    await assert.rejects(
+      store.claim(last, offer('offer-share-over'), LONG, 'greedy-client'),
+      (err: unknown) => {
+        assert.ok(err instanceof SignalingError);
+        assert.equal(err.code, 'overloaded');
+        return true;
+      },
+    );
+    assert.deepEqual(await store.listWaiting(EGRESS), [last], 'the volunteer stays waiting');
+    // Once one of its offers is settled, the greedy client has room again; another client always had.
+    await store.cancelOffer('offer-share-0');
+    assert.equal((await store.waitAnswer('offer-share-0')).kind, 'cancelled');
+    assert.equal(await store.claim(last, offer('offer-share-next'), LONG, 'greedy-client'), true);
+    await Promise.all(waits);
+    const next = volunteer('vol-share-next');
+    const wait = store.waitForOffer(next, LONG, ac.signal);
+    await waitingCount(store, 1);
+    assert.equal(await store.claim(next, offer('offer-share-modest'), LONG, 'modest-client'), true);
+    await wait;
+  });
+
+  withStore('the deployment secret is at least 32 bytes', async (store) => {
+    assert.ok(store.secret.byteLength >= 32, `${store.secret.byteLength} bytes`);
+  });
+
   test(`${name}: close ends every wait and refuses new polls`, async () => {
     const store = await makeStore(limits);
     const v1 = volunteer('vol-close-1');
@@ -221,7 +313,7 @@ export function runStoreSuite(
     const poll = store.waitForOffer(v1, LONG);
     const claimedWait = store.waitForOffer(v2, LONG);
     await waitingCount(store, 2);
-    assert.equal(await store.claim(v2, offer('offer-close-1'), LONG), true);
+    assert.equal(await store.claim(v2, offer('offer-close-1'), LONG, client()), true);
     await claimedWait;
     const answer = store.waitAnswer('offer-close-1');
     await store.close();

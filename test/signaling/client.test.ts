@@ -5,6 +5,8 @@ import { BROKER_CLIENT_DEFAULTS } from '../../src/shared/limits.js';
 import { BrokerClient, type SignalingError } from '../../src/signaling/client.js';
 import { EGRESS, isCode } from '../broker/helpers.js';
 
+const TICKET = 't'.repeat(44);
+
 /** A fetch that records requests and answers with `respond`. */
 function fakeFetch(respond: (url: string, init: RequestInit) => Response | Promise<Response>) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -23,14 +25,15 @@ test('requests are versioned JSON on paths under the base URL', async () => {
   const { calls, fetch } = fakeFetch((url) =>
     url.endsWith('/v1/client/offer')
       ? jsonResponse(200, { v: 1, answer: { sdp: 'a', volunteer: 'volunteer-1' }, more: true })
-      : jsonResponse(200, { v: 1, offer: null, retryAfterMs: 900 }),
+      : jsonResponse(200, { v: 1, ticket: TICKET, offer: null, retryAfterMs: 900 }),
   );
   const client = new BrokerClient('https://broker.example/prefix', { fetch });
   assert.deepEqual(await client.offer({ nat: 'restricted', sdp: 'o', exclude: ['volunteer-0'] }), {
     sdp: 'a',
     volunteer: 'volunteer-1',
   });
-  assert.deepEqual(await client.poll({ id: 'volunteer-9', nat: 'unknown', capacity: 2, egress: [EGRESS] }), {
+  assert.deepEqual(await client.poll({ ticket: TICKET, nat: 'unknown', egress: [EGRESS] }), {
+    ticket: TICKET,
     offer: null,
     retryAfterMs: 900,
   });
@@ -43,6 +46,12 @@ test('requests are versioned JSON on paths under the base URL', async () => {
   });
   assert.equal(calls[0]?.init.credentials, 'omit');
   assert.equal(calls[1]?.url, 'https://broker.example/prefix/v1/volunteer/poll');
+  assert.deepEqual(JSON.parse(String(calls[1]?.init.body)), {
+    v: 1,
+    ticket: TICKET,
+    nat: 'unknown',
+    egress: [EGRESS],
+  });
 });
 
 test('non-2xx answers become SignalingError with code, status and retry hint', async () => {
@@ -100,10 +109,11 @@ test('an explicit undefined limit keeps its default instead of removing it', asy
 });
 
 test('every retry hint is clamped to maxRetryAfterMs: poll body, error body, Retry-After header', async () => {
-  const poll = { id: 'volunteer-9', nat: 'unknown', capacity: 1, egress: [EGRESS] } as const;
-  const far = fakeFetch(() => jsonResponse(200, { v: 1, offer: null, retryAfterMs: 1e12 }));
+  const poll = { nat: 'unknown', egress: [EGRESS] } as const;
+  const far = fakeFetch(() => jsonResponse(200, { v: 1, ticket: TICKET, offer: null, retryAfterMs: 1e12 }));
   const client = new BrokerClient('http://b.example', { fetch: far.fetch, maxRetryAfterMs: 5000 });
   assert.deepEqual(await client.poll({ ...poll, egress: [...poll.egress] }), {
+    ticket: TICKET,
     offer: null,
     retryAfterMs: 5000,
   });

@@ -15,7 +15,8 @@ import {
 } from '../../src/signaling/messages.js';
 
 const EGRESS = 'ws://127.0.0.1:8701/';
-const poll = { v: 1, id: 'vol-12345678', nat: 'unrestricted', capacity: 4, egress: [EGRESS] };
+const TICKET = 'a'.repeat(44);
+const poll = { v: 1, ticket: TICKET, nat: 'unrestricted', egress: [EGRESS] };
 
 function rejects(fn: () => unknown, code: string, match?: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -26,9 +27,11 @@ function rejects(fn: () => unknown, code: string, match?: RegExp): void {
   });
 }
 
-test('a valid poll decodes; unknown fields are ignored', () => {
-  const req = decodePollRequest({ ...poll, future: { x: 1 }, extra: 'y' });
-  assert.deepEqual(req, { id: 'vol-12345678', nat: 'unrestricted', capacity: 4, egress: [EGRESS] });
+test('a valid poll decodes; unknown fields are ignored, a volunteer-chosen id and capacity too', () => {
+  const req = decodePollRequest({ ...poll, future: { x: 1 }, id: 'my-own-id-1', capacity: 64 });
+  assert.deepEqual(req, { ticket: TICKET, nat: 'unrestricted', egress: [EGRESS] });
+  const first = decodePollRequest({ v: 1, nat: 'unknown', egress: [EGRESS] });
+  assert.deepEqual(first, { nat: 'unknown', egress: [EGRESS] }, 'a first poll has no ticket');
 });
 
 test('version is checked before any other field', () => {
@@ -42,7 +45,7 @@ test('version is checked before any other field', () => {
 });
 
 test('missing required fields are 400 naming the field', () => {
-  for (const field of ['id', 'nat', 'capacity', 'egress'] as const) {
+  for (const field of ['nat', 'egress'] as const) {
     const body: Record<string, unknown> = { ...poll };
     delete body[field];
     rejects(() => decodePollRequest(body), 'bad-request', new RegExp(`"${field}"`));
@@ -53,11 +56,11 @@ test('missing required fields are 400 naming the field', () => {
 });
 
 test('wrong types are 400', () => {
-  rejects(() => decodePollRequest({ ...poll, id: 12345678 }), 'bad-request', /"id"/);
-  rejects(() => decodePollRequest({ ...poll, id: 'short' }), 'bad-request', /"id"/);
-  rejects(() => decodePollRequest({ ...poll, id: 'has space 12' }), 'bad-request', /"id"/);
+  rejects(() => decodePollRequest({ ...poll, ticket: 12345678 }), 'bad-request', /"ticket"/);
+  rejects(() => decodePollRequest({ ...poll, ticket: 'short' }), 'bad-request', /"ticket"/);
+  rejects(() => decodePollRequest({ ...poll, ticket: 'has space 12' }), 'bad-request', /"ticket"/);
+  rejects(() => decodePollRequest({ ...poll, ticket: 'a'.repeat(65) }), 'bad-request', /"ticket"/);
   rejects(() => decodePollRequest({ ...poll, nat: 3 }), 'bad-request', /"nat"/);
-  rejects(() => decodePollRequest({ ...poll, capacity: '4' }), 'bad-request', /"capacity"/);
   rejects(() => decodePollRequest({ ...poll, egress: EGRESS }), 'bad-request', /"egress"/);
   rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 5 }), 'bad-request', /"sdp"/);
   rejects(() => decodeOfferRequest({ v: 1, nat: 'unknown', sdp: 'x', exclude: 'abcdefgh' }), 'bad-request');
@@ -116,13 +119,6 @@ test('one normalizer for every egress list: too many, a bad entry, duplicates', 
   assert.throws(() => normalizeEgressUrls([7]), { name: 'TypeError', message: /a number/ });
 });
 
-test('capacity is truncated and clamped to 1..64', () => {
-  assert.equal(decodePollRequest({ ...poll, capacity: 0 }).capacity, 1);
-  assert.equal(decodePollRequest({ ...poll, capacity: -5 }).capacity, 1);
-  assert.equal(decodePollRequest({ ...poll, capacity: 1e9 }).capacity, 64);
-  assert.equal(decodePollRequest({ ...poll, capacity: 7.9 }).capacity, 7);
-});
-
 test('unknown nat strings are read as unknown', () => {
   assert.equal(decodePollRequest({ ...poll, nat: 'symmetric-ish' }).nat, 'unknown');
   assert.equal(decodePollRequest({ ...poll, nat: 'restricted' }).nat, 'restricted');
@@ -154,15 +150,19 @@ test('malformed JSON is 400', () => {
 
 test('poll responses round-trip and error bodies rebuild the error', () => {
   const offer = { id: 'offer-123456', sdp: 'v=0', egress: EGRESS };
-  assert.deepEqual(decodePollResponse(encodePollResponse({ offer, retryAfterMs: 0 })), {
+  const ticket = TICKET;
+  assert.deepEqual(decodePollResponse(encodePollResponse({ ticket, offer, retryAfterMs: 0 })), {
+    ticket,
     offer,
     retryAfterMs: 0,
   });
-  assert.deepEqual(decodePollResponse(encodePollResponse({ offer: null, retryAfterMs: 1000 })), {
+  assert.deepEqual(decodePollResponse(encodePollResponse({ ticket, offer: null, retryAfterMs: 1000 })), {
+    ticket,
     offer: null,
     retryAfterMs: 1000,
   });
-  rejects(() => decodePollResponse({ v: 1, offer: null }), 'bad-request', /retryAfterMs/);
+  rejects(() => decodePollResponse({ v: 1, ticket, offer: null }), 'bad-request', /retryAfterMs/);
+  rejects(() => decodePollResponse({ v: 1, offer: null, retryAfterMs: 1 }), 'bad-request', /ticket/);
   const err = decodeErrorBody({ v: 1, error: 'busy', code: 'no-match', retryAfterMs: 1500 }, 503);
   assert.ok(err instanceof SignalingError);
   assert.equal(err.code, 'no-match');

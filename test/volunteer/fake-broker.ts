@@ -1,7 +1,8 @@
 /**
  * A tiny broker for the relay tests (signaling-v1 §3–6, one waiting volunteer at a time). Unlike the real
  * one it hands any offer to the waiting volunteer, egress or not, so tests can play a lying broker. It
- * records every poll so tests can see when a volunteer polls and with what capacity.
+ * records every poll so tests can see when a volunteer polls and with what ticket. It hands every poller the
+ * same ticket, `ticket`.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -29,6 +30,8 @@ export interface FakeBroker {
   port: number;
   /** Every poll received, in order. */
   polls: PollRequest[];
+  /** The ticket every poll answer carries (signaling-v1 §4). */
+  readonly ticket: string;
   /** A volunteer's poll is waiting for a client now. */
   readonly volunteerWaiting: boolean;
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function startFakeBroker(options: FakeBrokerOptions): Promise<FakeB
   const pollTimeoutMs = options.pollTimeoutMs ?? 200;
   const answerTimeoutMs = options.answerTimeoutMs ?? 3000;
   const polls: PollRequest[] = [];
+  const ticket = randomBytes(33).toString('base64url');
   const answers = new Map<string, { deliver: (sdp: string) => void; timer: ReturnType<typeof setTimeout> }>();
   let waiting: Waiting | null = null;
 
@@ -59,7 +63,8 @@ export async function startFakeBroker(options: FakeBrokerOptions): Promise<FakeB
       deliver: (offer) => {
         clearTimeout(timer);
         if (waiting === entry) waiting = null;
-        if (!res.writableEnded) send(res, 200, offer === null ? { offer: null, retryAfterMs: 0 } : { offer });
+        const body = offer === null ? { offer: null, retryAfterMs: 0 } : { offer };
+        if (!res.writableEnded) send(res, 200, { ticket, ...body });
       },
     };
     waiting = entry;
@@ -80,7 +85,7 @@ export async function startFakeBroker(options: FakeBrokerOptions): Promise<FakeB
     const deliver = (answer: string): void => {
       clearTimeout(timer);
       answers.delete(id);
-      send(res, 200, { answer: { sdp: answer, volunteer: volunteer.request.id } });
+      send(res, 200, { answer: { sdp: answer, volunteer: ticket.slice(0, 22) } });
     };
     answers.set(id, { deliver, timer });
     volunteer.deliver({ id, sdp, egress });
@@ -117,6 +122,7 @@ export async function startFakeBroker(options: FakeBrokerOptions): Promise<FakeB
     url: `http://127.0.0.1:${port}/`,
     port,
     polls,
+    ticket,
     get volunteerWaiting() {
       return waiting !== null;
     },

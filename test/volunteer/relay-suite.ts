@@ -207,7 +207,8 @@ export function relaySuite(
       assert.equal(f.relay.state, 'helping');
       first.close();
       await until(() => f.broker.polls.length > pollsWhileFull, 'a poll once the slot is free');
-      assert.equal(f.broker.polls.at(-1)!.capacity, 1);
+      assert.equal(f.broker.polls.at(-1)!.ticket, f.broker.ticket, 'it presents the ticket it was given');
+      assert.equal(f.broker.polls[0]!.ticket, undefined, 'its first poll had none');
       const second = await f.connect();
       await second.sendAll([new Uint8Array([7])]);
       await until(() => second.log.messages.length === 1, 'the echo to the second client');

@@ -1,0 +1,46 @@
+/**
+ * The broker's keyed names (signaling-v1 §1, §4): source keys and volunteer tickets, both HMAC-SHA256 under
+ * the deployment's secret (`SignalingStore.secret`), so that every instance sharing a store agrees on them.
+ * One subkey per use, derived from the secret, so a source key can never pass for a ticket or the reverse.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomId } from '../signaling/fields.js';
+import { sourcePrefix } from './client-address.js';
+
+/** Characters of a volunteer id and of a ticket's MAC: 128 bits, base64url (signaling-v1 §1). */
+const PART_CHARS = 22;
+
+const mac = (key: Buffer, text: string): string =>
+  createHmac('sha256', key).update(text).digest('base64url').slice(0, PART_CHARS);
+
+export class BrokerKeys {
+  readonly #sourceKey: Buffer;
+  readonly #ticketKey: Buffer;
+
+  constructor(secret: Uint8Array) {
+    if (secret.byteLength < 16) throw new RangeError('the deployment secret must have at least 16 bytes');
+    const derive = (label: string) => createHmac('sha256', secret).update(label).digest();
+    this.#sourceKey = derive('starling signaling-v1 source');
+    this.#ticketKey = derive('starling signaling-v1 ticket');
+  }
+
+  /** signaling-v1 §1: the key a client address counts under; the address itself is not kept. */
+  source(address: string): string {
+    return mac(this.#sourceKey, sourcePrefix(address));
+  }
+
+  /** signaling-v1 §4: a new volunteer: a random id, and the ticket that proves it. */
+  newVolunteer(): { id: string; ticket: string } {
+    const id = randomId();
+    return { id, ticket: id + mac(this.#ticketKey, id) };
+  }
+
+  /** signaling-v1 §4: the volunteer id a ticket proves, or undefined when it does not verify. */
+  volunteerOf(ticket: string): string | undefined {
+    if (ticket.length !== 2 * PART_CHARS) return undefined;
+    const id = ticket.slice(0, PART_CHARS);
+    const expected = Buffer.from(mac(this.#ticketKey, id));
+    const given = Buffer.from(ticket.slice(PART_CHARS));
+    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  }
+}
