@@ -186,19 +186,22 @@ async function openStore(v: Values, log: (line: string) => void): Promise<Signal
 export const volunteerCommand: Command = {
   name: 'volunteer',
   summary: "Run a headless volunteer: relays clients' data channels to an egress, seeing ciphertext only.",
-  usage: `volunteer [--broker http://127.0.0.1:8700/] [--allow-egress URL]... [--max-clients N]
+  usage: `volunteer --allow-egress URL... [--broker http://127.0.0.1:8700/] [--max-clients N]
 
-  --broker URL        the broker to poll (default http://127.0.0.1:8700/)
-  --allow-egress URL  an egress this volunteer relays to; repeat for several (default: the broker's list)
-  --max-clients N     clients relayed at once (default ${VOLUNTEER_DEFAULTS.maxClients})
-  --max-rate BYTES    byte rate cap across all clients, bytes/s (default 0: none)
-  --ice-address ADDR  local address WebRTC uses (default: all interfaces; 127.0.0.1 for loopback only)
-  --stun URL          a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)
+  --broker URL           the broker to poll (default http://127.0.0.1:8700/)
+  --allow-egress URL     an egress this volunteer relays to; repeat for several (required: the broker does not choose)
+  --trust-broker-egress  relay to the egresses the broker lists instead of --allow-egress; only with an https:
+                         broker (or one on this machine), since anyone between could rewrite that list
+  --max-clients N        clients relayed at once (default ${VOLUNTEER_DEFAULTS.maxClients})
+  --max-rate BYTES       byte rate cap across all clients, bytes/s (default 0: none)
+  --ice-address ADDR     local address WebRTC uses (default: all interfaces; 127.0.0.1 for loopback only)
+  --stun URL             a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)
 
   SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).`,
   options: {
     broker: { type: 'string' },
     'allow-egress': { type: 'string', multiple: true },
+    'trust-broker-egress': { type: 'boolean' },
     'max-clients': { type: 'string' },
     'max-rate': { type: 'string' },
     'ice-address': { type: 'string' },
@@ -207,19 +210,27 @@ export const volunteerCommand: Command = {
   async run(v) {
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
+    const options = {
+      broker,
+      allow,
+      brokerEgress: v['trust-broker-egress'] === true,
+      maxClients: int(v, 'max-clients', VOLUNTEER_DEFAULTS.maxClients, 1, 64),
+      maxBytesPerSec: int(v, 'max-rate', VOLUNTEER_DEFAULTS.maxBytesPerSec, 0, 10 ** 10),
+    };
+    const rtc = rtcOptions(v);
+    if (allow.length === 0 && !options.brokerEgress)
+      throw new UsageError('--allow-egress is required: name the egress(es) this volunteer relays to');
     const log = say('volunteer');
     const { nodeRelayEnv } = await import('../volunteer/node.js');
     const { VolunteerRelay } = await import('../volunteer/relay.js');
     const { closeNodeWebRtc } = await import('../shared/webrtc-node.js');
-    const relay = new VolunteerRelay(
-      {
-        broker,
-        allow,
-        maxClients: int(v, 'max-clients', VOLUNTEER_DEFAULTS.maxClients, 1, 64),
-        maxBytesPerSec: int(v, 'max-rate', VOLUNTEER_DEFAULTS.maxBytesPerSec, 0, 10 ** 10),
-      },
-      nodeRelayEnv(rtcOptions(v)),
-    );
+    const env = nodeRelayEnv(rtc);
+    let relay: InstanceType<typeof VolunteerRelay>;
+    try {
+      relay = new VolunteerRelay(options, env);
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message} (--allow-egress, --trust-broker-egress)`);
+    }
     relay.addEventListener('state', () => {
       const s = relay.stats;
       log(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);

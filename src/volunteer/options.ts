@@ -13,17 +13,23 @@ export interface VolunteerOptions extends Partial<VolunteerLimits> {
   /** Broker base URL, e.g. `https://broker.example/` (signaling-v1). */
   broker: string;
   /**
-   * Egress URLs (`ws:`/`wss:`) this volunteer relays to (path-v1 §1). Empty or absent: the broker's own list
-   * (signaling-v1 §3), fetched once.
+   * Egress URLs (`ws:`/`wss:`) this volunteer relays to (path-v1 §1), named by its operator: required unless
+   * `brokerEgress` is set.
    */
   allow?: string[];
+  /**
+   * Relay to the broker's own egress list instead (signaling-v1 §3, fetched once), for an operator who trusts
+   * that broker to choose: allowed only with an `https:` broker or one on loopback, and never with `allow`.
+   * @default false
+   */
+  brokerEgress?: boolean;
   /** This volunteer's NAT class (signaling-v1 §1). @default 'unknown' */
   nat?: NatClass;
 }
 
 export interface ResolvedVolunteerOptions extends VolunteerLimits {
   broker: string;
-  /** Normalized allow-list; empty means "ask the broker". */
+  /** Normalized allow-list; empty only with `brokerEgress`, meaning "ask the broker". */
   allow: string[];
   nat: NatClass;
 }
@@ -43,13 +49,33 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   ) {
     throw new RangeError(`volunteer option maxClients must be an integer from 1 to ${VOLUNTEER_MAX_CLIENTS}`);
   }
+  let broker: URL;
   try {
-    new URL(options.broker);
+    broker = new URL(options.broker);
   } catch {
     throw new TypeError(`volunteer option broker must be a URL, got "${options.broker}"`);
   }
   const allow = normalizeEgressUrls(options.allow ?? []);
+  checkEgressChoice(allow, options.brokerEgress === true, broker);
   return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown' };
+}
+
+/**
+ * path-v1 §1: the operator names the egresses. The broker's list is taken only on request, and only where
+ * no one between the broker and this volunteer can rewrite it: over https:, or on this machine's loopback.
+ */
+function checkEgressChoice(allow: readonly string[], brokerEgress: boolean, broker: URL): void {
+  if (brokerEgress && allow.length > 0)
+    throw new TypeError('volunteer options allow and brokerEgress exclude each other: give one');
+  if (!brokerEgress && allow.length === 0)
+    throw new TypeError('volunteer option allow must name at least one egress URL (path-v1 §1)');
+  if (brokerEgress && broker.protocol !== 'https:' && !isLoopback(broker.hostname))
+    throw new TypeError(`brokerEgress needs an https: broker (or one on loopback), not ${broker.protocol}`);
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1, as a URL's hostname writes them. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

@@ -78,7 +78,9 @@ function relaySettings(el: Element): RelaySettings | { problem: string } {
   if (typeof maxClients === 'string') return { problem: maxClients };
   const maxBytesPerSec = integer(el, 'data-max-rate', 0, Number.MAX_SAFE_INTEGER, 0);
   if (typeof maxBytesPerSec === 'string') return { problem: maxBytesPerSec };
+  // path-v1 §1: the page names the egresses its readers relay to; the broker's list is never adopted.
   const allow = words(el.getAttribute('data-egress'));
+  if (allow.length === 0) return { problem: 'data-egress is missing' };
   return {
     options: { broker, allow, maxClients, maxBytesPerSec },
     iceServers: words(el.getAttribute('data-stun')),

@@ -54,6 +54,8 @@ for (const [args, pattern] of [
   [['volunteer', '--stun', 'http://stun.example/'], /--stun/],
   [['client', '--egress-key', 'x'.repeat(43), '--stun', 'nonsense'], /--stun|key/],
   [['egress', '--key', '/nonexistent/key.json'], /key file/],
+  [['volunteer', '--broker', 'http://broker.example/'], /--allow-egress is required/],
+  [['volunteer', '--broker', 'http://broker.example/', '--trust-broker-egress'], /needs an https: broker/],
 ] as const) {
   test(`starling ${args.join(' ')} exits non-zero with a message`, async () => {
     const p = run('cli', [...args]);

@@ -49,6 +49,7 @@ test('every component checks its options when it is built', () => {
   );
   const volunteer = resolveVolunteerOptions({
     broker: 'http://b.example/',
+    allow: ['wss://egress.example/'],
     maxBytesPerSec: 0,
     goodbyeGraceMs: 0,
   });

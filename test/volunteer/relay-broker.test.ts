@@ -23,7 +23,7 @@ test('relays through the real broker, then says GOODBYE on stop', async (t) => {
   const { port } = await broker.listen(0, '127.0.0.1');
   const brokerUrl = `http://127.0.0.1:${port}/`;
   const relay = new VolunteerRelay(
-    { broker: brokerUrl, goodbyeGraceMs: 100 },
+    { broker: brokerUrl, brokerEgress: true, goodbyeGraceMs: 100 },
     nodeRelayEnv({ bindAddress: '127.0.0.1' }),
   );
   const states: string[] = [];

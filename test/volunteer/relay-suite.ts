@@ -54,7 +54,7 @@ async function setup(
   const egress = await startEchoEgress();
   const broker = await startFakeBroker({ egress: [egress.url], ...brokerOptions });
   const relay = await host.makeRelay(
-    { broker: broker.url, backoffMinMs: 50, backoffMaxMs: 200, ...options },
+    { broker: broker.url, allow: [egress.url], backoffMinMs: 50, backoffMaxMs: 200, ...options },
     await host.makeEnv(),
   );
   const states: RelayStateDetail[] = [];
@@ -307,7 +307,7 @@ export function relaySuite(
       const port = probe.port;
       await probe.close();
       const relay = await makeRelay(
-        { broker: `http://127.0.0.1:${port}/`, backoffMinMs: 50, backoffMaxMs: 200 },
+        { broker: `http://127.0.0.1:${port}/`, allow: [egress.url], backoffMinMs: 50, backoffMaxMs: 200 },
         await makeEnv(),
       );
       const states: RelayStateDetail[] = [];
@@ -339,7 +339,7 @@ export function relaySuite(
       const broker = await startFakeBroker({ egress: [egress.url] });
       const env = await makeEnv();
       const relay = await makeRelay(
-        { broker: broker.url },
+        { broker: broker.url, allow: [egress.url] },
         { ...env, RTCPeerConnection: undefined as unknown as RelayEnv['RTCPeerConnection'] },
       );
       t.after(async () => {

@@ -130,6 +130,21 @@ describe('<starling-bridge>', () => {
     assert.equal(await shadowText(page, '.status'), LANGUAGES.en.noWebrtc);
   });
 
+  test("without data-egress the widget does not relay: the broker's list is never adopted", async (t) => {
+    const page = await blankPage('en');
+    t.after(() => page.close());
+    await addWidget(page, { 'data-broker': deadBroker, 'data-egress': '', 'data-lang': 'en' });
+    await page.evaluate(() => document.querySelector<BridgeElement>('starling-bridge')!.start());
+    assert.deepEqual(await widgetState(page), {
+      state: 'error',
+      on: true,
+      problem: 'config',
+      reason: 'data-egress is missing',
+    });
+    assert.equal(await shadowText(page, '.status'), LANGUAGES.en.misconfigured);
+    assert.equal(await shadowText(page, '.detail'), 'data-egress is missing');
+  });
+
   test('relay settings apply live: a bad value is shown, a good one puts the relay back', async (t) => {
     const page = await blankPage('en');
     t.after(() => page.close());

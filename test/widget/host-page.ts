@@ -46,8 +46,15 @@ export async function startHostPages(): Promise<{ url: string; close(): Promise<
   };
 }
 
-/** Loads the bundle into the page (once) and appends a `<starling-bridge>` with these attributes. */
-export async function addWidget(page: Page, attributes: Record<string, string>): Promise<void> {
+/** The egress a test widget names unless a test gives its own `data-egress` (nothing listens there). */
+export const TEST_EGRESS = 'ws://127.0.0.1:9/';
+
+/**
+ * Loads the bundle into the page (once) and appends a `<starling-bridge>` with these attributes, and
+ * `data-egress` TEST_EGRESS unless they say otherwise (an empty value leaves it unset in effect).
+ */
+export async function addWidget(page: Page, given: Record<string, string>): Promise<void> {
+  const attributes = { 'data-egress': TEST_EGRESS, ...given };
   if (!(await page.evaluate(() => customElements.get('starling-bridge') !== undefined))) {
     await page.addScriptTag({ url: '/starling-bridge.js' });
   }
