@@ -210,6 +210,11 @@ export const VOLUNTEER_DEFAULTS = {
   maxBytesPerSec: 0,
   /** Bytes that may pass at once above the rate cap after an idle spell, bytes. @default 256 KiB */
   rateBurstBytes: 256 * 1024,
+  /**
+   * Longest life of one path, ms; each path draws its own between 3/4 of this and all of it, then says GOODBYE
+   * (path-v1 §2). Bounds how long one client, honest or not, keeps a slot; 0 means no limit. @default 15 minutes
+   */
+  maxPathLifetimeMs: 15 * 60_000,
   /** Time between GOODBYE and closing both sides when switched off, ms (path-v1 §3). @default 500 */
   goodbyeGraceMs: 500,
   /** ICE gathering for the answer is cut off after, ms (signaling-v1: no trickle). @default 5000 */

@@ -26,6 +26,7 @@ export class ClientPath {
   readonly #hooks: ClientPathHooks;
   #splice: Splice | null = null;
   #openTimer: ReturnType<typeof setTimeout> | null = null;
+  #lifeTimer: ReturnType<typeof setTimeout> | null = null;
   #opened = false;
   #ended = false;
 
@@ -103,6 +104,7 @@ export class ClientPath {
         this.#opened = true;
         if (this.#openTimer !== null) clearTimeout(this.#openTimer);
         this.#openTimer = null;
+        this.#startLifetime();
         this.#hooks.onOpen();
       },
       onBytes: (bytes) => this.#hooks.onBytes(bytes),
@@ -110,9 +112,21 @@ export class ClientPath {
     });
   }
 
+  /**
+   * path-v1 §2: a path ends, GOODBYE first, after its own lifetime, between 3/4 of maxPathLifetimeMs and all of
+   * it, so that no client keeps this slot for good and a client's paths do not all end at once.
+   */
+  #startLifetime(): void {
+    const max = this.#options.maxPathLifetimeMs;
+    if (max <= 0) return;
+    const lifetime = max * (0.75 + 0.25 * Math.random());
+    this.#lifeTimer = setTimeout(() => void this.goodbye(), lifetime);
+  }
+
   #end(reason: string): void {
     if (this.#ended) return;
     this.#ended = true;
+    if (this.#lifeTimer !== null) clearTimeout(this.#lifeTimer);
     if (this.#openTimer !== null) clearTimeout(this.#openTimer);
     this.#pc.close(); // the path ends with its peer connection (path-v1 §4)
     this.#hooks.onEnd(reason);

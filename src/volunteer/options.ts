@@ -36,11 +36,13 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
 export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolunteerOptions {
-  // No rate cap, no burst above it, no grace before closing: 0 means "none" there, and nowhere else.
+  // No rate cap, no burst above it, no grace before closing, no path lifetime: 0 means "none" there, and
+  // nowhere else.
   const merged = resolveLimits<VolunteerLimits>('volunteer', VOLUNTEER_DEFAULTS, options, [
     'maxBytesPerSec',
     'rateBurstBytes',
     'goodbyeGraceMs',
+    'maxPathLifetimeMs',
   ]);
   if (
     !Number.isInteger(merged.maxClients) ||

@@ -245,6 +245,27 @@ export function relaySuite(
       assert.equal(f.relay.stats.clients, 0);
     });
 
+    test('a path that is kept alive still ends after its lifetime, GOODBYE first (path-v1 §2)', async (t) => {
+      const f = await setup(t, host, { maxPathLifetimeMs: 800, goodbyeGraceMs: 100 });
+      const client = await f.connect();
+      await until(() => f.egress.connections.length === 1 && f.relay.stats.totalClients === 1, 'the splice');
+      const egressLog = f.egress.connections[0]!.log;
+      f.egress.echo = false; // so the client sees the volunteer's GOODBYE, not the echo of the egress's copy
+      // The client keeps its path busy, as one whose session answers every ping would.
+      const keepAlive = setInterval(() => {
+        if (client.channel.readyState === 'open') client.channel.send(new Uint8Array([0x02, 0, 0, 0, 0, 1]));
+      }, 50);
+      t.after(() => clearInterval(keepAlive));
+      await until(() => isGoodbye(client.log.messages.at(-1)), 'GOODBYE to the client', 5_000);
+      assert.ok(isGoodbye(egressLog.messages.at(-1)), 'and to the egress');
+      await until(() => client.log.closed && egressLog.closed, 'both sides to close');
+      assert.equal(egressLog.closeCode, 1000);
+      await until(() => f.relay.stats.clients === 0 && f.relay.state === 'waiting', 'the slot is free again');
+      const next = await f.connect();
+      await until(() => f.relay.stats.totalClients === 2, 'the next client gets it');
+      next.close();
+    });
+
     test('kill() closes both sides without GOODBYE', async (t) => {
       const f = await setup(t, host);
       const client = await f.connect();
