@@ -1,9 +1,11 @@
 /** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
 import type { SignalingStore } from '../broker/store.js';
+import { DEFAULT_DENIED_PORTS, DestinationPolicy, parsePortRanges } from '../egress/policy.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import {
   BROKER_DEFAULTS,
   CLIENT_DEFAULTS,
+  EGRESS_DIAL_DEFAULTS,
   REDIS_STORE_DEFAULTS,
   SESSION_DEFAULTS,
   VOLUNTEER_DEFAULTS,
@@ -61,40 +63,90 @@ async function startup<T>(what: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
+const deniedPorts = DEFAULT_DENIED_PORTS.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ');
+
 export const egressCommand: Command = {
   name: 'egress',
   summary: 'Run an egress: the WebSocket server volunteers relay to, where sessions end and TCP begins.',
-  usage: `egress [--listen 127.0.0.1:8701] --key FILE [--allow-private]
+  usage: `egress [--listen 127.0.0.1:8701] --key FILE [--allow-private] [--allow-port PORTS]... [--deny-port PORTS]...
 
-  --listen ADDR      where volunteers' WebSockets connect (default 127.0.0.1:8701)
-  --key FILE         key file from 'starling keygen'
-  --allow-private    let clients reach loopback/private/link-local addresses (tests, demos)
-  --deny NET         refuse this network too (addr/prefix or address); repeat for several
-  --idle-timeout MS  keep a session with no volunteer this long (default ${SESSION_DEFAULTS.idleTimeoutMs})`,
+  --listen ADDR           where volunteers' WebSockets connect (default 127.0.0.1:8701)
+  --key FILE              key file from 'starling keygen'
+  --allow-private         let clients reach loopback/private/link-local addresses (tests, demos)
+  --deny NET              refuse this network too (addr/prefix or address); repeat for several
+  --allow-port PORTS      only these destination ports, e.g. 443 or 8000-8999; repeat (default: every port)
+  --deny-port PORTS       refuse these ports; repeat; 'none' refuses none (default: ${deniedPorts}, SMTP and
+                          mail submission)
+  --dns ADDR              DNS server for destinations, ip or ip:port; repeat (default: the system's; the
+                          egress never reads /etc/hosts for them)
+  --max-sockets N         destination sockets open at once, all sessions (default ${EGRESS_DIAL_DEFAULTS.maxSockets}; keep below ulimit -n)
+  --max-session-sockets N destination sockets open at once for one session (default ${EGRESS_DIAL_DEFAULTS.maxSocketsPerSession})
+  --opens-per-second N    streams one session may open per second (default ${EGRESS_DIAL_DEFAULTS.opensPerSecond}, bursts of ${EGRESS_DIAL_DEFAULTS.openBurst})
+  --idle-timeout MS       keep a session with no volunteer this long (default ${SESSION_DEFAULTS.idleTimeoutMs})`,
   options: {
     listen: { type: 'string' },
     deny: { type: 'string', multiple: true },
     key: { type: 'string' },
     'allow-private': { type: 'boolean' },
+    'allow-port': { type: 'string', multiple: true },
+    'deny-port': { type: 'string', multiple: true },
+    dns: { type: 'string', multiple: true },
+    'max-sockets': { type: 'string' },
+    'max-session-sockets': { type: 'string' },
+    'opens-per-second': { type: 'string' },
     'idle-timeout': { type: 'string' },
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
     const keyFile = str(v, 'key');
-    const idleTimeoutMs = int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000);
-    const [{ createEgress }, { DestinationPolicy }] = await Promise.all([
-      import('../egress/server.js'),
-      import('../egress/policy.js'),
-    ]);
-    let policy: InstanceType<typeof DestinationPolicy>;
+    const ports = (flag: string) => {
+      try {
+        return v[flag] === undefined ? undefined : parsePortRanges(list(v, flag));
+      } catch (e) {
+        throw new UsageError(`--${flag}: ${(e as Error).message}`);
+      }
+    };
+    const allowPorts = ports('allow-port');
+    const denyPorts = ports('deny-port');
+    const dnsServers = list(v, 'dns');
+    const limits = {
+      maxSockets: int(v, 'max-sockets', EGRESS_DIAL_DEFAULTS.maxSockets, 1, 1_000_000),
+      maxSocketsPerSession: int(
+        v,
+        'max-session-sockets',
+        EGRESS_DIAL_DEFAULTS.maxSocketsPerSession,
+        1,
+        SESSION_DEFAULTS.maxStreams,
+      ),
+      opensPerSecond: int(v, 'opens-per-second', EGRESS_DIAL_DEFAULTS.opensPerSecond, 1, 100_000),
+      idleTimeoutMs: int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000),
+    };
+    const { createEgress } = await import('../egress/server.js');
+    let policy: DestinationPolicy;
     try {
-      policy = new DestinationPolicy({ allowPrivate: v['allow-private'] === true, deny: list(v, 'deny') });
+      policy = new DestinationPolicy({
+        allowPrivate: v['allow-private'] === true,
+        deny: list(v, 'deny'),
+        ...(allowPorts === undefined ? {} : { allowPorts }),
+        ...(denyPorts === undefined ? {} : { denyPorts }),
+      });
     } catch (e) {
       throw new UsageError(`--deny: ${(e as Error).message}`);
     }
     const keys = await readKeyFile(keyFile);
     const log = say('egress');
-    const egress = createEgress({ keys, policy, idleTimeoutMs, log });
+    let egress: ReturnType<typeof createEgress>;
+    try {
+      egress = createEgress({
+        keys,
+        policy,
+        ...limits,
+        ...(dnsServers.length > 0 ? { dnsServers } : {}),
+        log,
+      });
+    } catch (e) {
+      throw new UsageError(`--dns: ${(e as Error).message}`);
+    }
     const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
       egress.listen(port, host),
     );

@@ -1,11 +1,11 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { connect, isIP, type Socket } from 'node:net';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS } from '../shared/limits.js';
 import type { DestinationPolicy } from './policy.js';
+import { DnsResolver, type LookupAll } from './resolve.js';
 
-/** Resolves a name to every address it has (like `dns.lookup(name, { all: true })`). */
-export type LookupAll = (hostname: string) => Promise<readonly LookupAddress[]>;
+export type { LookupAll } from './resolve.js';
 
 export type DialOptions = {
   /** The destination policy, built once per egress (its deny list is parsed when it is made). */
@@ -17,24 +17,31 @@ export type DialOptions = {
   connectTimeoutMs: number;
   /** Allowed resolved addresses tried in turn. @default 4 (EGRESS_DIAL_DEFAULTS) */
   maxAddressesTried?: number;
-  /** Name resolution; tests pass a fake. @default dns.lookup with `all: true` and the resolver's order */
+  /**
+   * Name resolution, cancelled through its signal when the dial gives up; tests pass a fake.
+   * @default one DnsResolver (src/egress/resolve.ts) with EGRESS_DIAL_DEFAULTS, shared by every dial
+   */
   lookup?: LookupAll;
 };
 
-const systemLookup: LookupAll = (hostname) =>
-  new Promise((resolve, reject) => {
-    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) =>
-      err ? reject(err) : resolve(addresses),
-    );
-  });
+let defaultResolver: DnsResolver | undefined;
+const defaultLookup: LookupAll = (hostname, signal) => {
+  defaultResolver ??= new DnsResolver(EGRESS_DIAL_DEFAULTS);
+  return defaultResolver.lookup(hostname, signal);
+};
 
 /**
- * Opens TCP to `host:port` for a stream's OPEN (session-v1 §4.1). The name is resolved once, the policy is
- * applied to the resolved addresses (a name pointing at 127.0.0.1 is refused like the literal), and the
- * socket connects to an allowed address by IP, never resolving again. The socket has TCP_NODELAY and
- * `allowHalfOpen`: the caller ends its writable side when the stream's END arrives.
- * Rejects with StreamError: 'not-allowed', 'dns-failed', 'refused', 'host-unreachable', 'net-unreachable',
- * 'timeout', 'general', or 'closed' when `signal` aborts.
+ * Opens TCP to `host:port` for a stream's OPEN (session-v1 §4.1). The port is checked first, then the name
+ * is resolved once, the policy is applied to the resolved addresses (a name pointing at 127.0.0.1 is refused
+ * like the literal), and the socket connects to an allowed address by IP, never resolving again. The
+ * socket has TCP_NODELAY and `allowHalfOpen`: the caller ends its writable side when the stream's END arrives.
+ *
+ * A name whose every address is refused fails exactly as a name that does not resolve, 'dns-failed': were
+ * it 'not-allowed', a client could ask for `intranet.corp`, `metadata.google.internal` or `db.internal` and
+ * learn which names the egress's resolver knows, that is, map the egress's network (docs/security.md).
+ * A refused literal address or port is 'not-allowed': the policy is public, and no name is looked up.
+ * Rejects with StreamError: 'not-allowed', 'dns-failed', 'busy' (too many lookups in flight), 'refused',
+ * 'host-unreachable', 'net-unreachable', 'timeout', 'general', or 'closed' when `signal` aborts.
  */
 export async function dialDestination(
   host: string,
@@ -57,10 +64,11 @@ export async function dialDestination(
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const addresses = await resolve(host, opts.lookup ?? systemLookup, abort.signal);
+    const addresses = await resolve(host, opts.lookup ?? defaultLookup, abort.signal);
     const allowed = addresses.filter((a) => policy.allowsAddress(a.address));
-    if (allowed.length === 0)
-      throw new StreamError('not-allowed', `${host} has no address that may be reached`);
+    if (allowed.length === 0 && isIP(host) !== 0)
+      throw new StreamError('not-allowed', `${host} may not be reached`);
+    if (allowed.length === 0) throw unresolvable(host);
     let firstError: StreamError | undefined;
     const tries = allowed.slice(0, opts.maxAddressesTried ?? EGRESS_DIAL_DEFAULTS.maxAddressesTried);
     const deadline = started + opts.connectTimeoutMs;
@@ -97,17 +105,25 @@ async function resolve(
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
+    // The lookup is told of the abort itself (and cancels its queries); the race returns at once anyway.
     const addresses = await Promise.race([
-      lookup(host).catch((err: unknown) => {
-        throw new StreamError('dns-failed', `cannot resolve ${host}: ${errorCode(err) ?? String(err)}`);
+      lookup(host, signal).catch((err: unknown) => {
+        if (signal.aborted) throw signal.reason;
+        if (err instanceof StreamError && err.reason !== 'dns-failed') throw err;
+        throw unresolvable(host);
       }),
       aborted,
     ]);
-    if (addresses.length === 0) throw new StreamError('dns-failed', `${host} has no addresses`);
+    if (addresses.length === 0) throw unresolvable(host);
     return addresses;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** One error, word for word, for a name that does not resolve and one whose every address is refused. */
+function unresolvable(host: string): StreamError {
+  return new StreamError('dns-failed', `cannot resolve ${host}`);
 }
 
 function connectTo(address: string, port: number, signal: AbortSignal): Promise<Socket> {

@@ -11,9 +11,49 @@ export type PolicyOptions = {
   allowPrivate: boolean;
   /** Extra refused networks as `address/prefix` or single addresses, e.g. the egress's own public IP. */
   deny?: readonly string[];
-  /** Port rule on top of "1..65535". @default every port allowed */
-  allowPort?: (port: number) => boolean;
+  /** Ports that may be reached, as inclusive ranges. @default every port, 1-65535 */
+  allowPorts?: readonly PortRange[];
+  /** Ports refused even when `allowPorts` has them. @default DEFAULT_DENIED_PORTS (25, 465, 587) */
+  denyPorts?: readonly PortRange[];
 };
+
+/** An inclusive range of TCP ports, `[first, last]`; one port is `[p, p]`. */
+export type PortRange = readonly [number, number];
+
+/**
+ * Ports an egress refuses unless its operator says otherwise (`--deny-port`): SMTP to mail exchangers (25),
+ * the first thing spammers look for in an open proxy, and mail submission (465 implicit TLS, 587
+ * STARTTLS), where stolen passwords are tried. People reach their mail through webmail (443) or their
+ * provider's app; an egress that sends mail gets its address on every block list within hours.
+ */
+export const DEFAULT_DENIED_PORTS: readonly PortRange[] = [
+  [25, 25],
+  [465, 465],
+  [587, 587],
+];
+
+/**
+ * Reads port ranges as an operator writes them: `443`, `8000-8999`, or `none` (no range). Throws a
+ * TypeError naming the entry that is not a port or a range of ports from 1 to 65535.
+ */
+export function parsePortRanges(entries: readonly string[]): PortRange[] {
+  const out: PortRange[] = [];
+  for (const entry of entries) {
+    if (entry.trim() === 'none') continue;
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(entry.trim());
+    const first = Number(m?.[1]);
+    const last = m?.[2] === undefined ? first : Number(m[2]);
+    if (m === null || first < 1 || last > 65535 || first > last)
+      throw new TypeError(
+        `port ${JSON.stringify(entry)} is not a port or range from 1 to 65535 (e.g. 443 or 8000-8999)`,
+      );
+    out.push([first, last]);
+  }
+  return out;
+}
+
+const inRanges = (port: number, ranges: readonly PortRange[]): boolean =>
+  ranges.some(([first, last]) => port >= first && port <= last);
 
 /** Refused IPv4 networks. */
 const REFUSED_V4: ReadonlyArray<readonly [string, number]> = [
@@ -66,10 +106,14 @@ export function isAllowedAddress(ip: string, opts: Pick<PolicyOptions, 'allowPri
   return globalV6.check(ip, 'ipv6') && !refusedV6.check(ip, 'ipv6');
 }
 
-/** Whether `port` may be connected to: an integer 1..65535 that `allowPort` (if any) accepts. */
-export function isAllowedPort(port: number, opts: Pick<PolicyOptions, 'allowPort'> = {}): boolean {
+/** Whether `port` may be connected to: an integer 1..65535 in `allowPorts` and not in `denyPorts`. */
+export function isAllowedPort(
+  port: number,
+  opts: Pick<PolicyOptions, 'allowPorts' | 'denyPorts'> = {},
+): boolean {
   if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
-  return opts.allowPort === undefined || opts.allowPort(port);
+  if (opts.allowPorts !== undefined && !inRanges(port, opts.allowPorts)) return false;
+  return !inRanges(port, opts.denyPorts ?? DEFAULT_DENIED_PORTS);
 }
 
 /** The policy as one object, with `deny` networks parsed once; what dialDestination checks. */

@@ -14,7 +14,9 @@ import { listen } from '../shared/listen.js';
 import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
 import { dialDestination } from './dial.js';
-import { DestinationPolicy } from './policy.js';
+import { OpenGuard } from './open-guard.js';
+import { DestinationPolicy, type PortRange } from './policy.js';
+import { DnsResolver } from './resolve.js';
 import { SessionTable, type SessionTableOptions } from './sessions.js';
 import { webSocketPath } from './ws-path.js';
 
@@ -24,8 +26,14 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
   allowPrivate?: boolean;
   /** Extra refused networks (`addr/prefix` or an address), e.g. the egress host's own public address. */
   deny?: string[];
-  /** The destination policy itself, built by the caller; then `allowPrivate` and `deny` are not read. */
+  /** Ports destinations may have. @default every port (src/egress/policy.ts) */
+  allowPorts?: readonly PortRange[];
+  /** Ports refused anyway. @default DEFAULT_DENIED_PORTS: 25, 465, 587 (src/egress/policy.ts) */
+  denyPorts?: readonly PortRange[];
+  /** The destination policy itself, built by the caller; then `allowPrivate`, `deny` and the ports are not read. */
   policy?: DestinationPolicy;
+  /** DNS servers for destinations (`ip` or `ip:port`). @default the system's (src/egress/resolve.ts) */
+  dnsServers?: readonly string[];
   /** Log line sink. @default none */
   log?: (line: string) => void;
 }
@@ -39,15 +47,36 @@ export interface Egress {
 
 export function createEgress(opts: EgressOptions): Egress {
   const log = opts.log ?? (() => {});
-  const dial = resolveLimits<EgressDialOptions>('egress', EGRESS_DIAL_DEFAULTS, opts);
-  // Built once: a malformed deny entry throws here, at startup, not on the first stream.
+  const limits = resolveLimits<EgressDialOptions>('egress', EGRESS_DIAL_DEFAULTS, opts);
+  // Built once: a malformed deny entry or DNS server throws here, at startup, not on the first stream.
   const policy =
-    opts.policy ?? new DestinationPolicy({ allowPrivate: opts.allowPrivate === true, deny: opts.deny ?? [] });
-  const dialOptions = { policy, ...dial };
+    opts.policy ??
+    new DestinationPolicy({
+      allowPrivate: opts.allowPrivate === true,
+      deny: opts.deny ?? [],
+      ...(opts.allowPorts === undefined ? {} : { allowPorts: opts.allowPorts }),
+      ...(opts.denyPorts === undefined ? {} : { denyPorts: opts.denyPorts }),
+    });
+  const resolver = new DnsResolver({
+    ...limits,
+    ...(opts.dnsServers === undefined ? {} : { servers: opts.dnsServers }),
+  });
+  const dialOptions = { ...limits, policy, lookup: resolver.lookup };
+  const guard = new OpenGuard(limits);
   const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
+    let release: () => void;
+    try {
+      release = guard.admit(session);
+    } catch {
+      session.rejectStream(stream, 'busy');
+      return;
+    }
     const abort = new AbortController();
     stream.on('error', () => abort.abort());
-    stream.on('close', () => abort.abort());
+    stream.on('close', () => {
+      abort.abort();
+      release();
+    });
     dialDestination(host, port, dialOptions, abort.signal).then(
       (socket: Socket) => {
         if (stream.destroyed) {

@@ -13,6 +13,7 @@ export const RESET_CODES = {
   'dns-failed': 7,
   closed: 8,
   'flow-control': 9,
+  busy: 10,
 } as const;
 export type ResetReason = keyof typeof RESET_CODES;
 
@@ -26,6 +27,7 @@ const SOCKS_REPLY: Record<ResetReason, number> = {
   'dns-failed': 0x04,
   closed: 0x01,
   'flow-control': 0x01,
+  busy: 0x01,
 };
 
 const HTTP_STATUS: Record<ResetReason, number> = {
@@ -38,6 +40,7 @@ const HTTP_STATUS: Record<ResetReason, number> = {
   'dns-failed': 502,
   closed: 502,
   'flow-control': 502,
+  busy: 503,
 };
 
 export function resetReasonFromCode(code: number): ResetReason {

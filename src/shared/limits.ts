@@ -121,12 +121,30 @@ export const PROXY_DEFAULTS = {
 } as const;
 export type ProxyOptions = Limits<typeof PROXY_DEFAULTS>;
 
-/** Egress: opening TCP connections to destinations (src/egress/dial.ts). */
+/**
+ * Egress: opening TCP connections to destinations (src/egress/dial.ts, resolve.ts, open-guard.ts). An OPEN
+ * refused by one of the caps below is RESET `busy` (session-v1 §4.2).
+ */
 export const EGRESS_DIAL_DEFAULTS = {
   /** Time for name resolution plus the TCP handshake to a destination, ms. @default 10000 */
   connectTimeoutMs: 10_000,
   /** Resolved addresses tried one after another before giving up. @default 4 */
   maxAddressesTried: 4,
+  /** One name lookup (A and AAAA) must finish within, ms; it is cancelled after. @default 5000 */
+  resolveTimeoutMs: 5_000,
+  /** Name lookups in flight at once across the egress; one more OPEN by name is `busy`. @default 256 */
+  maxConcurrentResolutions: 256,
+  /**
+   * Destination sockets open or connecting at once across the egress, count; keep it below the process's
+   * file descriptor limit (`ulimit -n`) minus the WebSockets it serves. @default 4096
+   */
+  maxSockets: 4096,
+  /** Destination sockets open or connecting at once for one session, count. @default 256 */
+  maxSocketsPerSession: 256,
+  /** OPENs one session may make per second, sustained (a token bucket), per second. @default 20 */
+  opensPerSecond: 20,
+  /** OPENs one session may make at once above that rate (a page load's burst), count. @default 100 */
+  openBurst: 100,
 } as const;
 export type EgressDialOptions = Limits<typeof EGRESS_DIAL_DEFAULTS>;
 

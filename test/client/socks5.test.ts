@@ -212,6 +212,7 @@ test('each StreamError reason becomes its SOCKS reply; NoPathError is 0x01 and l
     'dns-failed': 4,
     closed: 1,
     'flow-control': 1,
+    busy: 1,
   };
   for (const reason of Object.keys(RESET_CODES) as ResetReason[]) {
     await withSocks(failingDialer(new StreamError(reason)), async (dial) => {

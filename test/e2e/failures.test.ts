@@ -56,6 +56,9 @@ for (const [args, pattern] of [
   [['egress', '--key', '/nonexistent/key.json'], /key file/],
   [['volunteer', '--broker', 'http://broker.example/'], /--allow-egress is required/],
   [['volunteer', '--broker', 'http://broker.example/', '--trust-broker-egress'], /needs an https: broker/],
+  [['egress', '--key', '/nonexistent/key.json', '--deny-port', 'smtp'], /--deny-port/],
+  [['egress', '--key', '/nonexistent/key.json', '--allow-port', '0'], /--allow-port/],
+  [['egress', '--key', '/nonexistent/key.json', '--max-sockets', '0'], /--max-sockets/],
 ] as const) {
   test(`starling ${args.join(' ')} exits non-zero with a message`, async () => {
     const p = run('cli', [...args]);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type DialOptions, dialDestination, type LookupAll } from '../../src/egress/dial.js';
 import { DestinationPolicy, type PolicyOptions } from '../../src/egress/policy.js';
 import { StreamError } from '../../src/shared/errors.js';
@@ -30,7 +32,7 @@ after(() => {
 
 function fakeLookup(table: Record<string, string[]>): LookupAll & { asked: string[] } {
   const asked: string[] = [];
-  const lookup = async (name: string) => {
+  const lookup = async (name: string, _signal: AbortSignal) => {
     asked.push(name);
     const addresses = table[name];
     if (addresses === undefined)
@@ -56,7 +58,8 @@ async function reason(p: Promise<Socket>): Promise<string> {
 }
 
 test('a name that resolves to loopback is refused by default, allowed with allowPrivate', async () => {
-  assert.equal(await reason(dialDestination('localhost', port, base)), 'not-allowed');
+  // Refused as a name that does not resolve: see 'internal names cannot be probed' below.
+  assert.equal(await reason(dialDestination('localhost', port, base)), 'dns-failed');
   const socket = await dialDestination('localhost', port, lab);
   assert.equal(socket.remoteAddress, '127.0.0.1');
   assert.equal(socket.remotePort, port);
@@ -79,11 +82,88 @@ test('only allowed resolved addresses are connected to, in order, falling back o
   const socket = await dialDestination('mixed.test', port, opts);
   assert.equal(socket.remoteAddress, '127.0.0.1');
   socket.destroy();
-  const noneAllowed = fakeLookup({ 'private.test': ['127.0.0.1', '10.0.0.1', 'fe80::1'] });
+});
+
+test('internal names cannot be probed: a name with only refused addresses fails like one with none', async () => {
+  // An egress inside a cloud network or an office resolves names strangers must not learn about.
+  const lookup = fakeLookup({
+    'db.corp.internal': ['10.0.0.5'],
+    'metadata.google.internal': ['169.254.169.254'],
+    'mixed.internal': ['127.0.0.1', 'fe80::1', '10.0.0.1'],
+  });
+  const opts = { ...base, lookup };
+  const outcomes = [];
+  for (const name of ['db.corp.internal', 'metadata.google.internal', 'mixed.internal', 'no-such.internal']) {
+    outcomes.push(
+      await dialDestination(name, 80, opts).then(
+        () => 'connected',
+        (err: unknown) => `${(err as StreamError).reason}: ${(err as Error).message.replace(name, 'NAME')}`,
+      ),
+    );
+  }
+  assert.equal(new Set(outcomes).size, 1, `one answer for all: ${outcomes.join(' | ')}`);
+  assert.match(outcomes[0]!, /^dns-failed: cannot resolve NAME/);
+  // A literal address has no name to hide: it is refused as what it is.
+  assert.equal(await reason(dialDestination('10.0.0.5', 80, opts)), 'not-allowed');
+});
+
+test('SMTP and mail submission are refused before any lookup; other ports are a policy too', async () => {
+  const lookup = fakeLookup({ 'mail.test': ['127.0.0.1'] });
+  for (const mailPort of [25, 465, 587]) {
+    assert.equal(await reason(dialDestination('mail.test', mailPort, { ...lab, lookup })), 'not-allowed');
+  }
+  assert.deepEqual(lookup.asked, [], 'a refused port costs no lookup');
+  const mailAllowed = { ...lab, policy: policy({ allowPrivate: true, denyPorts: [] }), lookup };
+  assert.notEqual(await reason(dialDestination('mail.test', 25, mailAllowed)), 'not-allowed');
+});
+
+test('a lookup is told when its dial gives up, so its queries are cancelled', async () => {
+  const seen: AbortSignal[] = [];
+  const never: LookupAll = (_name, signal) => {
+    seen.push(signal);
+    return new Promise(() => {});
+  };
   assert.equal(
-    await reason(dialDestination('private.test', port, { ...base, lookup: noneAllowed })),
-    'not-allowed',
+    await reason(dialDestination('slow.test', 80, { ...base, lookup: never, connectTimeoutMs: 50 })),
+    'timeout',
   );
+  const abort = new AbortController();
+  const pending = dialDestination('slow.test', 80, { ...base, lookup: never }, abort.signal);
+  abort.abort();
+  assert.equal(await reason(pending), 'closed');
+  assert.equal(seen.length, 2);
+  assert.ok(
+    seen.every((signal) => signal.aborted),
+    'both lookups were aborted',
+  );
+});
+
+test("slow names do not stall other users' dials or the process's thread pool", async () => {
+  // The system's resolver, as the egress uses it. In the tests' network namespace its DNS server cannot be
+  // reached, so every name but localhost is slow; dns.lookup (getaddrinfo on libuv's 4 threads) held a
+  // thread per slow name for its full system timeout, long after the dial had given up.
+  const slow = Array.from({ length: 8 }, (_, i) =>
+    reason(
+      dialDestination(`slow-${i}.starling-test.invalid`, 80, {
+        ...lab,
+        lookup: undefined,
+        connectTimeoutMs: 200,
+      }),
+    ),
+  );
+  const outcomes = await Promise.all(slow);
+  assert.ok(
+    outcomes.every((r) => r === 'timeout' || r === 'dns-failed'),
+    outcomes.join(' '),
+  );
+  const deadline = (what: string) =>
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} was held up`)), 3_000));
+  const socket = await Promise.race([
+    dialDestination('localhost', port, { ...lab, lookup: undefined, connectTimeoutMs: 3_000 }),
+    deadline('a dial to localhost'),
+  ]);
+  socket.destroy();
+  await Promise.race([readFile(fileURLToPath(import.meta.url)), deadline('a file read on the thread pool')]);
 });
 
 test('errors map to reasons: refused, dns-failed, not-allowed port', async () => {
@@ -102,7 +182,7 @@ test('errors map to reasons: refused, dns-failed, not-allowed port', async () =>
     await reason(
       dialDestination('127.0.0.1', port, {
         ...lab,
-        policy: policy({ allowPrivate: true, allowPort: (p) => p === 443 }),
+        policy: policy({ allowPrivate: true, allowPorts: [[443, 443]] }),
       }),
     ),
     'not-allowed',

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DestinationPolicy, isAllowedAddress, isAllowedPort } from '../../src/egress/policy.js';
+import {
+  DEFAULT_DENIED_PORTS,
+  DestinationPolicy,
+  isAllowedAddress,
+  isAllowedPort,
+  parsePortRanges,
+} from '../../src/egress/policy.js';
 import { parseIPv6 } from '../../src/shared/ip.js';
 
 const REFUSED_ADDRESSES = [
@@ -113,14 +119,31 @@ test('allowPrivate allows every address but still refuses what is not an address
   }
 });
 
-test('ports: 1..65535 by default, port 0 and non-integers never, a hook narrows further', () => {
+test('ports: SMTP and mail submission refused by default; allow and deny lists are policy', () => {
   assert.equal(isAllowedPort(1), true);
+  assert.equal(isAllowedPort(443), true);
   assert.equal(isAllowedPort(65535), true);
+  for (const port of [25, 465, 587]) assert.equal(isAllowedPort(port), false, `mail port ${port}`);
   for (const port of [0, -1, 65536, 1.5, Number.NaN]) assert.equal(isAllowedPort(port), false, String(port));
-  const webOnly = { allowPort: (p: number) => p === 80 || p === 443 };
+  const webOnly = { allowPorts: parsePortRanges(['80', '443']) };
   assert.equal(isAllowedPort(443, webOnly), true);
-  assert.equal(isAllowedPort(25, webOnly), false);
-  assert.equal(isAllowedPort(0, { allowPort: () => true }), false);
+  assert.equal(isAllowedPort(8080, webOnly), false);
+  const mailToo = { denyPorts: parsePortRanges(['none']) };
+  assert.equal(isAllowedPort(25, mailToo), true, 'an operator may open SMTP on purpose');
+  assert.equal(isAllowedPort(0, mailToo), false);
+  const range = { allowPorts: parsePortRanges(['1-1024']), denyPorts: parsePortRanges(['100-200']) };
+  assert.deepEqual(
+    [99, 100, 200, 201, 1024, 1025].map((p) => isAllowedPort(p, range)),
+    [true, false, false, true, true, false],
+  );
+  assert.deepEqual(DEFAULT_DENIED_PORTS, [
+    [25, 25],
+    [465, 465],
+    [587, 587],
+  ]);
+  for (const bad of ['0', '65536', '10-5', 'smtp', '1-', '']) {
+    assert.throws(() => parsePortRanges([bad]), TypeError, bad);
+  }
 });
 
 test('DestinationPolicy adds deny networks, checked inside mapped and NAT64 forms too', () => {
