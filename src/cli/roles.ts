@@ -169,13 +169,23 @@ export const brokerCommand: Command = {
                          without it the pool lives in this process
   --redis-prefix PREFIX  put before every Redis key, so deployments can share one Redis (default starling:)
   --trusted-proxies N    reverse proxies in front of this broker whose X-Forwarded-For entries are trusted;
-                         rate limits then key on the client address they forwarded (default 0: the peer's)`,
+                         rate limits then key on the client address they forwarded (default 0: the peer's)
+
+  Per source (an IPv4 address or IPv6 /64; raise these where many people share one address, e.g. CGNAT):
+  --max-waiting-per-source N      volunteer polls waiting at once (default ${BROKER_DEFAULTS.maxWaitingPerSource})
+  --max-pending-per-source N      client offers awaiting an answer at once (default ${BROKER_DEFAULTS.maxPendingPerSource})
+  --client-match-burst N          volunteers a client source may be matched with at once (default ${BROKER_DEFAULTS.clientMatchBurst})
+  --client-matches-per-minute N   ... and more per minute after that (default ${BROKER_DEFAULTS.clientMatchesPerMinute}; 0: no budget)`,
   options: {
     listen: { type: 'string' },
     egress: { type: 'string', multiple: true },
     redis: { type: 'string' },
     'redis-prefix': { type: 'string' },
     'trusted-proxies': { type: 'string' },
+    'max-waiting-per-source': { type: 'string' },
+    'max-pending-per-source': { type: 'string' },
+    'client-match-burst': { type: 'string' },
+    'client-matches-per-minute': { type: 'string' },
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
@@ -188,13 +198,23 @@ export const brokerCommand: Command = {
       throw new UsageError(`--egress: ${(e as Error).message} (signaling-v1 §3)`);
     }
     const trustedProxies = int(v, 'trusted-proxies', BROKER_DEFAULTS.trustedProxies, 0, 16);
+    const D = BROKER_DEFAULTS;
+    const shares = {
+      maxWaitingPerSource: int(v, 'max-waiting-per-source', D.maxWaitingPerSource, 1, D.maxWaitingVolunteers),
+      maxPendingPerSource: int(v, 'max-pending-per-source', D.maxPendingPerSource, 1, D.maxPendingOffers),
+    };
+    const budget = {
+      clientMatchBurst: int(v, 'client-match-burst', D.clientMatchBurst, 1, 1_000_000),
+      clientMatchesPerMinute: int(v, 'client-matches-per-minute', D.clientMatchesPerMinute, 0, 1_000_000),
+    };
     const log = say('broker');
-    const store = await openStore(v, log);
+    const store = await openStore(v, shares, log);
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
     const broker = createBrokerServer({
       egress,
       trustedProxies,
+      ...budget,
       onError: (e) => log(`error: ${String(e)}`),
       store,
     });
@@ -215,10 +235,14 @@ export const brokerCommand: Command = {
 };
 
 /** The broker's store: Redis with --redis, else in-process. An unreachable Redis is a StartupError. */
-async function openStore(v: Values, log: (line: string) => void): Promise<SignalingStore> {
+async function openStore(
+  v: Values,
+  shares: { maxWaitingPerSource: number; maxPendingPerSource: number },
+  log: (line: string) => void,
+): Promise<SignalingStore> {
   if (v['redis-prefix'] !== undefined && v.redis === undefined)
     throw new UsageError('--redis-prefix needs --redis');
-  if (typeof v.redis !== 'string') return new (await import('../broker/memory-store.js')).MemoryStore();
+  if (typeof v.redis !== 'string') return new (await import('../broker/memory-store.js')).MemoryStore(shares);
   const { checkRedisUrl } = await import('../broker/redis-connection.js');
   const { RedisStore } = await import('../broker/redis-store.js');
   try {
@@ -229,7 +253,8 @@ async function openStore(v: Values, log: (line: string) => void): Promise<Signal
   const keyPrefix = str(v, 'redis-prefix', REDIS_STORE_DEFAULTS.keyPrefix);
   if (keyPrefix === '') throw new UsageError('--redis-prefix must not be empty');
   try {
-    return await RedisStore.connect({ url: v.redis, keyPrefix, onError: (e) => log(`redis: ${String(e)}`) });
+    const onError = (e: unknown) => log(`redis: ${String(e)}`);
+    return await RedisStore.connect({ url: v.redis, keyPrefix, ...shares, onError });
   } catch (e) {
     throw new StartupError((e as Error).message);
   }

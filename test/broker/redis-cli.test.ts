@@ -129,3 +129,34 @@ test('starling broker --redis serves from the shared pool and leaves only its se
     client.disconnect();
   }
 });
+
+test('starling broker --max-waiting-per-source N: one address gets N waiting polls; a bad N exits 2', async () => {
+  const bad = await cli(['broker', '--listen', '127.0.0.1:0', '--max-waiting-per-source', '0']);
+  assert.equal(bad.code, 2, bad.output);
+  assert.match(bad.output, /--max-waiting-per-source must be a whole number/);
+  let codes: Promise<string[]> | undefined;
+  const { code, output } = await cli(
+    ['broker', '--listen', '127.0.0.1:0', '--max-waiting-per-source', '1'],
+    (line, kill) => {
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
+      if (port === undefined) return;
+      const volunteer = new BrokerClient(`http://127.0.0.1:${port}`);
+      const ac = new AbortController();
+      const poll = () =>
+        volunteer.poll({ nat: 'unknown', egress: ['ws://127.0.0.1:8701/'] }, ac.signal).then(
+          () => 'answered',
+          (err: { code?: unknown }) => String(err.code),
+        );
+      codes = (async () => {
+        const first = poll();
+        await new Promise((r) => setTimeout(r, 200));
+        const second = await poll();
+        ac.abort();
+        await first;
+        return [second];
+      })().finally(kill);
+    },
+  );
+  assert.equal(code, 0, output);
+  assert.deepEqual(await codes, ['overloaded'], 'the second poll from one address is refused');
+});
