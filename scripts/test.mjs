@@ -1,10 +1,13 @@
 // `npm test`: lint, typecheck, then every test/**/*.test.ts with node:test (via tsx), all inside a
 // private network namespace (scripts/netns.mjs) so WebRTC and every socket stay on this machine.
 // Extra arguments select test files by substring: `npm test -- session`.
+// Before any test runs, the system packages the selected files need are checked, and installed when
+// they can be (scripts/system-deps.mjs); otherwise the run stops with the command to install them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { NETNS_ENV, runIsolated } from './netns.mjs';
+import { ensureSystemDeps } from './system-deps.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -16,21 +19,23 @@ const LONGER_FILE_TIMEOUT_MS = new Map([
   ['test/e2e/chaos.test.ts', 2 * 600_000], // two tests with { timeout: 600_000 }
 ]);
 
+const filters = process.argv.slice(2);
+const files = [];
+const walk = (dir) => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name.endsWith('.test.ts')) files.push(relative(root, p));
+  }
+};
+walk(join(root, 'test'));
+files.sort();
+const selected = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
+
 if (process.env[NETNS_ENV] === undefined) {
-  runIsolated([process.execPath, new URL(import.meta.url).pathname, ...process.argv.slice(2)]);
+  ensureSystemDeps(selected);
+  runIsolated([process.execPath, new URL(import.meta.url).pathname, ...filters]);
 } else {
-  const filters = process.argv.slice(2);
-  const files = [];
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.test.ts')) files.push(relative(root, p));
-    }
-  };
-  walk(join(root, 'test'));
-  files.sort();
-  const selected = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
   if (filters.length === 0) {
     const bin = (name) => join(root, 'node_modules', '.bin', name);
     execFileSync(bin('biome'), ['check', '.'], { cwd: root, stdio: 'inherit' });

@@ -1,6 +1,7 @@
 /**
  * A private redis-server for tests and benchmarks: on 127.0.0.1, a port the OS picked, no persistence.
- * Missing or unstartable redis-server is an error, never a skip: CI installs it (.ci/run).
+ * Missing or unstartable redis-server is an error, never a skip: npm test installs it first
+ * (scripts/system-deps.mjs).
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -35,7 +36,7 @@ function findRedisServer(): string {
     } catch {}
   }
   throw new Error(
-    'redis-server not found: the Redis store tests need it (apt-get install -y redis-server; .ci/run installs it)',
+    'redis-server not found: the Redis store tests need it (apt-get install -y redis-server; npm test installs it)',
   );
 }
 
