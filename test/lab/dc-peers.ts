@@ -1,0 +1,122 @@
+/**
+ * Bare node-datachannel peers in lab hosts, for the lab's NAT tests and for benchmarks: one agent process
+ * per host (probes/dc-peer.ts, bound to the host's address) holds any number of peer connections, and the
+ * test process carries their descriptions between hosts, complete with candidates (no trickle), as the
+ * broker does. A pair counts as connected once a message has gone over its data channel and back.
+ */
+import type { Proc } from '../helpers/network.js';
+import type { LabHost } from './lab.js';
+
+export interface PeerConfig {
+  iceServers: RTCIceServer[];
+  /** `iceTransportPolicy: 'relay'`: TURN relay candidates only. @default false */
+  relayOnly?: boolean;
+}
+
+/** From the test process to an agent. */
+export type AgentRequest =
+  | { op: 'offer'; id: string; config: PeerConfig }
+  | { op: 'answer'; id: string; config: PeerConfig; sdp: string }
+  | { op: 'accept'; id: string; sdp: string }
+  | { op: 'close'; id: string };
+
+/** From an agent to the test process. */
+export type AgentEvent =
+  | { op: 'description'; id: string; sdp: string }
+  | { op: 'echoed'; id: string; local: string; remote: string }
+  | { op: 'error'; id: string; message: string };
+
+export interface PairResult {
+  connected: boolean;
+  /** From the answer reaching the offerer to the echo coming back, in ms. */
+  ms?: number;
+  /** Candidate types of the selected pair (host, srflx, prflx, relay), offerer's side. */
+  local?: string;
+  remote?: string;
+  /** Why not, when not connected. */
+  reason?: string;
+}
+
+const DESCRIPTION_TIMEOUT_MS = 20_000;
+let pairs = 0;
+
+/** An agent process in a lab host. */
+export class PeerAgent {
+  private readonly waiting = new Map<string, (event: AgentEvent) => void>();
+
+  private constructor(
+    readonly host: LabHost,
+    private readonly proc: Proc,
+  ) {
+    proc.child.on('message', (event: AgentEvent) => {
+      this.waiting.get(`${event.op}:${event.id}`)?.(event);
+      if (event.op === 'error') this.waiting.get(`echoed:${event.id}`)?.(event);
+    });
+  }
+
+  static async start(host: LabHost): Promise<PeerAgent> {
+    const proc = host.node('test/lab/probes/dc-peer.ts', [host.address], { ipc: true, name: 'dc-peer' });
+    await proc.waitFor(/^ready$/);
+    return new PeerAgent(host, proc);
+  }
+
+  send(request: AgentRequest): void {
+    this.proc.child.send(request);
+  }
+
+  /** The next event `op` for `id` (an `error` for it too), or undefined after `timeoutMs`. */
+  next(op: AgentEvent['op'], id: string, timeoutMs: number): Promise<AgentEvent | undefined> {
+    return new Promise((resolve) => {
+      const key = `${op}:${id}`;
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const done = (event: AgentEvent | undefined): void => {
+        clearTimeout(timer);
+        this.waiting.delete(key);
+        resolve(event);
+      };
+      this.waiting.set(key, done);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop();
+  }
+}
+
+function description(event: AgentEvent | undefined, who: string): string {
+  if (event?.op === 'description') return event.sdp;
+  throw new Error(`${who}: ${event?.op === 'error' ? event.message : 'no description in time'}`);
+}
+
+/**
+ * Connects a peer in `offerer`'s host to one in `answerer`'s, with `config` on both sides; waits up to
+ * `timeoutMs` after the offerer has the answer. Both peer connections are closed afterwards.
+ */
+export async function connectPair(
+  offerer: PeerAgent,
+  answerer: PeerAgent,
+  config: PeerConfig,
+  timeoutMs: number,
+): Promise<PairResult> {
+  pairs += 1;
+  const id = `pair-${pairs}`;
+  try {
+    const offer = offerer.next('description', id, DESCRIPTION_TIMEOUT_MS);
+    offerer.send({ op: 'offer', id, config });
+    const offerSdp = description(await offer, offerer.host.name);
+    const answer = answerer.next('description', id, DESCRIPTION_TIMEOUT_MS);
+    answerer.send({ op: 'answer', id, config, sdp: offerSdp });
+    const answerSdp = description(await answer, answerer.host.name);
+    const echoed = offerer.next('echoed', id, timeoutMs);
+    const start = performance.now();
+    offerer.send({ op: 'accept', id, sdp: answerSdp });
+    const event = await echoed;
+    if (event?.op === 'echoed') {
+      return { connected: true, ms: performance.now() - start, local: event.local, remote: event.remote };
+    }
+    return { connected: false, reason: event?.op === 'error' ? event.message : `no echo in ${timeoutMs} ms` };
+  } finally {
+    offerer.send({ op: 'close', id });
+    answerer.send({ op: 'close', id });
+  }
+}

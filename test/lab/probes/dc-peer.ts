@@ -1,0 +1,88 @@
+/**
+ * The agent of test/lab/dc-peers.ts: node-datachannel peer connections bound to one address (argv[2]),
+ * driven over the IPC channel. An offerer opens a data channel and sends `ping` on it; an answerer sends
+ * back what it receives; the offerer reports `echoed` with the selected candidate pair's types.
+ */
+import { cleanup, type IceServer, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
+import type { AgentEvent, AgentRequest, PeerConfig } from '../dc-peers.js';
+
+const bindAddress = process.argv[2];
+// STARLING_RTC_LOG=Debug (or Verbose, Info, ...): libdatachannel's own log on stderr. (The callback is not
+// optional at run time, whatever the typings say.)
+if (process.env.STARLING_RTC_LOG) {
+  initLogger(process.env.STARLING_RTC_LOG as LogLevel, (level, message) =>
+    console.error(`${level} ${message}`),
+  );
+}
+const peers = new Map<string, PeerConnection>();
+
+function send(event: AgentEvent): void {
+  process.send?.(event);
+}
+
+/** RTCIceServer (as the broker hands them out) to what node-datachannel takes. */
+function nativeIceServers(servers: RTCIceServer[]): (string | IceServer)[] {
+  return servers.flatMap((server) =>
+    (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url): string | IceServer => {
+      const m = /^turn:([^:?]+):(\d+)(?:\?transport=(udp|tcp))?$/.exec(url);
+      if (m === null) return url;
+      return {
+        hostname: m[1]!,
+        port: Number(m[2]),
+        username: server.username ?? '',
+        password: typeof server.credential === 'string' ? server.credential : '',
+        relayType: m[3] === 'tcp' ? 'TurnTcp' : 'TurnUdp',
+      };
+    }),
+  );
+}
+
+function create(id: string, config: PeerConfig): PeerConnection {
+  const pc = new PeerConnection(id, {
+    iceServers: nativeIceServers(config.iceServers),
+    ...(bindAddress === undefined ? {} : { bindAddress }),
+    iceTransportPolicy: config.relayOnly ? 'relay' : 'all',
+  });
+  peers.set(id, pc);
+  pc.onGatheringStateChange((state) => {
+    const sdp = pc.localDescription()?.sdp;
+    if (state === 'complete' && sdp !== undefined) send({ op: 'description', id, sdp });
+  });
+  return pc;
+}
+
+function handle(req: AgentRequest): void {
+  if (req.op === 'offer') {
+    const pc = create(req.id, req.config);
+    const channel = pc.createDataChannel('lab');
+    channel.onOpen(() => channel.sendMessage('ping'));
+    channel.onMessage((msg) => {
+      if (msg !== 'ping') return;
+      const pair = pc.getSelectedCandidatePair();
+      send({ op: 'echoed', id: req.id, local: pair?.local.type ?? '?', remote: pair?.remote.type ?? '?' });
+    });
+  } else if (req.op === 'answer') {
+    const pc = create(req.id, req.config);
+    pc.onDataChannel((channel) => channel.onMessage((msg) => channel.sendMessage(String(msg))));
+    pc.setRemoteDescription(req.sdp, 'offer');
+  } else if (req.op === 'accept') {
+    peers.get(req.id)?.setRemoteDescription(req.sdp, 'answer');
+  } else {
+    peers.get(req.id)?.close();
+    peers.delete(req.id);
+  }
+}
+
+process.on('message', (req: AgentRequest) => {
+  try {
+    handle(req);
+  } catch (err) {
+    send({ op: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) });
+  }
+});
+process.on('disconnect', () => {
+  for (const pc of peers.values()) pc.close();
+  cleanup();
+  process.exit(0);
+});
+console.log('ready');
