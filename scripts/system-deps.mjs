@@ -58,7 +58,8 @@ function canInstall() {
 }
 
 function describe(dep) {
-  const tests = dep.tests === 'all' ? 'every test' : dep.tests.map((t) => `${t}*`).join(', ');
+  const glob = (t) => (t.endsWith('.ts') ? t : `${t}*`);
+  const tests = dep.tests === 'all' ? 'every test' : dep.tests.map(glob).join(', ');
   return `  ${dep.pkg.padEnd(13)} for ${tests}: ${dep.why} (checked with: ${dep.probe.join(' ')})`;
 }
 
