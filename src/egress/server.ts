@@ -1,6 +1,7 @@
 /**
  * The egress: a WebSocket server for volunteers' paths (path-v1), terminating sessions (session-v1) and
- * dialing destinations that pass its policy (src/egress/policy.ts).
+ * dialing destinations that pass its policy (src/egress/policy.ts). WebSockets are admitted per egress and
+ * per source (session-v1 §2.1); `shutdown()` drains (§7).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -13,11 +14,13 @@ import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../
 import { listen } from '../shared/listen.js';
 import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
+import { PathCounter } from './admission.js';
 import { dialDestination } from './dial.js';
 import { OpenGuard } from './open-guard.js';
 import { DestinationPolicy, type PortRange } from './policy.js';
 import { DnsResolver } from './resolve.js';
 import { SessionTable, type SessionTableOptions } from './sessions.js';
+import { SourceKeys } from './sources.js';
 import { webSocketPath } from './ws-path.js';
 
 export interface EgressOptions extends Partial<SessionTableOptions>, Partial<EgressDialOptions> {
@@ -41,7 +44,15 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
 export interface Egress {
   readonly server: Server;
   readonly sessions: SessionTable;
+  /** WebSockets open now. */
+  readonly pathCount: number;
   listen(port: number, host: string): Promise<{ port: number }>;
+  /**
+   * Drains (session-v1 §7): new WebSockets and HELLOs are refused, clients get GOAWAY, streams run on for up
+   * to `drainMs` (default drainTimeoutMs); then everything is closed.
+   */
+  shutdown(drainMs?: number): Promise<void>;
+  /** Closes everything at once. */
   close(): Promise<void>;
 }
 
@@ -95,37 +106,62 @@ export function createEgress(opts: EgressOptions): Egress {
     );
   };
   const sessions = new SessionTable(opts.keys, onStream, opts);
+  const o = sessions.options;
+  const sources = new SourceKeys(o.trustedProxies);
+  const paths = new PathCounter(o.maxPaths, o.maxPathsPerSource);
+  const pathLimits = {
+    lowWater: o.pathLowWater,
+    pauseAt: o.pathHighWater + o.pathControlHeadroom,
+    maxQueued: o.pathMaxQueuedBytes,
+    closeGraceMs: o.pathCloseGraceMs,
+  };
   const server = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('starling egress: WebSocket only\n');
   });
   const wss = new WebSocketServer({
     server,
-    maxPayload: sessions.options.maxMessageBytes,
+    maxPayload: o.maxMessageBytes,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(PATH_SUBPROTOCOL) ? PATH_SUBPROTOCOL : false),
+    // session-v1 §2.1 rule 1: refused at the upgrade, before a WebSocket exists. Answered at once, so the
+    // count checked here is the one 'connection' adds to.
+    verifyClient: (info, answer) => {
+      const why = sessions.shuttingDown ? 'the egress is going away' : paths.refusal(sources.of(info.req));
+      if (why === undefined) answer(true);
+      else answer(false, 503, why);
+    },
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
+    const closed = paths.open(sources.of(req));
+    ws.once('close', closed);
     if (ws.protocol !== PATH_SUBPROTOCOL) {
       ws.close(CloseCode.protocol, `subprotocol ${PATH_SUBPROTOCOL} required`);
       return;
     }
     ws.binaryType = 'nodebuffer';
-    const sock = req.socket;
-    sock.setNoDelay(true);
-    void sessions.accept(webSocketPath(ws, sessions.options.pathLowWater));
+    req.socket.setNoDelay(true);
+    void sessions.accept(webSocketPath(ws, pathLimits), sources.of(req));
   });
   wss.on('error', () => {});
+  const closeAll = () => {
+    sessions.close();
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return {
     server,
     sessions,
+    get pathCount() {
+      return paths.size;
+    },
     async listen(port, host) {
       return { port: await listen(server, port, host) };
     },
-    close() {
-      sessions.close();
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      return new Promise((resolve) => server.close(() => resolve()));
+    async shutdown(drainMs = o.drainTimeoutMs) {
+      await sessions.shutdown(drainMs);
+      await closeAll();
     },
+    close: closeAll,
   };
 }

@@ -1,10 +1,12 @@
 /**
- * The egress's table of sessions: answers HELLO (session-v1 §2) and JOIN (session-v1 §5.1) on new paths,
- * keeps sessions without a path for `idleTimeoutMs`, then frees them (session-v1 §5.2).
+ * The egress's table of sessions: answers HELLO (session-v1 §2) under the admission rules of §2.1 (replay
+ * cache, half-open table, the session made only on the client's first authenticated record), JOIN (§5.1) on
+ * new paths, keeps sessions without a path for `idleTimeoutMs` (§5.2), and drains on shutdown (§7).
  */
 import { randomBytes } from 'node:crypto';
-import { type KeyPair, NkResponder, open } from '../session/noise.js';
+import { type KeyPair, NkResponder, open, type SessionKeys } from '../session/noise.js';
 import { resolveSessionOptions } from '../session/options.js';
+import { isFirstRecord } from '../session/path-state.js';
 import { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
 import { nextMessage, type PathTransport } from '../session/transport.js';
@@ -14,6 +16,8 @@ import {
   encodeHelloReplyPayload,
   encodeRefuse,
   envelope,
+  type HelloPayload,
+  helloEphemeral,
   joinNonce,
   MessageType,
   messageType,
@@ -21,16 +25,36 @@ import {
   RefuseCode,
   usableWindows,
 } from '../session/wire.js';
-import type { SessionOptions } from '../shared/limits.js';
+import {
+  EGRESS_SESSION_DEFAULTS,
+  type EgressSessionOptions,
+  resolveLimits,
+  type SessionOptions,
+} from '../shared/limits.js';
 import { CloseCode } from '../shared/path.js';
+import { type HalfOpen, HalfOpenTable } from './admission.js';
+import { ReplayCache } from './replay-cache.js';
 
 export type StreamHandler = (session: Session, stream: SessionStream, host: string, port: number) => void;
 
-export type SessionTableOptions = SessionOptions;
+export type SessionTableOptions = SessionOptions & EgressSessionOptions;
+
+/** A HELLO that decrypted, waiting for its client's first record (session-v1 §2.1). */
+interface Answered {
+  hello: HelloPayload;
+  sessionId: Buffer;
+  keys: SessionKeys;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions without a path, the one pathless longest first (session-v1 §2.1 rule 5). */
   private readonly idleTimers = new Map<Session, NodeJS.Timeout>();
+  private readonly halfOpen: HalfOpenTable;
+  private readonly replays: ReplayCache;
+  private draining = false;
   readonly options: Readonly<SessionTableOptions>;
 
   constructor(
@@ -38,11 +62,26 @@ export class SessionTable {
     private readonly onStream: StreamHandler,
     options: Partial<SessionTableOptions> = {},
   ) {
-    this.options = resolveSessionOptions(options);
+    const egress = resolveLimits<EgressSessionOptions>('egress', EGRESS_SESSION_DEFAULTS, options, [
+      'trustedProxies',
+    ]);
+    this.options = { ...resolveSessionOptions(options), ...egress };
+    this.halfOpen = new HalfOpenTable(egress.maxHalfOpen, egress.maxHalfOpenPerSource);
+    this.replays = new ReplayCache(egress.replayCacheEntries, 2 * egress.helloWindowMs);
   }
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Handshakes answered and awaiting the client's first record. */
+  get halfOpenCount(): number {
+    return this.halfOpen.size;
+  }
+
+  /** HELLO ephemerals remembered against replay. */
+  get replayCacheSize(): number {
+    return this.replays.size;
   }
 
   /** Streams open across all sessions. */
@@ -52,8 +91,19 @@ export class SessionTable {
     return n;
   }
 
-  /** Takes a new path; its first message decides whether it starts or joins a session. */
-  async accept(transport: PathTransport): Promise<void> {
+  get shuttingDown(): boolean {
+    return this.draining;
+  }
+
+  find(sessionId: Uint8Array): Session | undefined {
+    return this.sessions.get(Buffer.from(sessionId).toString('hex'));
+  }
+
+  /**
+   * Takes a new path from `source` (src/egress/sources.ts); its first message decides whether it starts or
+   * joins a session.
+   */
+  async accept(transport: PathTransport, source = ''): Promise<void> {
     let msg: Uint8Array;
     let backlog: Uint8Array[];
     try {
@@ -61,6 +111,7 @@ export class SessionTable {
         transport,
         this.options.handshakeTimeoutMs,
         'first message',
+        this.options.handshakeBacklogBytes,
       ));
     } catch {
       transport.close(CloseCode.timeout, 'no handshake');
@@ -68,12 +119,43 @@ export class SessionTable {
     }
     try {
       const type = messageType(msg, this.options.maxMessageBytes);
-      if (type === MessageType.hello) this.onHello(transport, msg, backlog);
-      else if (type === MessageType.join) this.onJoin(transport, msg, backlog);
+      if (type === MessageType.hello) {
+        // The client sends nothing more before HELLO_REPLY (session-v1 §2).
+        if (backlog.length > 0)
+          this.refuse(transport, RefuseCode.protocol, 'messages after HELLO before its reply');
+        else this.onHello(transport, msg, source);
+      } else if (type === MessageType.join) this.onJoin(transport, msg, backlog);
       else this.refuse(transport, RefuseCode.protocol, `expected HELLO or JOIN, got type ${type}`);
     } catch (e) {
       this.refuse(transport, RefuseCode.protocol, (e as Error).message);
     }
+  }
+
+  /**
+   * session-v1 §7: refuses new sessions, sends every session GOAWAY, closes each once it is drained (or
+   * has neither path nor stream), and closes whatever is left after `deadlineMs`.
+   */
+  async shutdown(deadlineMs = this.options.drainTimeoutMs): Promise<void> {
+    this.draining = true;
+    this.halfOpen.clear();
+    for (const s of this.sessions.values()) s.goAway(deadlineMs);
+    const end = Date.now() + deadlineMs;
+    for (;;) {
+      for (const s of [...this.sessions.values()]) {
+        if (s.drained || (s.pathCount === 0 && s.stats.streams === 0)) s.close();
+      }
+      const left = end - Date.now();
+      if (this.sessions.size === 0 || left <= 0) break;
+      await sleep(Math.min(50, left));
+    }
+    this.close();
+  }
+
+  /** Closes every session at once. */
+  close(): void {
+    this.draining = true;
+    this.halfOpen.clear();
+    for (const s of [...this.sessions.values()]) s.close();
   }
 
   private refuse(transport: PathTransport, code: number, reason: string): void {
@@ -81,9 +163,34 @@ export class SessionTable {
     transport.close(CloseCode.protocol, reason.slice(0, 100));
   }
 
-  private onHello(transport: PathTransport, msg: Uint8Array, backlog: Uint8Array[]): void {
-    if (this.sessions.size >= this.options.maxSessions) {
+  /** There is room for one more session, or a pathless one could make room (§2.1 rule 5). */
+  private hasRoom(): boolean {
+    return this.sessions.size < this.options.maxSessions || this.idleTimers.size > 0;
+  }
+
+  /** Makes room for one more session, if need be by freeing the one pathless longest; false if it cannot. */
+  private makeRoom(): boolean {
+    if (this.sessions.size < this.options.maxSessions) return true;
+    for (const pathless of this.idleTimers.keys()) {
+      pathless.close();
+      return true;
+    }
+    return false;
+  }
+
+  /** session-v1 §2.1 rules 2, 5, 6, then the reply; the entry stays half-open (rule 3). */
+  private onHello(transport: PathTransport, msg: Uint8Array, source: string): void {
+    if (this.draining) {
+      this.refuse(transport, RefuseCode.busy, 'the egress is going away');
+      return;
+    }
+    if (!this.hasRoom()) {
       this.refuse(transport, RefuseCode.busy, 'egress is at its session limit');
+      return;
+    }
+    const e = helloEphemeral(msg);
+    if (this.replays.has(e)) {
+      this.refuse(transport, RefuseCode.protocol, 'HELLO replayed');
       return;
     }
     const noise = new NkResponder(this.keys, PROLOGUE);
@@ -99,6 +206,13 @@ export class SessionTable {
       this.refuse(transport, RefuseCode.protocol, 'unusable windows');
       return;
     }
+    const skewMs = hello.time - Date.now();
+    if (Math.abs(skewMs) > this.options.helloWindowMs) {
+      const s = Math.round(skewMs / 1000);
+      this.refuse(transport, RefuseCode.protocol, `HELLO clock is ${s} s off the egress's: check the clock`);
+      return;
+    }
+    this.replays.add(e);
     const sessionId = randomBytes(16);
     const msg2 = noise.writeMessage2(
       encodeHelloReplyPayload({
@@ -108,10 +222,55 @@ export class SessionTable {
         idleTimeoutMs: this.options.idleTimeoutMs,
       }),
     );
+    const reply = envelope(MessageType.helloReply, msg2.length);
+    reply.set(msg2, 2);
+    transport.send(reply);
+    void this.awaitFirstRecord(transport, source, { hello, sessionId, keys: noise.split() });
+  }
+
+  /** session-v1 §2.1 rules 3 and 4: half-open until the client's first record proves its keys. */
+  private async awaitFirstRecord(
+    transport: PathTransport,
+    source: string,
+    answered: Answered,
+  ): Promise<void> {
+    const entry: HalfOpen = {
+      source,
+      evict: () => transport.close(CloseCode.overQueue, 'too many half-open handshakes'),
+    };
+    this.halfOpen.add(entry);
+    let first: Uint8Array;
+    let backlog: Uint8Array[];
+    try {
+      ({ first, backlog } = await nextMessage(
+        transport,
+        this.options.halfOpenTimeoutMs,
+        'first record',
+        this.options.handshakeBacklogBytes,
+      ));
+    } catch {
+      if (this.halfOpen.remove(entry)) transport.close(CloseCode.timeout, 'no first record');
+      return;
+    }
+    if (!this.halfOpen.remove(entry)) return; // pushed out meanwhile; its path is closed
+    const { hello } = answered;
+    if (!isFirstRecord(answered.keys.recv, hello.pathId, first)) {
+      transport.close(CloseCode.badRecord, 'the first record did not authenticate');
+      return;
+    }
+    if (this.draining || !this.makeRoom()) {
+      transport.close(CloseCode.goingAway, 'egress is at its session limit or going away');
+      return;
+    }
+    this.commit(transport, answered, [first, ...backlog]);
+  }
+
+  private commit(transport: PathTransport, answered: Answered, messages: Uint8Array[]): void {
+    const { hello, sessionId } = answered;
     const session = new Session({
       role: 'egress',
       sessionId,
-      keys: noise.split(),
+      keys: answered.keys,
       peerStreamWindow: hello.streamWindow,
       peerSessionWindow: hello.sessionWindow,
       options: this.options,
@@ -126,15 +285,12 @@ export class SessionTable {
       this.stopIdle(session);
       this.sessions.delete(key);
     });
-    const reply = envelope(MessageType.helloReply, msg2.length);
-    reply.set(msg2, 2);
-    transport.send(reply);
-    session.addPath(hello.pathId, transport, backlog);
+    session.addPath(hello.pathId, transport, { backlog: messages });
   }
 
   private onJoin(transport: PathTransport, msg: Uint8Array, backlog: Uint8Array[]): void {
     const join = decodeJoin(msg);
-    const session = this.sessions.get(join.sessionId.toString('hex'));
+    const session = this.find(join.sessionId);
     if (!session) {
       this.refuse(transport, RefuseCode.unknownSession, 'unknown or expired session');
       return;
@@ -149,7 +305,8 @@ export class SessionTable {
       return;
     }
     this.stopIdle(session);
-    session.addJoinedPath(join.pathId, transport, backlog);
+    // On probation until the client answers on it (session-v1 §5.1): our greeting's PING asks it to.
+    session.addPath(join.pathId, transport, { backlog, greet: true });
   }
 
   private startIdle(session: Session): void {
@@ -163,9 +320,5 @@ export class SessionTable {
     const t = this.idleTimers.get(session);
     if (t) clearTimeout(t);
     this.idleTimers.delete(session);
-  }
-
-  close(): void {
-    for (const s of [...this.sessions.values()]) s.close();
   }
 }

@@ -32,11 +32,16 @@ export async function startSession(
   const opts = resolveSessionOptions(options);
   const noise = new NkInitiator(egressKey, PROLOGUE);
   const msg1 = noise.writeMessage1(
-    encodeHelloPayload({ pathId, streamWindow: opts.streamWindow, sessionWindow: opts.sessionWindow }),
+    encodeHelloPayload({
+      pathId,
+      streamWindow: opts.streamWindow,
+      sessionWindow: opts.sessionWindow,
+      time: Date.now(),
+    }),
   );
   const hello = envelope(MessageType.hello, msg1.length);
   hello.set(msg1, 2);
-  const reply = nextMessage(transport, opts.handshakeTimeoutMs, 'handshake');
+  const reply = nextMessage(transport, opts.handshakeTimeoutMs, 'handshake', opts.handshakeBacklogBytes);
   transport.send(hello);
   const { first: msg, backlog } = await reply;
   const type = messageType(msg, opts.maxMessageBytes);
@@ -70,7 +75,8 @@ export async function startSession(
     peerSessionWindow: reply2.sessionWindow,
     options: opts,
   });
-  session.addPath(pathId, transport, backlog);
+  // session-v1 §2: our first record goes at once; it is what commits the session at the egress (§2.1).
+  session.addPath(pathId, transport, { backlog, proven: true, greet: true });
   return { session, idleTimeoutMs: reply2.idleTimeoutMs };
 }
 
@@ -84,7 +90,8 @@ export async function joinSession(session: Session, transport: PathTransport, pa
   const join = Buffer.allocUnsafe(head.length + tag.length);
   join.set(head, 0);
   join.set(tag, head.length);
-  const first = nextMessage(transport, session.options.handshakeTimeoutMs, 'join');
+  const o = session.options;
+  const first = nextMessage(transport, o.handshakeTimeoutMs, 'join', o.handshakeBacklogBytes);
   transport.send(join);
   const { first: msg, backlog } = await first;
   const type = messageType(msg, session.options.maxMessageBytes);
@@ -96,5 +103,6 @@ export async function joinSession(session: Session, transport: PathTransport, pa
     );
   }
   if (type !== MessageType.record) throw new ProtocolError(`expected a RECORD after JOIN, got type ${type}`);
-  session.addPath(pathId, transport, [msg, ...backlog]);
+  // The egress's first record (an ACK and a PING) proves the path; we answer its PING (session-v1 §5.1).
+  session.addPath(pathId, transport, { backlog: [msg, ...backlog] });
 }

@@ -18,6 +18,7 @@ export const FrameType = {
   end: 0x13,
   reset: 0x14,
   maxData: 0x15,
+  goAway: 0x16,
 } as const;
 
 export type Frame =
@@ -30,7 +31,8 @@ export type Frame =
   | { type: typeof FrameType.data; streamId: number; data: Buffer }
   | { type: typeof FrameType.end; streamId: number }
   | { type: typeof FrameType.reset; streamId: number; code: number }
-  | { type: typeof FrameType.maxData; streamId: number; max: number };
+  | { type: typeof FrameType.maxData; streamId: number; max: number }
+  | { type: typeof FrameType.goAway; deadlineMs: number };
 
 /** Frames that may only travel in reliable records (session-v1 §4, column "reliable"). */
 export function isReliableFrame(type: number): boolean {
@@ -52,6 +54,7 @@ export function frameSize(f: Frame): number {
     case FrameType.pong:
     case FrameType.opened:
     case FrameType.end:
+    case FrameType.goAway:
       return 5;
     case FrameType.pathClosed:
     case FrameType.reset:
@@ -106,6 +109,9 @@ export function writeFrame(out: Buffer, off: number, f: Frame): number {
       out.writeUInt32BE(f.streamId, off + 1);
       out.writeUIntBE(f.max, off + 5, 6);
       return off + 11;
+    case FrameType.goAway:
+      out.writeUInt32BE(f.deadlineMs, off + 1);
+      return off + 5;
   }
 }
 
@@ -211,10 +217,26 @@ export function decodeBody(b: Buffer): Body {
         frames.push({ type, streamId: b.readUInt32BE(off), max: b.readUIntBE(off + 4, 6) });
         off += 10;
         break;
+      case FrameType.goAway:
+        need(b, off, 4);
+        frames.push({ type, deadlineMs: b.readUInt32BE(off) });
+        off += 4;
+        break;
       default:
         throw new ProtocolError(`unknown frame type ${type}`);
     }
   }
   if (frames.length === 0) throw new ProtocolError('record with no frames');
+  if (seq === undefined) checkOnePerType(frames);
   return { seq, frames };
+}
+
+/** session-v1 §3.1: an unreliable record carries at most one frame of each type (one PING, one PONG answer). */
+function checkOnePerType(frames: readonly Frame[]): void {
+  let seen = 0;
+  for (const f of frames) {
+    const bit = 1 << f.type;
+    if (seen & bit) throw new ProtocolError(`two frames of type ${f.type} in one unreliable record`);
+    seen |= bit;
+  }
 }

@@ -1,18 +1,16 @@
 /**
  * The paths of one session: which path ids may join (session-v1 §5.1), which path takes the next record
- * (§5.4), which are alive (§5.3), and the bytes in flight on each (§5.4).
+ * (§5.4: proven, not exhausted, below its caps), which are alive (§5.3), and the bytes in flight on each (§5.4).
  */
 import { ProtocolError } from '../shared/errors.js';
 import type { SessionOptions } from '../shared/limits.js';
 import { CloseCode } from '../shared/path.js';
 import type { SessionKeys } from './noise.js';
-import { PathState } from './path-state.js';
+import { type PathLimits, PathState } from './path-state.js';
 import type { PathTransport } from './transport.js';
 
-/** session-v1 §5.1: how far below the highest path id a JOIN may still arrive. */
-export const PATH_ID_WINDOW = 64;
-
-type Limits = Pick<SessionOptions, 'pathMaxInflight' | 'pathHighWater' | 'pathTimeoutMs' | 'pingIntervalMs'>;
+type Limits = PathLimits &
+  Pick<SessionOptions, 'pathMaxInflight' | 'pathTimeoutMs' | 'pingIntervalMs' | 'pathIdWindow'>;
 
 export class PathSet {
   private readonly paths = new Map<number, PathState>();
@@ -49,23 +47,26 @@ export class PathSet {
   }
 
   /**
-   * session-v1 §5.1: a path id may join if it was never used and is no more than PATH_ID_WINDOW below the
+   * session-v1 §5.1: a path id may join if it was never used and is no more than `pathIdWindow` below the
    * highest so far (joins racing on different volunteers may arrive out of order; an old JOIN cannot come back).
    */
   canUse(pathId: number): boolean {
-    return !this.usedPathIds.has(pathId) && pathId > this.maxPathId - PATH_ID_WINDOW;
+    return !this.usedPathIds.has(pathId) && pathId > this.maxPathId - this.limits.pathIdWindow;
   }
 
-  /** Attaches `transport` as path `pathId`; throws ProtocolError for an id that may not join. */
-  add(pathId: number, transport: PathTransport): PathState {
+  /**
+   * Attaches `transport` as path `pathId`; throws ProtocolError for an id that may not join. A path that is not
+   * `proven` carries no reliable record until the peer's first record on it authenticates (session-v1 §5.1).
+   */
+  add(pathId: number, transport: PathTransport, proven: boolean): PathState {
     if (!this.canUse(pathId)) throw new ProtocolError(`path id ${pathId} reused or too old`);
     this.maxPathId = Math.max(this.maxPathId, pathId);
     this.usedPathIds.add(pathId);
     for (const old of this.usedPathIds) {
-      if (old > this.maxPathId - PATH_ID_WINDOW) break;
+      if (old > this.maxPathId - this.limits.pathIdWindow) break;
       this.usedPathIds.delete(old);
     }
-    const path = new PathState(pathId, transport, this.keys.send, this.keys.recv);
+    const path = new PathState(pathId, transport, this.keys.send, this.keys.recv, this.limits, proven);
     this.paths.set(pathId, path);
     return path;
   }
@@ -87,14 +88,14 @@ export class PathSet {
   }
 
   /**
-   * Picks a path for the next record (session-v1 §5.4): among paths below their in-flight cap and local
+   * Picks a path for the next record (session-v1 §5.4): among proven paths below their in-flight cap and local
    * high-water mark, bulk records go to the one with the least in flight (so paths are striped by how fast they
    * drain), small ones to the one with the lowest round trip.
    */
   pick(small: boolean): PathState | undefined {
     let best: PathState | undefined;
     for (const p of this.paths.values()) {
-      if (p.leaving || p.closed) continue;
+      if (p.leaving || p.closed || !p.proven || p.exhausted) continue;
       if (p.inflight >= this.limits.pathMaxInflight) continue;
       if (p.transport.bufferedAmount >= this.limits.pathHighWater) continue;
       if (!best) best = p;
@@ -104,12 +105,14 @@ export class PathSet {
   }
 
   /**
-   * Where an ACK goes: `preferred` (the path the data came on) if it is open, else any open path. Never held
-   * back by a path's in-flight cap or queue, since the peer's cap is freed only by our ACKs.
+   * Where an ACK goes: `preferred` (the path the data came on), else any proven open path, as long as its queue
+   * has room for control (session-v1 §5.4). Never held back by the in-flight cap, since the peer's cap is freed
+   * only by our ACKs. Undefined: the ACK waits for a drain.
    */
   forAck(preferred: PathState | undefined): PathState | undefined {
-    if (preferred && !preferred.closed) return preferred;
-    for (const p of this.paths.values()) if (!p.closed) return p;
+    const usable = (p: PathState) => !p.closed && !p.exhausted && p.controlRoom;
+    if (preferred && usable(preferred)) return preferred;
+    for (const p of this.paths.values()) if (p.proven && usable(p)) return p;
     return undefined;
   }
 
@@ -121,9 +124,9 @@ export class PathSet {
     return true;
   }
 
-  /** Sends an unreliable record `body` on every open path. */
+  /** Sends an unreliable record `body` on every proven open path with room for control (session-v1 §5.4). */
   sendToAll(body: Uint8Array): void {
-    for (const p of this.paths.values()) if (!p.closed) p.sendRecord(body);
+    for (const p of this.paths.values()) if (!p.closed && p.proven) p.sendControl(body);
   }
 
   /**

@@ -1,16 +1,23 @@
 /**
  * One path as the session sees it: its id, its per-direction record counters and the sealing of records
- * for it (session-v1 §3), its liveness and round trip (§5.3) and the bytes in flight on it (§5.4).
+ * for it (session-v1 §3), its liveness and round trip (§5.3), whether it has proven live (§5.1), the bytes in
+ * flight on it and the bound on the control records it may queue (§5.4).
  */
 import { ProtocolError } from '../shared/errors.js';
 import { sealWithHeader } from './aead.js';
-import { encodeBody, FrameType } from './frames.js';
+import { encodeBody, type Frame, FrameType } from './frames.js';
 import { open } from './noise.js';
 import type { PathTransport } from './transport.js';
-import { RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
+import { MessageType, RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
 
-/** session-v1 §3: a path closes itself before its pathSeq would wrap. */
-const MAX_PATH_SEQ = 0xffff_fff0;
+/** What a path needs of the session's options. */
+export interface PathLimits {
+  /** session-v1 §3: records sealed on this path, at most. */
+  pathMaxRecords: number;
+  /** session-v1 §5.4: unreliable records are queued only below pathHighWater + pathControlHeadroom. */
+  pathHighWater: number;
+  pathControlHeadroom: number;
+}
 
 export class PathState {
   private sendSeq = 0;
@@ -27,13 +34,29 @@ export class PathState {
   private lastPingAt = 0;
   /** Bytes of reliable records sealed for this path and not yet acknowledged (session-v1 §5.4). */
   private inflightBytes = 0;
+  /** session-v1 §5.1: a record from the peer authenticated on this path (or it is ours by a handshake). */
+  private isProven: boolean;
 
   constructor(
     readonly id: number,
     readonly transport: PathTransport,
     private readonly sendKey: Uint8Array,
     private readonly recvKey: Uint8Array,
-  ) {}
+    private readonly limits: PathLimits,
+    proven: boolean,
+  ) {
+    this.isProven = proven;
+  }
+
+  /** The peer has spoken on this path: it may carry reliable records (session-v1 §5.1). */
+  get proven(): boolean {
+    return this.isProven;
+  }
+
+  /** Room for an unreliable record in the local queue (session-v1 §5.4). */
+  get controlRoom(): boolean {
+    return this.transport.bufferedAmount < this.limits.pathHighWater + this.limits.pathControlHeadroom;
+  }
 
   get leaving(): boolean {
     return this.isLeaving;
@@ -51,8 +74,9 @@ export class PathState {
     return this.inflightBytes;
   }
 
+  /** session-v1 §3: this path has sealed all the records it may; it takes nothing more. */
   get exhausted(): boolean {
-    return this.sendSeq >= MAX_PATH_SEQ;
+    return this.sendSeq >= this.limits.pathMaxRecords;
   }
 
   /** Marks the path as going (GOODBYE); false if it already was. */
@@ -87,12 +111,37 @@ export class PathState {
     this.inflightBytes = 0;
   }
 
-  /** Seals `body` as the next record on this path and sends it (session-v1 §3). */
-  sendRecord(body: Uint8Array): void {
+  /**
+   * Seals `body` as the next record on this path and sends it (session-v1 §3); false, and nothing sealed, once
+   * the path is exhausted or closed.
+   */
+  sendRecord(body: Uint8Array): boolean {
+    if (this.exhausted || this.isClosed) return false;
     const header = recordHeader(this.id, this.sendSeq);
     const msg = sealWithHeader(this.sendKey, recordNonce(this.id, this.sendSeq), header, body);
     this.sendSeq += 1;
     this.transport.send(msg);
+    return true;
+  }
+
+  /** Sends an unreliable record if the local queue has room for control (session-v1 §5.4); false if not. */
+  sendControl(body: Uint8Array): boolean {
+    return this.controlRoom && this.sendRecord(body);
+  }
+
+  /**
+   * The first record on a new path (session-v1 §2, §5.1): an ACK and a PING, so the peer hears at once that the
+   * path works and answers with a round-trip sample.
+   */
+  greet(ackNext: number, now: number): void {
+    this.pingId = (this.pingId + 1) >>> 0;
+    this.pingSentAt = now;
+    this.lastPingAt = now;
+    const frames: Frame[] = [
+      { type: FrameType.ack, next: ackNext },
+      { type: FrameType.ping, id: this.pingId },
+    ];
+    this.sendRecord(encodeBody(undefined, frames));
   }
 
   /**
@@ -113,6 +162,7 @@ export class PathState {
     );
     if (body === null) throw new ProtocolError(`path ${this.id}: record ${pathSeq} failed authentication`);
     this.recvSeq += 1;
+    this.isProven = true;
     this.lastReceived = Date.now();
     return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   }
@@ -134,6 +184,7 @@ export class PathState {
   pingIfDue(now: number, intervalMs: number, limitMs: number): void {
     const due = this.pingSentAt === 0 && now - this.lastPingAt >= intervalMs;
     if (!due && (this.pingSentAt === 0 || now - this.pingSentAt <= limitMs / 2)) return;
+    if (!this.controlRoom) return;
     this.pingId = (this.pingId + 1) >>> 0;
     this.pingSentAt = now;
     this.lastPingAt = now;
@@ -147,4 +198,16 @@ export class PathState {
     this.rtt = Number.isFinite(this.rtt) ? 0.8 * this.rtt + 0.2 * sample : sample;
     this.pingSentAt = 0;
   }
+}
+
+/**
+ * session-v1 §2.1: whether `msg` is a record sealed with `recvKey` for path `pathId` as its first (`pathSeq`
+ * 0): what commits a half-open session at the egress. Checks without keeping any state.
+ */
+export function isFirstRecord(recvKey: Uint8Array, pathId: number, msg: Uint8Array): boolean {
+  if (msg.length < RECORD_HEADER_BYTES + 17 || msg[1] !== MessageType.record) return false;
+  const { pathId: id, pathSeq } = readRecordHeader(msg);
+  if (id !== pathId || pathSeq !== 0) return false;
+  const header = msg.subarray(0, RECORD_HEADER_BYTES);
+  return open(recvKey, recordNonce(pathId, 0), header, msg.subarray(RECORD_HEADER_BYTES)) !== null;
 }

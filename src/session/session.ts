@@ -10,7 +10,15 @@ import { ProtocolError, type ResetReason } from '../shared/errors.js';
 import type { SessionOptions } from '../shared/limits.js';
 import { CloseCode } from '../shared/path.js';
 import { AckPolicy } from './ack-policy.js';
-import { BODY_HEADER_RELIABLE, type Body, decodeBody, encodeBody, type Frame, FrameType } from './frames.js';
+import {
+  BODY_HEADER_RELIABLE,
+  type Body,
+  decodeBody,
+  encodeBody,
+  type Frame,
+  FrameType,
+  MAX_U48,
+} from './frames.js';
 import type { SessionKeys } from './noise.js';
 import { PathSet } from './path-set.js';
 import type { PathState } from './path-state.js';
@@ -36,7 +44,19 @@ export interface SessionStats {
   streams: number;
   unackedRecords: number;
   bufferedRecords: number;
+  /** Bytes the reorder buffer holds (session-v1 §3.1). */
+  bufferedBytes: number;
   resentRecords: number;
+}
+
+/** How a path joins the session (session-v1 §2, §5.1). */
+export interface AddPathOptions {
+  /** Messages that arrived on the path before the session took it over, in order. */
+  backlog?: Uint8Array[];
+  /** A handshake already proved the path live: it may carry reliable records at once. @default false */
+  proven?: boolean;
+  /** Send the first record at once: an ACK and a PING (session-v1 §2, §5.1). @default false */
+  greet?: boolean;
 }
 
 /** What a session tells its owner, with the arguments of each event. */
@@ -48,8 +68,10 @@ export interface SessionEvents {
   /** The path's volunteer said GOODBYE (path-v1 §3): it carries nothing new. */
   'path-leaving': [pathId: number];
   'no-paths': [];
-  /** A bug of ours cost one path (not the session, not the process). */
+  /** A bug of ours cost one path, or the session (never the process). */
   'internal-error': [error: unknown];
+  /** Client: the egress is shutting down; it closes the session within `deadlineMs` (session-v1 §7). */
+  goaway: [deadlineMs: number];
   closed: [error: Error | undefined];
 }
 
@@ -95,8 +117,9 @@ export class Session extends EventEmitter<SessionEvents> {
       peerSessionWindow: init.peerSessionWindow,
       wake: this.wake,
       onStream: (stream, host, port) => this.emit('stream', stream, host, port),
+      onGoAway: (deadlineMs) => this.emit('goaway', deadlineMs),
     });
-    this.received = new ReorderBuffer(o.reorderWindow);
+    this.received = new ReorderBuffer(o.reorderWindow, o.sessionWindow + o.reorderSlackBytes);
     this.acks = new AckPolicy(o.ackEveryRecords, o.ackDelayMs, this.wake);
     this.maxBody = Math.min(o.maxDataFrameBytes + 64, maxRecordBody(o.maxMessageBytes));
     const tick = Math.max(20, Math.min(o.pingIntervalMs, o.pathTimeoutMs) / 2);
@@ -128,29 +151,38 @@ export class Session extends EventEmitter<SessionEvents> {
       streams: this.streams.size,
       unackedRecords: this.sent.size,
       bufferedRecords: this.received.buffered,
+      bufferedBytes: this.received.bufferedBytes,
       resentRecords: this.resent,
     };
   }
 
-  /** Attaches a path whose handshake or JOIN succeeded (session-v1 §5.1). */
-  addPath(pathId: number, transport: PathTransport, backlog: Uint8Array[] = []): void {
+  /** Nothing left to do before a shutdown may close it (session-v1 §7): no stream, nothing unacknowledged. */
+  get drained(): boolean {
+    return this.streams.size === 0 && this.sent.size === 0;
+  }
+
+  /** Attaches a path whose handshake or JOIN succeeded (session-v1 §2, §5.1). */
+  addPath(pathId: number, transport: PathTransport, how: AddPathOptions = {}): void {
     if (this.isClosed) {
       transport.close(CloseCode.goingAway, 'session closed');
       return;
     }
-    const path = this.paths.add(pathId, transport);
+    const path = this.paths.add(pathId, transport, how.proven === true);
     transport.onmessage = (msg) => this.onMessage(path, msg);
     transport.onclose = (code, reason) => this.onPathClosed(path, code, reason, true);
     transport.ondrain = this.wake;
     this.emit('path-added', pathId);
-    for (const msg of backlog) this.onMessage(path, msg);
+    if (how.greet === true) path.greet(this.received.next, Date.now());
+    for (const msg of how.backlog ?? []) this.onMessage(path, msg);
     this.scheduleFlush();
   }
 
-  /** Accepts a path and tells the peer at once with an ACK record (session-v1 §5.1, egress side). */
-  addJoinedPath(pathId: number, transport: PathTransport, backlog: Uint8Array[] = []): void {
-    this.addPath(pathId, transport, backlog);
-    this.paths.get(pathId)?.sendRecord(this.ackBody());
+  /**
+   * Egress, shutting down (session-v1 §7): tells the client with GOAWAY, and refuses its OPENs from now on.
+   * The owner closes the session once it is `drained`, or at the deadline.
+   */
+  goAway(deadlineMs: number): void {
+    this.streams.goAway(deadlineMs);
   }
 
   /** Client: opens a stream to host:port; resolves when the egress has connected (session-v1 §4.1). */
@@ -204,7 +236,7 @@ export class Session extends EventEmitter<SessionEvents> {
         this.failPath(path, CloseCode.badRecord, (e as Error).message);
         return;
       }
-      this.onBody(path, decodeBody(body));
+      this.onBody(path, decodeBody(body), body.length);
     } catch (e) {
       // A broken rule closes the path; anything else is our bug, and it too costs only this path (its
       // records are resent on the others) rather than the whole process and every user's connection.
@@ -214,13 +246,13 @@ export class Session extends EventEmitter<SessionEvents> {
     }
   }
 
-  private onBody(path: PathState, body: Body): void {
+  private onBody(path: PathState, body: Body, bytes: number): void {
     if (body.seq === undefined) {
       for (const f of body.frames) this.onUnreliable(path, f);
       return;
     }
     this.acks.received(path);
-    for (const frames of this.received.accept(body.seq, body.frames)) {
+    for (const frames of this.received.accept(body.seq, body.frames, bytes)) {
       for (const f of frames) this.streams.deliver(f);
     }
   }
@@ -236,7 +268,8 @@ export class Session extends EventEmitter<SessionEvents> {
         break;
       }
       case FrameType.ping:
-        path.sendRecord(encodeBody(undefined, [{ type: FrameType.pong, id: f.id }]));
+        // One PING per record (session-v1 §3.1), and no PONG into a full queue (§5.4).
+        path.sendControl(encodeBody(undefined, [{ type: FrameType.pong, id: f.id }]));
         break;
       case FrameType.pong:
         path.pong(f.id, Date.now());
@@ -289,46 +322,65 @@ export class Session extends EventEmitter<SessionEvents> {
     setImmediate(this.flushNow);
   }
 
-  /** Sends what is due: an ACK, then resends, then new records while a path has room (session-v1 §5.4). */
+  /**
+   * Sends what is due (session-v1 §5.4). It runs from setImmediate, where a throw would end the process and
+   * every user's connections: a bug here costs this session only.
+   */
   private flush(): void {
     if (this.flushing || this.isClosed) return;
     this.flushing = true;
     try {
-      this.sendAck();
-      for (;;) {
-        if (this.sent.peekResend()) {
-          const path = this.paths.pick(false);
-          if (!path) break;
-          const u = this.sent.takeResend(path.id);
-          path.addInflight(u.body.length);
-          this.resent += 1;
-          path.sendRecord(u.body);
-          continue;
-        }
-        const frames: Frame[] = [];
-        const size = this.streams.takeControl(frames, BODY_HEADER_RELIABLE, this.maxBody);
-        const path = this.paths.pick(frames.length > 0 && this.streams.idle);
-        if (!path) {
-          this.streams.putBack(frames);
-          break;
-        }
-        this.streams.fillData(frames, this.maxBody - size);
-        if (frames.length === 0) break;
-        const body = encodeBody(this.sent.nextSeq, frames);
-        this.sent.add(body, path.id);
-        path.addInflight(body.length);
-        path.sendRecord(body);
-      }
+      this.flushRecords();
+    } catch (e) {
+      this.emit('internal-error', e);
+      this.close(new Error(`internal error: ${(e as Error).message}`));
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** An ACK, then resends, then new records while a path has room. */
+  private flushRecords(): void {
+    this.sendAck();
+    for (;;) {
+      if (this.sent.peekResend()) {
+        const path = this.paths.pick(false);
+        if (!path) break;
+        const u = this.sent.takeResend(path.id);
+        path.addInflight(u.body.length);
+        this.resent += 1;
+        path.sendRecord(u.body);
+        this.retireIfExhausted(path);
+        continue;
+      }
+      const frames: Frame[] = [];
+      const size = this.streams.takeControl(frames, BODY_HEADER_RELIABLE, this.maxBody);
+      const path = this.paths.pick(frames.length > 0 && this.streams.idle);
+      if (!path) {
+        this.streams.putBack(frames);
+        break;
+      }
+      this.streams.fillData(frames, this.maxBody - size);
+      if (frames.length === 0) break;
+      if (this.sent.nextSeq > MAX_U48) throw new Error('reliable sequence numbers exhausted (session-v1 §3)');
+      const body = encodeBody(this.sent.nextSeq, frames);
+      this.sent.add(body, path.id);
+      path.addInflight(body.length);
+      path.sendRecord(body);
+      this.retireIfExhausted(path);
+    }
+  }
+
+  /** session-v1 §3: a path that has sealed its last record closes before it could seal one more. */
+  private retireIfExhausted(path: PathState): void {
+    if (path.exhausted) this.failPath(path, CloseCode.normal, 'path sequence exhausted');
   }
 
   /** A due ACK goes on the path the data came on, else on any open path (session-v1 §3.1, §5.4). */
   private sendAck(): void {
     if (!this.acks.due) return;
     const path = this.paths.forAck(this.acks.path);
-    if (!path) return; // stays due until a path comes
+    if (!path) return; // stays due until a path comes or drains
     this.acks.sent();
     path.sendRecord(this.ackBody());
   }

@@ -22,14 +22,19 @@ const END_FRAME_BYTES = 5;
 
 export interface StreamMuxInit {
   role: 'client' | 'egress';
-  options: Pick<SessionOptions, 'streamWindow' | 'sessionWindow' | 'maxStreams'>;
+  options: Pick<SessionOptions, 'streamWindow' | 'sessionWindow' | 'maxStreams' | 'streamSendQueueBytes'>;
   peerStreamWindow: number;
   peerSessionWindow: number;
   /** There is something new to send: the session should flush. */
   wake(): void;
   /** Egress: the client opened `stream` to host:port. */
   onStream(stream: SessionStream, host: string, port: number): void;
+  /** Client: the egress sent GOAWAY (session-v1 §7). */
+  onGoAway(deadlineMs: number): void;
 }
+
+/** session-v1 §4: an OPEN's host is 1 to 255 bytes of UTF-8. */
+const MAX_HOST_BYTES = 255;
 
 export class StreamMux implements StreamHost {
   private readonly streams = new Map<number, SessionStream>();
@@ -41,6 +46,8 @@ export class StreamMux implements StreamHost {
   /** session-v1 §4.3: the session-wide window. */
   private readonly credit: CreditWindow;
   private closed = false;
+  /** session-v1 §7: GOAWAY sent (egress) or received (client); no new stream from now on. */
+  private goingAway = false;
 
   constructor(private readonly init: StreamMuxInit) {
     this.credit = new CreditWindow(init.peerSessionWindow, init.options.sessionWindow);
@@ -53,6 +60,20 @@ export class StreamMux implements StreamHost {
   /** Client: opens a stream to host:port; resolves when the egress has connected (session-v1 §4.1). */
   open(host: string, port: number): Promise<SessionStream> {
     if (this.closed) return Promise.reject(new StreamError('closed', 'session closed'));
+    if (this.goingAway)
+      return Promise.reject(new StreamError('refused', 'the egress is going away (GOAWAY)'));
+    const hostBytes = Buffer.byteLength(host, 'utf8');
+    if (hostBytes < 1 || hostBytes > MAX_HOST_BYTES) {
+      return Promise.reject(
+        new StreamError(
+          'general',
+          `a destination host must be 1 to ${MAX_HOST_BYTES} bytes, not ${hostBytes}`,
+        ),
+      );
+    }
+    if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
+      return Promise.reject(new StreamError('general', `port ${port} is not 0..65535`));
+    }
     if (this.streams.size >= this.init.options.maxStreams) {
       return Promise.reject(new StreamError('refused', 'too many streams in this session'));
     }
@@ -74,6 +95,13 @@ export class StreamMux implements StreamHost {
   /** Egress: the destination is connected. */
   accept(stream: SessionStream): void {
     this.queueControl({ type: FrameType.opened, streamId: stream.id });
+  }
+
+  /** Egress: sends GOAWAY once and takes no OPEN after it (session-v1 §7). */
+  goAway(deadlineMs: number): void {
+    if (this.goingAway || this.closed) return;
+    this.goingAway = true;
+    this.queueControl({ type: FrameType.goAway, deadlineMs: Math.min(Math.round(deadlineMs), 0xffff_ffff) });
   }
 
   /** Resets every stream; nothing is sent any more. */
@@ -107,6 +135,13 @@ export class StreamMux implements StreamHost {
         break;
       case FrameType.reset:
         this.streams.get(f.streamId)?.receiveReset(f.code, resetReasonFromCode(f.code));
+        break;
+      case FrameType.goAway:
+        // session-v1 §7: only the egress says it; a second one, or one from a client, means nothing.
+        if (this.init.role === 'client' && !this.goingAway) {
+          this.goingAway = true;
+          this.init.onGoAway(f.deadlineMs);
+        }
         break;
       case FrameType.maxData:
         if (f.streamId !== 0) this.streams.get(f.streamId)?.raiseCredit(f.max);
@@ -198,7 +233,7 @@ export class StreamMux implements StreamHost {
       throw new ProtocolError('OPEN from the wrong side');
     if (this.streams.has(streamId)) throw new ProtocolError(`stream ${streamId} opened twice`);
     const { maxStreams } = this.init.options;
-    if (this.streams.size >= maxStreams) {
+    if (this.streams.size >= maxStreams || this.goingAway) {
       // A well-behaved client never opens past maxStreams; one that keeps doing it while not reading our
       // RESETs would grow the control queue without end. A legitimate queue holds at most about three frames
       // per stream (OPENED, RESET, MAX_DATA).
@@ -218,7 +253,12 @@ export class StreamMux implements StreamHost {
 
   private newStream(id: number, opening: boolean): SessionStream {
     const { peerStreamWindow, options } = this.init;
-    const stream = new SessionStream(id, this, peerStreamWindow, options.streamWindow, opening);
+    const stream = new SessionStream(id, this, {
+      peerWindow: peerStreamWindow,
+      localWindow: options.streamWindow,
+      sendQueueBytes: options.streamSendQueueBytes,
+      opening,
+    });
     this.streams.set(id, stream);
     return stream;
   }

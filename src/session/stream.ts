@@ -27,8 +27,16 @@ export interface StreamHost {
   released(stream: SessionStream, reset: ResetReason | undefined, byPeer?: ResetReason): void;
 }
 
-/** Bytes a stream queues for sending before `write()` returns false. */
-const SEND_QUEUE_BYTES = 256 * 1024;
+export interface StreamInit {
+  /** The peer's stream window: what we may send before its first MAX_DATA, bytes. */
+  peerWindow: number;
+  /** Our stream window, bytes. */
+  localWindow: number;
+  /** Bytes queued for sending before `write()` returns false (streamSendQueueBytes). */
+  sendQueueBytes: number;
+  /** Client side, until OPENED. */
+  opening: boolean;
+}
 
 export class SessionStream extends Duplex {
   /** Bytes queued for sending, in order, from `queueHead`. */
@@ -43,17 +51,17 @@ export class SessionStream extends Duplex {
   private current: StreamState = 'open';
   /** Client side, until OPENED: nobody holds the stream yet, so it must not emit 'error'. */
   private opening: boolean;
+  private readonly sendQueueBytes: number;
 
   constructor(
     readonly id: number,
     private readonly host: StreamHost,
-    peerWindow: number,
-    localWindow: number,
-    opening: boolean,
+    init: StreamInit,
   ) {
     super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
-    this.credit = new CreditWindow(peerWindow, localWindow);
-    this.opening = opening;
+    this.credit = new CreditWindow(init.peerWindow, init.localWindow);
+    this.opening = init.opening;
+    this.sendQueueBytes = init.sendQueueBytes;
   }
 
   get state(): StreamState {
@@ -113,7 +121,7 @@ export class SessionStream extends Duplex {
     }
     this.queued -= chunk.length;
     this.credit.spend(chunk.length);
-    if (this.pendingWrite && this.queued < SEND_QUEUE_BYTES) {
+    if (this.pendingWrite && this.queued < this.sendQueueBytes) {
       const cb = this.pendingWrite;
       this.pendingWrite = null;
       cb();
@@ -177,7 +185,7 @@ export class SessionStream extends Duplex {
       this.queued += chunk.length;
       this.host.wakeSender(this);
     }
-    if (this.queued < SEND_QUEUE_BYTES) cb();
+    if (this.queued < this.sendQueueBytes) cb();
     else this.pendingWrite = cb;
   }
 

@@ -23,9 +23,15 @@ export interface FirstMessage {
 
 /**
  * Resolves with the next message on `t`, or rejects on close or timeout. Messages that arrive after it
- * (several can be dispatched in one turn) are kept in `backlog`, bounded, until `onmessage` is replaced.
+ * (several can be dispatched in one turn) are kept in `backlog`, at most `maxBacklogBytes` of them
+ * (handshakeBacklogBytes; more closes the path with 4413), until `onmessage` is replaced.
  */
-export function nextMessage(t: PathTransport, timeoutMs: number, what: string): Promise<FirstMessage> {
+export function nextMessage(
+  t: PathTransport,
+  timeoutMs: number,
+  what: string,
+  maxBacklogBytes: number,
+): Promise<FirstMessage> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       t.onmessage = null;
@@ -35,9 +41,15 @@ export function nextMessage(t: PathTransport, timeoutMs: number, what: string): 
     t.onmessage = (first) => {
       clearTimeout(timer);
       const backlog: Uint8Array[] = [];
+      let bytes = 0;
       t.onmessage = (msg) => {
-        if (backlog.length < 1024) backlog.push(msg);
-        else t.close(CloseCode.overQueue, 'too many messages before the handshake finished');
+        bytes += msg.byteLength;
+        if (bytes <= maxBacklogBytes) backlog.push(msg);
+        else {
+          backlog.length = 0;
+          t.onmessage = null;
+          t.close(CloseCode.overQueue, 'too much sent before the handshake finished');
+        }
       };
       t.onclose = null;
       resolve({ first, backlog });

@@ -160,21 +160,32 @@ function readWindows(b: Buffer, off: number): Windows {
   return { streamWindow: b.readUInt32BE(off), sessionWindow: b.readUInt32BE(off + 4) };
 }
 
-/** session-v1 §2: HELLO payload (client -> egress): pathId, then the windows. */
+/** session-v1 §2: HELLO payload (client -> egress): pathId, the windows, the client's clock. */
 export interface HelloPayload extends Windows {
   pathId: number;
+  /** ms since the Unix epoch when the HELLO was made (u48); the egress admits it within a window (§2.1). */
+  time: number;
 }
 
+const HELLO_PAYLOAD_BYTES = 18;
+
 export function encodeHelloPayload(p: HelloPayload): Buffer {
-  const b = Buffer.allocUnsafe(12);
+  const b = Buffer.allocUnsafe(HELLO_PAYLOAD_BYTES);
   b.writeUInt32BE(p.pathId, 0);
   writeWindows(b, 4, p);
+  b.writeUIntBE(p.time, 12, 6);
   return b;
 }
 
 export function decodeHelloPayload(payload: Uint8Array): HelloPayload {
-  const b = view(payload, 12, 'HELLO payload');
-  return { pathId: b.readUInt32BE(0), ...readWindows(b, 4) };
+  const b = view(payload, HELLO_PAYLOAD_BYTES, 'HELLO payload');
+  return { pathId: b.readUInt32BE(0), ...readWindows(b, 4), time: b.readUIntBE(12, 6) };
+}
+
+/** session-v1 §2.1: the ephemeral key `e` of a HELLO (the first 32 bytes of Noise message 1), for the replay cache. */
+export function helloEphemeral(msg: Uint8Array): Uint8Array {
+  if (msg.length < 2 + 32) throw new ProtocolError('HELLO too short');
+  return msg.subarray(2, 34);
 }
 
 /** session-v1 §2: HELLO_REPLY payload (egress -> client): sessionId, the windows, idleTimeoutMs. */

@@ -69,6 +69,13 @@ export const SESSION_DEFAULTS = {
   sessionWindow: 16 * 1024 * 1024,
   /** Reliable records buffered ahead of the next expected one (session-v1 §3.1). @default 4096 */
   reorderWindow: 4096,
+  /**
+   * Bytes the reorder buffer may hold beyond `sessionWindow`, for frame headers and control frames; each early
+   * record counts its body plus 64 bytes (session-v1 §3.1). @default 1 MiB
+   */
+  reorderSlackBytes: 1024 * 1024,
+  /** Bytes one stream queues for sending before its `write()` returns false. @default 256 KiB */
+  streamSendQueueBytes: 256 * 1024,
   /** Streams open at once in a session (session-v1 §4.1). @default 1024 */
   maxStreams: 1024,
   /**
@@ -92,6 +99,15 @@ export const SESSION_DEFAULTS = {
    * @default 2 MiB
    */
   pathMaxInflight: 2 * 1024 * 1024,
+  /**
+   * Bytes of a path's local queue above `pathHighWater` that unreliable records (ACK, PING, PONG, PATH_CLOSED)
+   * may still use; at or past it none is queued on that path (session-v1 §5.4). @default 64 KiB
+   */
+  pathControlHeadroom: 64 * 1024,
+  /** Records sealed on one path in one direction, at most; then the path closes (session-v1 §3). @default 2^32 - 16 */
+  pathMaxRecords: 0xffff_fff0,
+  /** How far below the highest path id so far a JOIN's path id may be (session-v1 §5.1). @default 64 */
+  pathIdWindow: 64,
   /** Paths one session may have at once; a JOIN beyond is refused `busy` (session-v1 §5.1). @default 16 */
   maxPathsPerSession: 16,
   /** Sessions an egress holds at once; a HELLO beyond is refused `busy` (session-v1 §6). @default 10000 */
@@ -100,8 +116,50 @@ export const SESSION_DEFAULTS = {
   idleTimeoutMs: 60_000,
   /** Handshake must finish within, ms. @default 10000 */
   handshakeTimeoutMs: 10_000,
+  /**
+   * Bytes of messages that arrive on a path after its first one and before the session takes it over, at most;
+   * more closes the path with 4413 (src/session/transport.ts). An honest peer sends none. @default 1 MiB
+   */
+  handshakeBacklogBytes: 1024 * 1024,
 } as const;
 export type SessionOptions = Limits<typeof SESSION_DEFAULTS>;
+
+/**
+ * The egress's admission of paths and sessions (session-v1 §2.1) and its shutdown (§7): what a stranger's
+ * WebSockets and HELLOs may hold. A source is an IPv4 address or an IPv6 /64 (kept only as an HMAC).
+ */
+export const EGRESS_SESSION_DEFAULTS = {
+  /** WebSockets open at once; one more is refused at the upgrade with 503. @default 20000 */
+  maxPaths: 20_000,
+  /** WebSockets open at once from one source; one more is refused with 503. @default 256 */
+  maxPathsPerSource: 256,
+  /** Handshakes answered and awaiting the client's first record, at once; past it the oldest goes. @default 1024 */
+  maxHalfOpen: 1024,
+  /** Half-open handshakes from one source at once; past it that source's oldest goes. @default 32 */
+  maxHalfOpenPerSource: 32,
+  /** Time from HELLO_REPLY to the client's first record, ms; then the half-open path is closed. @default 5000 */
+  halfOpenTimeoutMs: 5_000,
+  /** A HELLO's time may differ from the egress's clock by this much, ms (session-v1 §2.1). @default 300000 */
+  helloWindowMs: 300_000,
+  /** HELLO ephemerals remembered against replay, count (~100 bytes each); past it the oldest goes. @default 131072 */
+  replayCacheEntries: 131_072,
+  /**
+   * Bytes queued on one WebSocket toward its volunteer, at most; past it the path is closed with 4413. Only a
+   * volunteer that does not read can get there: the session queues at most pathHighWater plus
+   * pathControlHeadroom (session-v1 §5.4). @default 4 MiB
+   */
+  pathMaxQueuedBytes: 4 * 1024 * 1024,
+  /** After closing a WebSocket, how long its peer has to answer the close before it is cut, ms. @default 2000 */
+  pathCloseGraceMs: 2_000,
+  /** On shutdown, how long open streams may run on after GOAWAY, ms (session-v1 §7). @default 20000 */
+  drainTimeoutMs: 20_000,
+  /**
+   * Reverse-proxy hops in front of the egress whose `X-Forwarded-For` entries are trusted, count: 0 keys sources
+   * on the TCP peer address, N on the Nth entry from the right (as the broker's `trustedProxies`). @default 0
+   */
+  trustedProxies: 0,
+} as const;
+export type EgressSessionOptions = Limits<typeof EGRESS_SESSION_DEFAULTS>;
 
 /** Client front ends: the local SOCKS5 and HTTP proxies (src/client/socks5.ts, src/client/http-proxy.ts). */
 export const PROXY_DEFAULTS = {

@@ -10,16 +10,31 @@ const f = (streamId: number): Frame[] => [{ type: FrameType.end, streamId }];
 const ids = (ready: Frame[][]) => ready.map((frames) => (frames[0] as { streamId: number }).streamId);
 
 test('the reorder buffer delivers once, in order, and bounds what arrives early', () => {
-  const r = new ReorderBuffer(4);
-  assert.deepEqual(ids(r.accept(1, f(1))), []);
-  assert.deepEqual(ids(r.accept(2, f(2))), []);
-  assert.deepEqual(ids(r.accept(2, f(2))), [], 'a resend of a buffered record is dropped');
-  assert.deepEqual(ids(r.accept(0, f(0))), [0, 1, 2]);
+  const r = new ReorderBuffer(4, 10_000);
+  assert.deepEqual(ids(r.accept(1, f(1), 10)), []);
+  assert.deepEqual(ids(r.accept(2, f(2), 10)), []);
+  assert.deepEqual(ids(r.accept(2, f(2), 10)), [], 'a resend of a buffered record is dropped');
+  assert.equal(r.bufferedBytes, 2 * (10 + 64), 'bodies plus 64 bytes each');
+  assert.deepEqual(ids(r.accept(0, f(0), 10)), [0, 1, 2]);
   assert.equal(r.next, 3);
   assert.equal(r.buffered, 0);
-  assert.deepEqual(ids(r.accept(1, f(1))), [], 'a resend of a delivered record is dropped');
-  assert.throws(() => r.accept(7, f(7)), ProtocolError);
-  assert.deepEqual(ids(r.accept(6, f(6))), [], 'the last place in the window is allowed');
+  assert.equal(r.bufferedBytes, 0);
+  assert.deepEqual(ids(r.accept(1, f(1), 10)), [], 'a resend of a delivered record is dropped');
+  assert.throws(() => r.accept(7, f(7), 10), ProtocolError);
+  assert.deepEqual(ids(r.accept(6, f(6), 10)), [], 'the last place in the window is allowed');
+});
+
+test('the reorder buffer bounds the bytes that arrive early, not only the records (finding 5)', () => {
+  const r = new ReorderBuffer(4096, 1000);
+  assert.deepEqual(ids(r.accept(1, f(1), 400)), []);
+  assert.deepEqual(ids(r.accept(2, f(2), 400)), []);
+  assert.throws(() => r.accept(3, f(3), 400), /reorder buffer full/);
+  assert.deepEqual(
+    ids(r.accept(0, f(0), 60_000)),
+    [0, 1, 2],
+    'the next record is never held, whatever its size',
+  );
+  assert.equal(r.bufferedBytes, 0);
 });
 
 test('the send buffer frees on ACK and resends a dead path in seq order', () => {

@@ -104,9 +104,9 @@ test('the envelope checks version and size first', () => {
 });
 
 test('HELLO, JOIN and REFUSE payloads round trip; short ones are refused', () => {
-  const hello = { pathId: U32, streamWindow: 1024, sessionWindow: U32 };
+  const hello = { pathId: U32, streamWindow: 1024, sessionWindow: U32, time: 2 ** 48 - 1 };
   assert.deepEqual(decodeHelloPayload(encodeHelloPayload(hello)), hello);
-  assert.throws(() => decodeHelloPayload(new Uint8Array(11)), ProtocolError);
+  assert.throws(() => decodeHelloPayload(new Uint8Array(17)), ProtocolError);
   const head = encodeJoinHead(Buffer.alloc(16, 9), 77);
   const join = decodeJoin(Buffer.concat([head, Buffer.alloc(16, 1)]));
   assert.equal(join.pathId, 77);
