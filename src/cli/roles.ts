@@ -6,6 +6,7 @@ import {
   BROKER_DEFAULTS,
   CLIENT_DEFAULTS,
   EGRESS_DIAL_DEFAULTS,
+  EGRESS_SESSION_DEFAULTS,
   REDIS_STORE_DEFAULTS,
   SESSION_DEFAULTS,
   VOLUNTEER_DEFAULTS,
@@ -82,7 +83,12 @@ export const egressCommand: Command = {
   --max-sockets N         destination sockets open at once, all sessions (default ${EGRESS_DIAL_DEFAULTS.maxSockets}; keep below ulimit -n)
   --max-session-sockets N destination sockets open at once for one session (default ${EGRESS_DIAL_DEFAULTS.maxSocketsPerSession})
   --opens-per-second N    streams one session may open per second (default ${EGRESS_DIAL_DEFAULTS.opensPerSecond}, bursts of ${EGRESS_DIAL_DEFAULTS.openBurst})
-  --idle-timeout MS       keep a session with no volunteer this long (default ${SESSION_DEFAULTS.idleTimeoutMs})`,
+  --idle-timeout MS       keep a session with no volunteer this long (default ${SESSION_DEFAULTS.idleTimeoutMs})
+  --drain-timeout MS      on SIGTERM, let open streams run this long after telling clients (default ${EGRESS_SESSION_DEFAULTS.drainTimeoutMs})
+  --max-paths-per-source N  WebSockets at once from one address or IPv6 /64 (default ${EGRESS_SESSION_DEFAULTS.maxPathsPerSource})
+  --trusted-proxies N     reverse proxies in front whose X-Forwarded-For entries are trusted (default 0)
+
+  SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.`,
   options: {
     listen: { type: 'string' },
     deny: { type: 'string', multiple: true },
@@ -95,6 +101,9 @@ export const egressCommand: Command = {
     'max-session-sockets': { type: 'string' },
     'opens-per-second': { type: 'string' },
     'idle-timeout': { type: 'string' },
+    'drain-timeout': { type: 'string' },
+    'max-paths-per-source': { type: 'string' },
+    'trusted-proxies': { type: 'string' },
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
@@ -120,7 +129,16 @@ export const egressCommand: Command = {
       ),
       opensPerSecond: int(v, 'opens-per-second', EGRESS_DIAL_DEFAULTS.opensPerSecond, 1, 100_000),
       idleTimeoutMs: int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000),
+      maxPathsPerSource: int(
+        v,
+        'max-paths-per-source',
+        EGRESS_SESSION_DEFAULTS.maxPathsPerSource,
+        1,
+        1_000_000,
+      ),
+      trustedProxies: int(v, 'trusted-proxies', EGRESS_SESSION_DEFAULTS.trustedProxies, 0, 16),
     };
+    const drainTimeoutMs = int(v, 'drain-timeout', EGRESS_SESSION_DEFAULTS.drainTimeoutMs, 0, 3_600_000);
     const { createEgress } = await import('../egress/server.js');
     let policy: DestinationPolicy;
     try {
@@ -153,7 +171,10 @@ export const egressCommand: Command = {
     log(`listening on ws://${host}:${bound}/ public key ${encodeKey(keys.publicKey)}`);
     if (v['allow-private'] === true) log('private destinations ALLOWED (--allow-private)');
     await untilSignal();
-    await egress.close();
+    log(`draining: telling clients, open streams may run ${drainTimeoutMs} ms (a second signal closes now)`);
+    const now = untilSignal().then(() => egress.close());
+    await Promise.race([egress.shutdown(drainTimeoutMs), now]);
+    log('closed');
     return 0;
   },
 };

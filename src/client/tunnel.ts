@@ -229,6 +229,15 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
       idle.unref();
     });
     session.on('path-added', () => clearTimeout(idle));
+    // session-v1 §7: the old session keeps its streams until the egress closes it; new ones wait for a new one.
+    session.on('goaway', (deadlineMs) => {
+      this.log(
+        `the egress is going away within ${deadlineMs} ms; open streams finish, new ones get a new session`,
+      );
+      if (this.session !== session) return;
+      this.session = undefined;
+      this.maintain();
+    });
     session.on('closed', () => {
       clearTimeout(idle);
       if (this.session === session) this.session = undefined;

@@ -64,6 +64,7 @@ export class SessionTable {
   ) {
     const egress = resolveLimits<EgressSessionOptions>('egress', EGRESS_SESSION_DEFAULTS, options, [
       'trustedProxies',
+      'drainTimeoutMs',
     ]);
     this.options = { ...resolveSessionOptions(options), ...egress };
     this.halfOpen = new HalfOpenTable(egress.maxHalfOpen, egress.maxHalfOpenPerSource);
