@@ -4,67 +4,18 @@
  * the egress's heap + external memory after GC, before and after, divided by K. Then the clients drop their
  * paths and the same is measured for sessions waiting without a path (session-v1 §5.2).
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { webSocketPath } from '../src/egress/ws-path.js';
 import { startSession } from '../src/session/client-handshake.js';
 import { decodeKey } from '../src/session/noise.js';
 import type { Session } from '../src/session/session.js';
 import { PATH_SUBPROTOCOL } from '../src/shared/path.js';
-import { type WatchedChild, watchChild } from '../test/helpers/child.js';
+import { EgressChild, type Usage } from './lib/egress-proc.js';
 import { type Group, record, type Samples } from './lib/group.js';
 import { withTimeout } from './lib/tcp-target.js';
 
-const CHILD = fileURLToPath(new URL('./lib/egress-child.ts', import.meta.url));
 const SESSIONS = 200;
-
-interface Usage {
-  heap: number;
-  external: number;
-  sessions: number;
-}
-
-class EgressChild {
-  private readonly lines: AsyncIterator<string>;
-  private constructor(private readonly proc: WatchedChild) {
-    this.lines = createInterface({ input: proc.child.stdout! })[Symbol.asyncIterator]();
-  }
-
-  static async start(): Promise<{ egress: EgressChild; port: number; key: string }> {
-    const proc = watchChild(
-      spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      }),
-    );
-    const egress = new EgressChild(proc);
-    try {
-      const first = JSON.parse(await egress.next()) as { port: number; key: string };
-      return { egress, ...first };
-    } catch (e) {
-      await proc.stop('SIGKILL');
-      throw e;
-    }
-  }
-
-  private async next(): Promise<string> {
-    const r = await withTimeout(this.lines.next(), 20_000, 'egress child');
-    if (r.done === true) throw new Error('egress child exited');
-    return r.value;
-  }
-
-  async measure(): Promise<Usage> {
-    this.proc.child.stdin!.write('measure\n');
-    return JSON.parse(await this.next()) as Usage;
-  }
-
-  async stop(): Promise<void> {
-    this.proc.child.stdin!.end(); // the child closes the egress and exits
-    await this.proc.stop(null, 3000);
-  }
-}
 
 async function openSession(port: number, key: Uint8Array): Promise<{ session: Session; ws: WebSocket }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, PATH_SUBPROTOCOL, { perMessageDeflate: false });

@@ -14,6 +14,7 @@ import { brokerGroup } from './broker.js';
 import { chromiumGroup } from './chromium.js';
 import { cpuGroup } from './cpu.js';
 import { failoverGroup } from './failover.js';
+import { floodGroup } from './flood.js';
 import type { FigureDef, Group, Samples } from './lib/group.js';
 import { type FigureResult, formatTable, summarize } from './lib/report.js';
 import { memoryGroup } from './memory.js';
@@ -32,6 +33,7 @@ const GROUPS: Group[] = [
   chromiumGroup,
   brokerGroup,
   widgetGroup,
+  floodGroup,
 ];
 
 const usage = `npm run bench [-- --only NAME]... [--runs N] [--json FILE] [--list]

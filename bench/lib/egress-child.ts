@@ -1,7 +1,8 @@
 /**
- * An in-process egress in its own process, for memory measurements (bench/memory.ts). Run with
- * --expose-gc. Prints `{"port", "key"}` once listening; then for every `measure` line on stdin, collects
- * garbage and prints `{"heap", "external", "sessions"}` (bytes, bytes, count).
+ * An in-process egress in its own process, for memory measurements (bench/memory.ts, bench/flood.ts). Run
+ * with --expose-gc. Prints `{"port", "key"}` once listening; then for every `measure` line on stdin, collects
+ * garbage and prints `{"heap", "external", "sessions", "halfOpen", "paths", "replayCache"}` (bytes, bytes,
+ * then counts); for every `peek` line the same without collecting garbage first.
  */
 import { createInterface } from 'node:readline';
 import { createEgress } from '../../src/egress/server.js';
@@ -16,8 +17,8 @@ const { port } = await egress.listen(0, '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ port, key: encodeKey(keys.publicKey) })}\n`);
 
 for await (const line of createInterface({ input: process.stdin })) {
-  if (line !== 'measure') continue;
-  for (let i = 0; i < 4; i++) {
+  if (line !== 'measure' && line !== 'peek') continue;
+  for (let i = 0; line === 'measure' && i < 4; i++) {
     gc();
     await new Promise((r) => setImmediate(r));
   }
@@ -26,6 +27,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     heap: m.heapUsed,
     external: m.external,
     sessions: egress.sessions.size,
+    halfOpen: egress.sessions.halfOpenCount,
+    paths: egress.pathCount,
+    replayCache: egress.sessions.replayCacheSize,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
