@@ -11,24 +11,45 @@
  * The broker's floods (10x its rate limit, its pool under attack) belong in this group too: their figures go
  * in BROKER_FIGURES and their measurement after measureEgress in `measure`, by the broker's owners.
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
 import { webSocketPath } from '../src/egress/ws-path.js';
 import { startSession } from '../src/session/client-handshake.js';
 import { decodeKey } from '../src/session/noise.js';
 import { EGRESS_SESSION_DEFAULTS, SESSION_DEFAULTS } from '../src/shared/limits.js';
+import { watchChild } from '../test/helpers/child.js';
 import { EgressChild } from './lib/egress-proc.js';
-import {
-  type AttackCount,
-  attackerSources,
-  freshHellos,
-  joinFlood,
-  openFrom,
-  pingFlood,
-  replayHellos,
-} from './lib/flood-attack.js';
+import { type AttackCount, openFrom } from './lib/flood-attack.js';
 import type { FigureDef, Group, GroupContext, Samples } from './lib/group.js';
 import { record } from './lib/group.js';
 import { startTcpTarget, withTimeout } from './lib/tcp-target.js';
+
+const ATTACKER = fileURLToPath(new URL('./lib/flood-attack.ts', import.meta.url));
+
+/** Starts attack `name` in a process of its own; `stop()` ends it and resolves with its count. */
+function startAttack(name: string, url: string, key: string, sessionId: Uint8Array) {
+  const child = watchChild(
+    spawn(
+      process.execPath,
+      ['--import', 'tsx', ATTACKER, name, url, key, Buffer.from(sessionId).toString('hex')],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    ),
+  );
+  const lines = createInterface({ input: child.child.stdout! })[Symbol.asyncIterator]();
+  return {
+    async stop(): Promise<AttackCount> {
+      child.child.stdin!.end();
+      const line = await withTimeout(lines.next(), 20_000, 'attacker');
+      await child.stop(null, 5000);
+      if (line.done === true) throw new Error('the attacker exited without its count');
+      return JSON.parse(line.value) as AttackCount;
+    },
+  };
+}
 
 const HONEST_SESSIONS = 100;
 const HONEST_CONCURRENCY = 10;
@@ -36,39 +57,28 @@ const ECHO_BYTES = 16 * 1024;
 const RAMP_MS = 1000;
 const MB = 1e6;
 
-type Attack = (
-  url: string,
-  key: Uint8Array,
-  signal: AbortSignal,
-  sessionId: Uint8Array,
-) => Promise<AttackCount>;
-
 interface Scenario {
   name: string;
   what: string;
-  attack: Attack;
 }
 
+/** What bench/lib/flood-attack.ts ATTACKS do, by name. */
 const SCENARIOS: Scenario[] = [
   {
     name: 'hello_replay',
     what: 'one captured HELLO replayed on new WebSockets, 64 at a time from 4 addresses',
-    attack: (url, key, signal) => replayHellos(url, key, attackerSources(4), 64, signal),
   },
   {
     name: 'hello_fresh',
     what: 'fresh HELLOs never finished, each WebSocket held, 384 at a time from 8 addresses',
-    attack: (url, key, signal) => freshHellos(url, key, attackerSources(8), 384, signal),
   },
   {
     name: 'ping',
     what: "PING records as fast as 32 attacker sessions' sockets take them, PONGs never read; 1 in 4 one record of 1000 PINGs",
-    attack: (url, key, signal) => pingFlood(url, key, attackerSources(4), 32, signal),
   },
   {
     name: 'join',
     what: 'JOINs with made-up tags for an honest session id and for random ids, 64 at a time from 4 addresses',
-    attack: (url, _key, signal, sessionId) => joinFlood(url, sessionId, attackerSources(4), 64, signal),
   },
 ];
 
@@ -115,6 +125,8 @@ const BROKER_FIGURES: FigureDef[] = [];
 interface HonestResult {
   ok: number;
   meanMs: number;
+  /** Why the others failed, with how many each. */
+  failures: string;
 }
 
 async function honestOne(url: string, key: Uint8Array, echoPort: number): Promise<number> {
@@ -156,6 +168,7 @@ async function honestOne(url: string, key: Uint8Array, echoPort: number): Promis
 
 async function honestRound(url: string, key: Uint8Array, echoPort: number): Promise<HonestResult> {
   const times: number[] = [];
+  const why = new Map<string, number>();
   let next = 0;
   await Promise.all(
     Array.from({ length: HONEST_CONCURRENCY }, async () => {
@@ -163,14 +176,16 @@ async function honestRound(url: string, key: Uint8Array, echoPort: number): Prom
         next += 1;
         try {
           times.push(await withTimeout(honestOne(url, key, echoPort), 15_000, 'honest session'));
-        } catch {
-          // counted as not completed
+        } catch (e) {
+          const reason = (e as Error).message.split('\n')[0]!.slice(0, 80);
+          why.set(reason, (why.get(reason) ?? 0) + 1);
         }
       }
     }),
   );
   const meanMs = times.length > 0 ? times.reduce((a, b) => a + b, 0) / times.length : Number.NaN;
-  return { ok: times.length, meanMs };
+  const failures = [...why].map(([reason, n]) => `${n}x ${reason}`).join('; ');
+  return { ok: times.length, meanMs, failures };
 }
 
 /** A session that stays up during the attack: its id is what a volunteer would have seen in its JOINs. */
@@ -211,9 +226,8 @@ async function measureEgress(ctx: GroupContext, samples: Samples): Promise<void>
           if (!ctx.wants(`flood.egress.${s.name}.honest_share`)) continue;
           await settle(egress, 1);
           const idle = await egress.measure();
-          const stop = new AbortController();
           const t0 = performance.now();
-          const attack = s.attack(url, key, stop.signal, keep.id);
+          const attack = startAttack(s.name, url, keyText, keep.id);
           let peak = 0;
           const sampler = setInterval(() => {
             void egress.measure(false).then((u) => {
@@ -222,8 +236,7 @@ async function measureEgress(ctx: GroupContext, samples: Samples): Promise<void>
           }, 250);
           await new Promise((r) => setTimeout(r, RAMP_MS));
           const honest = await honestRound(url, key, target.port);
-          stop.abort();
-          const count = await attack;
+          const count = await attack.stop();
           clearInterval(sampler);
           const seconds = (performance.now() - t0) / 1000;
           record(samples, `flood.egress.${s.name}.honest_share`, (100 * honest.ok) / HONEST_SESSIONS);
@@ -233,7 +246,7 @@ async function measureEgress(ctx: GroupContext, samples: Samples): Promise<void>
           ctx.log(
             `run ${run + 1} ${s.name}: ${honest.ok}/${HONEST_SESSIONS} honest, ${honest.meanMs.toFixed(0)} ms ` +
               `(no attack ${base.meanMs.toFixed(0)}), peak +${((peak - idle.heap - idle.external) / MB).toFixed(1)} MB, ` +
-              `${(count.sent / seconds).toFixed(0)} attacks/s`,
+              `${(count.sent / seconds).toFixed(0)} attacks/s${honest.failures ? `; failed: ${honest.failures}` : ''}`,
           );
         }
       } finally {

@@ -1,12 +1,16 @@
 /**
  * Attackers of the egress for bench/flood.ts, over real WebSockets from loopback addresses of their own
  * (127.0.0.2 and up: other sources than the honest clients' 127.0.0.1, session-v1 §2.1). Each runs
- * `concurrency` loops until `signal` aborts and counts what it sent.
+ * `concurrency` loops until `signal` aborts and counts what it sent. Run in a process of their own
+ * (`node --import tsx bench/lib/flood-attack.ts NAME URL KEY SESSION_ID`, stopped by closing its stdin, then it
+ * prints `{"sent": N}`), so that they do not share an event loop with the honest clients.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { webSocketPath } from '../../src/egress/ws-path.js';
 import { FrameType } from '../../src/session/frames.js';
+import { decodeKey } from '../../src/session/noise.js';
 import { encodeJoinHead, MessageType } from '../../src/session/wire.js';
 import { PATH_SUBPROTOCOL } from '../../src/shared/path.js';
 import { firstReply, HostileClient, makeHello } from '../../test/helpers/hostile-client.js';
@@ -39,9 +43,13 @@ export function openFrom(url: string, localAddress: string): Promise<WebSocket |
 
 function closed(ws: WebSocket, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (ws.readyState === ws.CLOSED) return resolve();
-    ws.once('close', () => resolve());
-    signal.addEventListener('abort', () => resolve(), { once: true });
+    if (ws.readyState === ws.CLOSED || signal.aborted) return resolve();
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    ws.once('close', done);
+    signal.addEventListener('abort', done);
   });
 }
 
@@ -174,4 +182,27 @@ export async function joinFlood(
     ws.terminate();
   });
   return count;
+}
+
+/** The attacks bench/flood.ts runs, by name, with their sources and concurrency. */
+export const ATTACKS: Record<
+  string,
+  (url: string, key: Uint8Array, sessionId: Uint8Array, signal: AbortSignal) => Promise<AttackCount>
+> = {
+  hello_replay: (url, key, _id, signal) => replayHellos(url, key, attackerSources(4), 64, signal),
+  hello_fresh: (url, key, _id, signal) => freshHellos(url, key, attackerSources(8), 384, signal),
+  ping: (url, key, _id, signal) => pingFlood(url, key, attackerSources(4), 32, signal),
+  join: (url, _key, id, signal) => joinFlood(url, id, attackerSources(4), 64, signal),
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [name = '', url = '', key = '', sessionId = ''] = process.argv.slice(2);
+  const attack = ATTACKS[name];
+  if (!attack) throw new Error(`no attack ${name}`);
+  const stop = new AbortController();
+  process.stdin.on('end', () => stop.abort());
+  process.stdin.resume();
+  const count = await attack(url, decodeKey(key), Buffer.from(sessionId, 'hex'), stop.signal);
+  process.stdout.write(`${JSON.stringify(count)}\n`);
+  process.exit(0);
 }
