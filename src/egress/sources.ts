@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { clientAddress, rateLimitKey } from '../broker/client-address.js';
+import { clientAddress, sourcePrefix } from '../broker/client-address.js';
 
 export class SourceKeys {
   readonly #key = randomBytes(32);
@@ -25,6 +25,6 @@ export class SourceKeys {
 
   /** The source key of an address. */
   key(address: string): string {
-    return createHmac('sha256', this.#key).update(rateLimitKey(address)).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.#key).update(sourcePrefix(address)).digest('base64url').slice(0, 22);
   }
 }

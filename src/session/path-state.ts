@@ -4,6 +4,7 @@
  * flight on it and the bound on the control records it may queue (§5.4).
  */
 import { ProtocolError } from '../shared/errors.js';
+import { TokenBucket } from '../shared/token-bucket.js';
 import { sealWithHeader } from './aead.js';
 import { encodeBody, type Frame, FrameType } from './frames.js';
 import { open } from './noise.js';
@@ -17,6 +18,8 @@ export interface PathLimits {
   /** session-v1 §5.4: unreliable records are queued only below pathHighWater + pathControlHeadroom. */
   pathHighWater: number;
   pathControlHeadroom: number;
+  /** session-v1 §3.1: unreliable records the peer may send per second, and in a burst. */
+  pathControlRecordsPerSecond: number;
 }
 
 export class PathState {
@@ -36,6 +39,7 @@ export class PathState {
   private inflightBytes = 0;
   /** session-v1 §5.1: a record from the peer authenticated on this path (or it is ours by a handshake). */
   private isProven: boolean;
+  private readonly controlBudget: TokenBucket;
 
   constructor(
     readonly id: number,
@@ -46,6 +50,15 @@ export class PathState {
     proven: boolean,
   ) {
     this.isProven = proven;
+    this.controlBudget = new TokenBucket(
+      limits.pathControlRecordsPerSecond,
+      limits.pathControlRecordsPerSecond,
+    );
+  }
+
+  /** session-v1 §3.1: an unreliable record from the peer arrived; false once it sends them too fast. */
+  takeControlRecord(): boolean {
+    return this.controlBudget.tryTake() === 0;
   }
 
   /** The peer has spoken on this path: it may carry reliable records (session-v1 §5.1). */

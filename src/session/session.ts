@@ -248,6 +248,10 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private onBody(path: PathState, body: Body, bytes: number): void {
     if (body.seq === undefined) {
+      if (!path.takeControlRecord()) {
+        const n = this.options.pathControlRecordsPerSecond;
+        throw new ProtocolError(`more than ${n} unreliable records a second on one path`);
+      }
       for (const f of body.frames) this.onUnreliable(path, f);
       return;
     }

@@ -60,8 +60,7 @@ export class StreamMux implements StreamHost {
   /** Client: opens a stream to host:port; resolves when the egress has connected (session-v1 §4.1). */
   open(host: string, port: number): Promise<SessionStream> {
     if (this.closed) return Promise.reject(new StreamError('closed', 'session closed'));
-    if (this.goingAway)
-      return Promise.reject(new StreamError('refused', 'the egress is going away (GOAWAY)'));
+    if (this.goingAway) return Promise.reject(new StreamError('busy', 'the egress is going away (GOAWAY)'));
     const hostBytes = Buffer.byteLength(host, 'utf8');
     if (hostBytes < 1 || hostBytes > MAX_HOST_BYTES) {
       return Promise.reject(
@@ -238,7 +237,9 @@ export class StreamMux implements StreamHost {
       // RESETs would grow the control queue without end. A legitimate queue holds at most about three frames
       // per stream (OPENED, RESET, MAX_DATA).
       if (this.control.length >= 4 * maxStreams) throw new ProtocolError('OPEN flood past maxStreams');
-      this.queueControl({ type: FrameType.reset, streamId, code: RESET_CODES.refused });
+      // session-v1 §4.1, §7: past maxStreams `refused`; after GOAWAY `busy`, for a new session to take.
+      const code = this.goingAway ? RESET_CODES.busy : RESET_CODES.refused;
+      this.queueControl({ type: FrameType.reset, streamId, code });
       return;
     }
     this.init.onStream(this.newStream(streamId, false), host, port);

@@ -104,7 +104,12 @@ export const SESSION_DEFAULTS = {
    * may still use; at or past it none is queued on that path (session-v1 §5.4). @default 64 KiB
    */
   pathControlHeadroom: 64 * 1024,
-  /** Records sealed on one path in one direction, at most; then the path closes (session-v1 §3). @default 2^32 - 16 */
+  /**
+   * Unreliable records (ACK, PING, PONG, PATH_CLOSED) a peer may send on one path per second, sustained and in
+   * a burst; more is a protocol error that closes the path (session-v1 §3.1). An honest peer sends one ACK per
+   * 16 reliable records or 20 ms and a few PINGs and PONGs a second. @default 500
+   */
+  pathControlRecordsPerSecond: 500,
   pathMaxRecords: 0xffff_fff0,
   /** How far below the highest path id so far a JOIN's path id may be (session-v1 §5.1). @default 64 */
   pathIdWindow: 64,

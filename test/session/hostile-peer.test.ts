@@ -147,9 +147,28 @@ test('a record full of PINGs is a protocol error, answered by no flood of PONGs 
   }
 });
 
+test('a path that sends unreliable records faster than pathControlRecordsPerSecond is closed (finding 6)', async () => {
+  const keys = generateKeyPair();
+  const table = new SessionTable(keys, testDestinations);
+  try {
+    const p = memoryPath();
+    void table.accept(p.egress);
+    const c = await HostileClient.connect(p.client, keys.publicKey);
+    c.greet();
+    for (let i = 0; i < 5000; i++) c.sendRawUnreliable(Buffer.from([FrameType.ping, 0, 0, i >> 8, i & 0xff]));
+    await until(() => p.client.closed, 'the path to close', 3000);
+    assert.equal(p.client.closeCode, CloseCode.protocol);
+    const limit = SESSION_DEFAULTS.pathControlRecordsPerSecond;
+    assert.ok(c.received.length <= limit + 50, `${c.received.length} records came back`);
+  } finally {
+    table.close();
+  }
+});
+
 test('PONGs and other control records stop at the queue bound of a path that does not drain (finding 6)', async () => {
   const keys = generateKeyPair();
-  const options = { pathHighWater: 16 * 1024, pathLowWater: 8 * 1024 };
+  // No rate cap here: this is about the queue bound alone.
+  const options = { pathHighWater: 16 * 1024, pathLowWater: 8 * 1024, pathControlRecordsPerSecond: 1e6 };
   const table = new SessionTable(keys, testDestinations, options);
   try {
     const p = memoryPath();
