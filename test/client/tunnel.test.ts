@@ -164,7 +164,7 @@ test('one volunteer refusing the key cannot stop the client: the next one serves
 test('after failures the wait doubles up to retryMaxMs, a longer broker hint wins, a success starts over', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
-  net.egress(keys, 'v1', 'v2');
+  const egress = net.egress(keys, 'v1', 'v2');
   const broker = new FakeBroker([
     noMatch(),
     noMatch(),
@@ -195,6 +195,9 @@ test('after failures the wait doubles up to retryMaxMs, a longer broker hint win
   assert.match(e.message, /no volunteer available/);
   await until(() => up.length === 1, 'the first path');
   assert.deepEqual(waits, [5, 10, 20, 20, 60]);
+  // The egress makes the session on the client's first record (session-v1 §2.1); killing the path before
+  // that leaves no session to JOIN, and this test is about the backoff.
+  await until(() => egress.size === 1, 'the egress to make the session');
   net.kill('v1');
   await until(() => up.length === 2, 'the second path');
   assert.deepEqual(waits.slice(5), [5], 'the success reset the backoff');
