@@ -87,6 +87,9 @@ export const egressCommand: Command = {
   --drain-timeout MS      on SIGTERM, let open streams run this long after telling clients (default ${EGRESS_SESSION_DEFAULTS.drainTimeoutMs})
   --max-paths-per-source N  WebSockets at once from one address or IPv6 /64 (default ${EGRESS_SESSION_DEFAULTS.maxPathsPerSource})
   --trusted-proxies N     reverse proxies in front whose X-Forwarded-For entries are trusted (default 0)
+  --path PATH             the URL path volunteers' WebSockets use, e.g. /$(openssl rand -hex 16): a scanner
+                          that does not know it cannot confirm an egress (default /)
+  --decoy DIR             a static site answering every other request (default: a plain 404)
 
   SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.`,
   options: {
@@ -104,9 +107,13 @@ export const egressCommand: Command = {
     'drain-timeout': { type: 'string' },
     'max-paths-per-source': { type: 'string' },
     'trusted-proxies': { type: 'string' },
+    path: { type: 'string' },
+    decoy: { type: 'string' },
   },
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
+    const path = v.path === undefined ? '/' : str(v, 'path');
+    const decoyDir = v.decoy === undefined ? undefined : str(v, 'decoy');
     const keyFile = str(v, 'key');
     const ports = (flag: string) => {
       try {
@@ -139,7 +146,20 @@ export const egressCommand: Command = {
       trustedProxies: int(v, 'trusted-proxies', EGRESS_SESSION_DEFAULTS.trustedProxies, 0, 16),
     };
     const drainTimeoutMs = int(v, 'drain-timeout', EGRESS_SESSION_DEFAULTS.drainTimeoutMs, 0, 3_600_000);
-    const { createEgress } = await import('../egress/server.js');
+    const { checkEgressPath, createEgress } = await import('../egress/server.js');
+    try {
+      checkEgressPath(path);
+    } catch (e) {
+      throw new UsageError(`--path: ${(e as Error).message}`);
+    }
+    if (decoyDir !== undefined) {
+      const { stat } = await import('node:fs/promises');
+      const isDir = await stat(decoyDir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      if (!isDir) throw new StartupError(`--decoy: ${decoyDir} is not a readable directory`);
+    }
     let policy: DestinationPolicy;
     try {
       policy = new DestinationPolicy({
@@ -160,6 +180,8 @@ export const egressCommand: Command = {
         policy,
         ...limits,
         ...(dnsServers.length > 0 ? { dnsServers } : {}),
+        path,
+        ...(decoyDir === undefined ? {} : { decoyDir }),
         log,
       });
     } catch (e) {
@@ -168,7 +190,7 @@ export const egressCommand: Command = {
     const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
       egress.listen(port, host),
     );
-    log(`listening on ws://${host}:${bound}/ public key ${encodeKey(keys.publicKey)}`);
+    log(`listening on ws://${host}:${bound}${path} public key ${encodeKey(keys.publicKey)}`);
     if (v['allow-private'] === true) log('private destinations ALLOWED (--allow-private)');
     await untilSignal();
     log(`draining: telling clients, open streams may run ${drainTimeoutMs} ms (a second signal closes now)`);

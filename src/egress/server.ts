@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { KeyPair } from '../session/noise.js';
 import type { Session } from '../session/session.js';
@@ -12,9 +13,10 @@ import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../shared/limits.js';
 import { listen } from '../shared/listen.js';
-import { CloseCode, PATH_SUBPROTOCOL } from '../shared/path.js';
+import { PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
 import { PathCounter } from './admission.js';
+import { createDecoy } from './decoy.js';
 import { dialDestination } from './dial.js';
 import { OpenGuard } from './open-guard.js';
 import { DestinationPolicy, type PortRange } from './policy.js';
@@ -39,6 +41,22 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
   dnsServers?: readonly string[];
   /** Log line sink. @default none */
   log?: (line: string) => void;
+  /**
+   * The URL path volunteers' WebSockets upgrade on; an unguessable one keeps scanners from confirming an
+   * egress (docs/security.md, "Egress: probing"). @default '/'
+   */
+  path?: string;
+  /** A static site answering every other request, as an ordinary web server would. @default a plain 404 */
+  decoyDir?: string;
+}
+
+/** The egress's upgrade path: absolute, without query or fragment, at most 256 characters. */
+export function checkEgressPath(path: string): string {
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$/.test(path))
+    throw new RangeError(
+      `path must start with / and be at most 256 URL path characters, not ${JSON.stringify(path.slice(0, 40))}`,
+    );
+  return path;
 }
 
 export interface Egress {
@@ -115,29 +133,34 @@ export function createEgress(opts: EgressOptions): Egress {
     maxQueued: o.pathMaxQueuedBytes,
     closeGraceMs: o.pathCloseGraceMs,
   };
-  const server = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain' }).end('starling egress: WebSocket only\n');
-  });
+  const upgradePath = checkEgressPath(opts.path ?? '/');
+  const decoy = createDecoy(opts.decoyDir);
+  const server = createServer((req, res) => decoy.serve(req, res));
   const wss = new WebSocketServer({
-    server,
+    noServer: true,
     maxPayload: o.maxMessageBytes,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(PATH_SUBPROTOCOL) ? PATH_SUBPROTOCOL : false),
     // session-v1 §2.1 rule 1: refused at the upgrade, before a WebSocket exists. Answered at once, so the
     // count checked here is the one 'connection' adds to.
     verifyClient: (info, answer) => {
-      const why = sessions.shuttingDown ? 'the egress is going away' : paths.refusal(sources.of(info.req));
-      if (why === undefined) answer(true);
-      else answer(false, 503, why);
+      // A bare 503: why (draining, full, this source's share) is nothing a stranger needs to know.
+      if (!sessions.shuttingDown && paths.refusal(sources.of(info.req)) === undefined) answer(true);
+      else answer(false, 503);
     },
+  });
+  // Only an upgrade on our path that asks for our subprotocol is ours; anything else is answered as the decoy
+  // would answer it as a plain request, so a probe without both learns nothing.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isStarlingUpgrade(req, upgradePath)) {
+      decoy.refuseUpgrade(req, socket);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
     const closed = paths.open(sources.of(req));
     ws.once('close', closed);
-    if (ws.protocol !== PATH_SUBPROTOCOL) {
-      ws.close(CloseCode.protocol, `subprotocol ${PATH_SUBPROTOCOL} required`);
-      return;
-    }
     ws.binaryType = 'nodebuffer';
     req.socket.setNoDelay(true);
     void sessions.accept(webSocketPath(ws, pathLimits), sources.of(req));
@@ -164,4 +187,13 @@ export function createEgress(opts: EgressOptions): Egress {
     },
     close: closeAll,
   };
+}
+
+function isStarlingUpgrade(req: IncomingMessage, path: string): boolean {
+  const target = req.url ?? '';
+  const q = target.indexOf('?');
+  if ((q < 0 ? target : target.slice(0, q)) !== path) return false;
+  const protocols = req.headers['sec-websocket-protocol'];
+  if (typeof protocols !== 'string') return false;
+  return protocols.split(',').some((p) => p.trim() === PATH_SUBPROTOCOL);
 }

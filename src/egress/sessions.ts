@@ -35,6 +35,13 @@ import { CloseCode } from '../shared/path.js';
 import { type HalfOpen, HalfOpenTable } from './admission.js';
 import { ReplayCache } from './replay-cache.js';
 
+/**
+ * What an unauthenticated peer is told when the egress will not take it (issue 12 §4): the same word whether
+ * the egress is full, draining or over a per-source share, so a probe learns nothing about its state. The
+ * REFUSE code (`busy`) is all an honest client needs: try another path later.
+ */
+const BUSY = 'busy';
+
 export type StreamHandler = (session: Session, stream: SessionStream, host: string, port: number) => void;
 
 export type SessionTableOptions = SessionOptions & EgressSessionOptions;
@@ -182,16 +189,16 @@ export class SessionTable {
   /** session-v1 §2.1 rules 2, 5, 6, then the reply; the entry stays half-open (rule 3). */
   private onHello(transport: PathTransport, msg: Uint8Array, source: string): void {
     if (this.draining) {
-      this.refuse(transport, RefuseCode.busy, 'the egress is going away');
+      this.refuse(transport, RefuseCode.busy, BUSY);
       return;
     }
     if (!this.hasRoom()) {
-      this.refuse(transport, RefuseCode.busy, 'egress is at its session limit');
+      this.refuse(transport, RefuseCode.busy, BUSY);
       return;
     }
     const e = helloEphemeral(msg);
     if (this.replays.has(e)) {
-      this.refuse(transport, RefuseCode.protocol, 'HELLO replayed');
+      this.refuse(transport, RefuseCode.protocol, 'protocol error');
       return;
     }
     const noise = new NkResponder(this.keys, PROLOGUE);
@@ -209,8 +216,7 @@ export class SessionTable {
     }
     const skewMs = hello.time - Date.now();
     if (Math.abs(skewMs) > this.options.helloWindowMs) {
-      const s = Math.round(skewMs / 1000);
-      this.refuse(transport, RefuseCode.protocol, `HELLO clock is ${s} s off the egress's: check the clock`);
+      this.refuse(transport, RefuseCode.protocol, 'HELLO time is out of range: check the clock');
       return;
     }
     this.replays.add(e);
@@ -237,7 +243,7 @@ export class SessionTable {
   ): Promise<void> {
     const entry: HalfOpen = {
       source,
-      evict: () => transport.close(CloseCode.overQueue, 'too many half-open handshakes'),
+      evict: () => transport.close(CloseCode.overQueue, BUSY),
     };
     this.halfOpen.add(entry);
     let first: Uint8Array;
@@ -260,7 +266,7 @@ export class SessionTable {
       return;
     }
     if (this.draining || !this.makeRoom()) {
-      transport.close(CloseCode.goingAway, 'egress is at its session limit or going away');
+      transport.close(CloseCode.goingAway, BUSY);
       return;
     }
     this.commit(transport, answered, [first, ...backlog]);
@@ -302,6 +308,7 @@ export class SessionTable {
       return;
     }
     if (session.pathIds.length >= this.options.maxPathsPerSession) {
+      // The JOIN authenticated: this is the session's own client, who may know why.
       this.refuse(transport, RefuseCode.busy, 'session is at its path limit');
       return;
     }

@@ -97,6 +97,8 @@ export interface NetworkOptions {
   deny?: string[];
   /** Start the client (default true). */
   client?: boolean;
+  /** More flags for `starling egress`. */
+  egressArgs?: string[];
 }
 
 export class Network {
@@ -134,6 +136,7 @@ export class Network {
       keyFile,
       '--allow-private',
       ...(opts.deny ?? []).flatMap((d) => ['--deny', d]),
+      ...(opts.egressArgs ?? []),
     ]);
     const em = await this.egress.waitFor(/listening on (ws:\/\/\S+)/);
     this.egressUrl = em[1]!;
