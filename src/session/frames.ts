@@ -8,6 +8,8 @@ import { ProtocolError } from '../shared/errors.js';
 
 /** session-v1 §4 */
 export const FrameType = {
+  /** Not a frame of its own: the rest of the body is zero bytes (session-v1 §3.1, padding). */
+  padding: 0x00,
   ack: 0x01,
   ping: 0x02,
   pong: 0x03,
@@ -115,6 +117,27 @@ export function writeFrame(out: Buffer, off: number, f: Frame): number {
   }
 }
 
+/**
+ * session-v1 §3.1, padding: a body shorter than the largest bucket is sent padded with zeros to the next one,
+ * so small records (control, interactive traffic) come in a few sizes, not in sizes that say what they are.
+ */
+export const PAD_BUCKETS: readonly number[] = [128, 512, 1024];
+
+/** `body` padded to its bucket (session-v1 §3.1); bodies of the largest bucket or more are returned as they are. */
+export function padBody(body: Uint8Array): Uint8Array {
+  let size = body.length;
+  for (const bucket of PAD_BUCKETS) {
+    if (size <= bucket) {
+      size = bucket;
+      break;
+    }
+  }
+  if (size === body.length) return body;
+  const out = new Uint8Array(size);
+  out.set(body);
+  return out;
+}
+
 /** Encodes a record body (session-v1 §3.1); `seq` undefined means unreliable. */
 export function encodeBody(seq: number | undefined, frames: readonly Frame[]): Buffer {
   let size = seq === undefined ? BODY_HEADER_UNRELIABLE : BODY_HEADER_RELIABLE;
@@ -159,6 +182,12 @@ export function decodeBody(b: Buffer): Body {
   while (off < b.length) {
     const type = b[off]!;
     off += 1;
+    if (type === FrameType.padding) {
+      // Zero to the end, so padding carries nothing but its length.
+      for (let i = off; i < b.length; i++)
+        if (b[i] !== 0) throw new ProtocolError('padding that is not zero');
+      break;
+    }
     if (seq === undefined && isReliableFrame(type)) {
       throw new ProtocolError(`frame type ${type} in an unreliable record`);
     }

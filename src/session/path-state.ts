@@ -6,7 +6,7 @@
 import { ProtocolError } from '../shared/errors.js';
 import { TokenBucket } from '../shared/token-bucket.js';
 import { sealWithHeader } from './aead.js';
-import { encodeBody, type Frame, FrameType } from './frames.js';
+import { encodeBody, type Frame, FrameType, padBody } from './frames.js';
 import { open } from './noise.js';
 import type { PathTransport } from './transport.js';
 import { MessageType, RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
@@ -35,6 +35,8 @@ export class PathState {
   /** When the outstanding PING was sent, 0 if none is outstanding. */
   private pingSentAt = 0;
   private lastPingAt = 0;
+  /** session-v1 §5.3: this path's wait from one PING to the next, drawn anew for each. */
+  private pingGap = 0;
   /** Bytes of reliable records sealed for this path and not yet acknowledged (session-v1 §5.4). */
   private inflightBytes = 0;
   /** session-v1 §5.1: a record from the peer authenticated on this path (or it is ours by a handshake). */
@@ -131,7 +133,7 @@ export class PathState {
   sendRecord(body: Uint8Array): boolean {
     if (this.exhausted || this.isClosed) return false;
     const header = recordHeader(this.id, this.sendSeq);
-    const msg = sealWithHeader(this.sendKey, recordNonce(this.id, this.sendSeq), header, body);
+    const msg = sealWithHeader(this.sendKey, recordNonce(this.id, this.sendSeq), header, padBody(body));
     this.sendSeq += 1;
     this.transport.send(msg);
     return true;
@@ -195,9 +197,11 @@ export class PathState {
    * is later than half the liveness limit is sent again.
    */
   pingIfDue(now: number, intervalMs: number, limitMs: number): void {
-    const due = this.pingSentAt === 0 && now - this.lastPingAt >= intervalMs;
+    if (this.pingGap === 0) this.pingGap = jitter(intervalMs);
+    const due = this.pingSentAt === 0 && now - this.lastPingAt >= this.pingGap;
     if (!due && (this.pingSentAt === 0 || now - this.pingSentAt <= limitMs / 2)) return;
     if (!this.controlRoom) return;
+    this.pingGap = jitter(intervalMs);
     this.pingId = (this.pingId + 1) >>> 0;
     this.pingSentAt = now;
     this.lastPingAt = now;
@@ -223,4 +227,9 @@ export function isFirstRecord(recvKey: Uint8Array, pathId: number, msg: Uint8Arr
   if (id !== pathId || pathSeq !== 0) return false;
   const header = msg.subarray(0, RECORD_HEADER_BYTES);
   return open(recvKey, recordNonce(pathId, 0), header, msg.subarray(RECORD_HEADER_BYTES)) !== null;
+}
+
+/** session-v1 §5.3: a wait drawn evenly from half to one and a half times `ms`, so pings keep no beat. */
+export function jitter(ms: number): number {
+  return ms * (0.5 + Math.random());
 }

@@ -21,7 +21,7 @@ import {
 } from './frames.js';
 import type { SessionKeys } from './noise.js';
 import { PathSet } from './path-set.js';
-import type { PathState } from './path-state.js';
+import { jitter, type PathState } from './path-state.js';
 import { ReorderBuffer } from './reorder.js';
 import { SendBuffer } from './send-buffer.js';
 import type { SessionStream } from './stream.js';
@@ -89,7 +89,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private readonly acks: AckPolicy;
   /** Room for the DATA bytes plus a few control frames, within one path message (session-v1 §1, §3). */
   private readonly maxBody: number;
-  private readonly timer: NodeJS.Timeout;
+  private timer!: NodeJS.Timeout;
   private flushScheduled = false;
   private flushing = false;
   private resent = 0;
@@ -122,9 +122,16 @@ export class Session extends EventEmitter<SessionEvents> {
     this.received = new ReorderBuffer(o.reorderWindow, o.sessionWindow + o.reorderSlackBytes);
     this.acks = new AckPolicy(o.ackEveryRecords, o.ackDelayMs, this.wake);
     this.maxBody = Math.min(o.maxDataFrameBytes + 64, maxRecordBody(o.maxMessageBytes));
+    // session-v1 §5.3: ticks at jittered times, so a due PING leaves at no fixed beat either.
     const tick = Math.max(20, Math.min(o.pingIntervalMs, o.pathTimeoutMs) / 2);
-    this.timer = setInterval(() => this.paths.checkLiveness(Date.now(), this.failPath), tick);
-    this.timer.unref();
+    const next = () => {
+      this.timer = setTimeout(() => {
+        this.paths.checkLiveness(Date.now(), this.failPath);
+        if (!this.isClosed) next();
+      }, jitter(tick));
+      this.timer.unref();
+    };
+    next();
   }
 
   get closed(): boolean {
@@ -209,7 +216,7 @@ export class Session extends EventEmitter<SessionEvents> {
   close(error?: Error): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.acks.stop();
     this.streams.close();
     this.paths.closeAll('session closed');
