@@ -64,15 +64,17 @@ function describe(dep) {
 }
 
 /** The one message for a machine where the packages cannot be installed by this script. */
-export function missingMessage(missing, why) {
+export function missingMessage(missing, why, command = 'npm test') {
   const pkgs = missing.map((d) => d.pkg).join(' ');
   return [
-    `starling: npm test needs system packages that are missing here, and ${why}:`,
+    `starling: ${command} needs system packages that are missing here, and ${why}:`,
     ...missing.map(describe),
-    'Install them, then run npm test again:',
+    `Install them, then run ${command} again:`,
     `  sudo apt-get install -y ${pkgs}`,
     '(On a system without apt-get, install the same programs with its package manager.',
-    ' To run only other tests meanwhile: npm test -- <part of a test path>.)',
+    command === 'npm test'
+      ? ' To run only other tests meanwhile: npm test -- <part of a test path>.)'
+      : ' Benchmarks that need none of them: npm run bench -- --only NAME.)',
   ].join('\n');
 }
 
@@ -80,7 +82,7 @@ export function missingMessage(missing, why) {
  * Makes sure the packages the test files `files` need are there: installs the missing ones when it can
  * (root, apt-get), else prints the one message and exits with status 1. Returns normally when all are there.
  */
-export function ensureSystemDeps(files) {
+export function ensureSystemDeps(files, command = 'npm test') {
   const missing = depsFor(files).filter((dep) => !present(dep));
   if (missing.length === 0) return;
   if (!canInstall()) {
@@ -88,21 +90,21 @@ export function ensureSystemDeps(files) {
       typeof process.getuid === 'function' && process.getuid() !== 0
         ? 'this is not root, so they cannot be installed for you'
         : 'there is no apt-get to install them with';
-    console.error(missingMessage(missing, why));
+    console.error(missingMessage(missing, why, command));
     process.exit(1);
   }
-  console.error('starling: installing the system packages these tests need (apt-get):');
+  console.error(`starling: installing the system packages ${command} needs (apt-get):`);
   for (const dep of missing) console.error(describe(dep));
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args) =>
     spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env }).status === 0;
   if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', ...missing.map((d) => d.pkg)])) {
-    console.error(missingMessage(missing, 'apt-get could not install them'));
+    console.error(missingMessage(missing, 'apt-get could not install them', command));
     process.exit(1);
   }
   const still = missing.filter((dep) => !present(dep));
   if (still.length > 0) {
-    console.error(missingMessage(still, 'their checks still fail after apt-get installed them'));
+    console.error(missingMessage(still, 'their checks still fail after apt-get installed them', command));
     process.exit(1);
   }
 }
