@@ -1,66 +1,10 @@
-/** Small, strict argument helpers for the CLI: every bad value is a UsageError naming the flag. */
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+/** Small, strict value helpers for the CLI: every bad value is a UsageError naming the flag. */
+import { UsageError } from './errors.js';
+import type { Values } from './options.js';
 
-/** A bad command line: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/**
- * The command line was fine but the command cannot run: a port in use, Redis down, an unreadable key file.
- * Printed with its reason and no usage, exit code 1.
- */
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
-}
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(values: Values): Promise<number | undefined>;
-}
-
-export type Values = Record<string, string | boolean | string[] | undefined>;
-
-/**
- * Keys are base64url and may start with '-', which parseArgs would take for an option: a value after a
- * string option is joined to it (`--egress-key -Ab...` -> `--egress-key=-Ab...`) unless it is itself an option.
- */
-function joinDashValues(cmd: Command, argv: string[]): string[] {
-  const known = new Set(
-    Object.keys(cmd.options)
-      .map((name) => `--${name}`)
-      .concat('--help', '-h'),
-  );
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = argv[i + 1];
-    const option = cmd.options[arg.slice(2)];
-    if (arg.startsWith('--') && option?.type === 'string' && next?.startsWith('-') && !known.has(next)) {
-      out.push(`${arg}=${next}`);
-      i += 1;
-    } else out.push(arg);
-  }
-  return out;
-}
-
-export function parse(cmd: Command, argv: string[]): Values | 'help' {
-  try {
-    const { values } = parseArgs({
-      args: joinDashValues(cmd, argv),
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help === true) return 'help';
-    return values as Values;
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ''));
-  }
-}
+export { StartupError, UsageError } from './errors.js';
+export type { Command, Option, Values } from './options.js';
+export { helpText, parse } from './options.js';
 
 export function str(v: Values, name: string, fallback?: string): string {
   const value = v[name];
@@ -78,6 +22,7 @@ export function list(v: Values, name: string): string[] {
 export function int(v: Values, name: string, fallback: number, min: number, max: number): number {
   const value = v[name];
   if (value === undefined) return fallback;
+  if (typeof value === 'number' && value >= min && value <= max) return value;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not ${String(value)}`);
@@ -114,6 +59,9 @@ export function checkUrl(text: string, what: string, schemes: string[]): string 
   return u.href;
 }
 
-export function helpText(cmd: Command): string {
-  return `${cmd.summary}\n\nUsage: starling ${cmd.usage}\n`;
+/** An integer option's value (the table has checked its range and filled in its default). */
+export function num(v: Values, name: string): number {
+  const value = v[name];
+  if (typeof value !== 'number') throw new UsageError(`--${name} is required`);
+  return value;
 }

@@ -10,10 +10,19 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type DemoWeb, startDemoWeb } from '../demo/web.js';
 import { encodeKey, generateKeyPair } from '../session/noise.js';
-import { type Command, hostPort, int } from './args.js';
+import { type Command, hostPort, num } from './args.js';
 import { writeKeyFile } from './keyfile.js';
+import { CONFIG_OPTION, envName } from './options.js';
+import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from './roles.js';
 
 const BIN = fileURLToPath(new URL('../../bin/starling.js', import.meta.url));
+
+/** The variables the children's option tables read (STARLING_RTC_LOG and the like pass through). */
+const CHILD_ENV = new Set(
+  [egressCommand, brokerCommand, volunteerCommand, clientCommand]
+    .flatMap((c) => [...c.options, CONFIG_OPTION])
+    .map(envName),
+);
 
 interface Child {
   name: string;
@@ -21,7 +30,9 @@ interface Child {
 }
 
 function start(name: string, args: string[], children: Child[], onLine: (line: string) => void): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The demo's own STARLING_* variables and --config are not its children's: each gets its flags only.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CHILD_ENV.has(k)));
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const child = { name, proc };
   children.push(child);
   for (const stream of [proc.stdout, proc.stderr]) {
@@ -68,26 +79,35 @@ async function stopAll(children: Child[]): Promise<void> {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'Run a whole local network (egress, broker, volunteers, client) until Ctrl-C.',
-  usage: `demo [--allow-private] [--volunteers N] [--web ADDR]
-
-  --allow-private   let the demo's egress reach this machine's own servers (to fetch a local file)
-  --volunteers N    headless volunteers to start (default 2; 0 leaves the bridging to browser tabs)
-  --socks ADDR      client SOCKS5 proxy (default 127.0.0.1:1080)
-  --http ADDR       client HTTP proxy (default 127.0.0.1:8080)
-  --broker ADDR     broker address (default 127.0.0.1:8700)
-  --egress ADDR     egress address (default 127.0.0.1:8701)
-  --web ADDR        demo news page with the <starling-bridge> widget (default 127.0.0.1:8702)`,
-  options: {
-    'allow-private': { type: 'boolean' },
-    volunteers: { type: 'string' },
-    socks: { type: 'string' },
-    http: { type: 'string' },
-    broker: { type: 'string' },
-    egress: { type: 'string' },
-    web: { type: 'string' },
-  },
+  options: [
+    {
+      name: 'allow-private',
+      type: 'boolean',
+      help: "let the demo's egress reach this machine's own servers (to fetch a local file)",
+    },
+    {
+      name: 'volunteers',
+      type: 'integer',
+      default: 2,
+      min: 0,
+      max: 16,
+      unit: 'processes',
+      help: 'headless volunteers to start (0 leaves the bridging to browser tabs)',
+    },
+    { name: 'socks', type: 'string', arg: 'ADDR', default: '127.0.0.1:1080', help: 'client SOCKS5 proxy' },
+    { name: 'http', type: 'string', arg: 'ADDR', default: '127.0.0.1:8080', help: 'client HTTP proxy' },
+    { name: 'broker', type: 'string', arg: 'ADDR', default: '127.0.0.1:8700', help: 'broker address' },
+    { name: 'egress', type: 'string', arg: 'ADDR', default: '127.0.0.1:8701', help: 'egress address' },
+    {
+      name: 'web',
+      type: 'string',
+      arg: 'ADDR',
+      default: '127.0.0.1:8702',
+      help: 'demo news page with the <starling-bridge> widget',
+    },
+  ],
   async run(v) {
-    const volunteers = int(v, 'volunteers', 2, 0, 16);
+    const volunteers = num(v, 'volunteers');
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
     const broker = hostPort(v, 'broker', '127.0.0.1:8700');

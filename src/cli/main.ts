@@ -1,4 +1,5 @@
-/** `starling`: one CLI for every role. `starling --help`, and `--help` on every subcommand. */
+/** `starling`: one CLI for every role. `starling --help`, `--help` on every subcommand, `starling --version`. */
+import { readFileSync } from 'node:fs';
 import { encodeKey, generateKeyPair } from '../session/noise.js';
 import { type Command, helpText, parse, StartupError, str, UsageError } from './args.js';
 import { demoCommand } from './demo.js';
@@ -8,10 +9,15 @@ import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from '.
 const keygenCommand: Command = {
   name: 'keygen',
   summary: 'Write a new egress key pair to a file and print its public key.',
-  usage: `keygen --out FILE
-
-  --out FILE   where to write the key pair (mode 0600; an existing file is never overwritten)`,
-  options: { out: { type: 'string' } },
+  options: [
+    {
+      name: 'out',
+      type: 'string',
+      arg: 'FILE',
+      required: true,
+      help: 'where to write the key pair (mode 0600; an existing file is never overwritten)',
+    },
+  ],
   async run(v) {
     const keys = generateKeyPair();
     await writeKeyFile(str(v, 'out'), keys);
@@ -20,7 +26,8 @@ const keygenCommand: Command = {
   },
 };
 
-const commands: Command[] = [
+/** Every command, in the order `starling --help` and docs/options.md list them. */
+export const commands: readonly Command[] = [
   keygenCommand,
   egressCommand,
   brokerCommand,
@@ -29,12 +36,21 @@ const commands: Command[] = [
   demoCommand,
 ];
 
+/** The version in package.json (one level above src/ and dist/ alike). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'starling: browser-tab bridges for people behind censorship',
     '',
     'Usage: starling <command> [options]    (starling <command> --help for its options)',
+    '       starling --version',
     '',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
@@ -46,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(topHelp());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(`starling ${version()}`);
+    return 0;
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {

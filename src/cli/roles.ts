@@ -17,8 +17,9 @@ import {
   type Command,
   checkUrl,
   hostPort,
-  int,
   list,
+  num,
+  type Option,
   StartupError,
   str,
   UsageError,
@@ -32,6 +33,24 @@ const say = (role: string) => (line: string) => console.log(`starling ${role}: $
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
 // byte, docs/benchmarks.md ttfb.client_start).
+
+/** The volunteer's and the client's WebRTC options. */
+const RTC_OPTIONS: Option[] = [
+  {
+    name: 'ice-address',
+    type: 'string',
+    arg: 'ADDR',
+    defaultText: 'all interfaces',
+    help: 'local address WebRTC uses (127.0.0.1 for loopback only)',
+  },
+  {
+    name: 'stun',
+    type: 'list',
+    arg: 'URL',
+    defaultText: 'none',
+    help: 'a STUN/TURN server for NAT traversal (stun:host:port); repeat for several',
+  },
+];
 
 /** WebRTC options from --ice-address and --stun (Starling contacts no STUN server unless told to). */
 function rtcOptions(v: Values): { bindAddress?: string; iceServers?: string[] } {
@@ -69,50 +88,131 @@ const deniedPorts = DEFAULT_DENIED_PORTS.map(([a, b]) => (a === b ? `${a}` : `${
 export const egressCommand: Command = {
   name: 'egress',
   summary: 'Run an egress: the WebSocket server volunteers relay to, where sessions end and TCP begins.',
-  usage: `egress [--listen 127.0.0.1:8701] --key FILE [--allow-private] [--allow-port PORTS]... [--deny-port PORTS]...
-
-  --listen ADDR           where volunteers' WebSockets connect (default 127.0.0.1:8701)
-  --key FILE              key file from 'starling keygen'
-  --allow-private         let clients reach loopback/private/link-local addresses (tests, demos)
-  --deny NET              refuse this network too (addr/prefix or address); repeat for several
-  --allow-port PORTS      only these destination ports, e.g. 443 or 8000-8999; repeat (default: every port)
-  --deny-port PORTS       refuse these ports; repeat; 'none' refuses none (default: ${deniedPorts}, SMTP and
-                          mail submission)
-  --dns ADDR              DNS server for destinations, ip or ip:port; repeat (default: the system's; the
-                          egress never reads /etc/hosts for them)
-  --max-sockets N         destination sockets open at once, all sessions (default ${EGRESS_DIAL_DEFAULTS.maxSockets}; keep below ulimit -n)
-  --max-session-sockets N destination sockets open at once for one session (default ${EGRESS_DIAL_DEFAULTS.maxSocketsPerSession})
-  --opens-per-second N    streams one session may open per second (default ${EGRESS_DIAL_DEFAULTS.opensPerSecond}, bursts of ${EGRESS_DIAL_DEFAULTS.openBurst})
-  --idle-timeout MS       keep a session with no volunteer this long (default ${SESSION_DEFAULTS.idleTimeoutMs})
-  --drain-timeout MS      on SIGTERM, let open streams run this long after telling clients (default ${EGRESS_SESSION_DEFAULTS.drainTimeoutMs})
-  --max-paths-per-source N  WebSockets at once from one address or IPv6 /64 (default ${EGRESS_SESSION_DEFAULTS.maxPathsPerSource})
-  --trusted-proxies N     reverse proxies in front whose X-Forwarded-For entries are trusted (default 0)
-  --path PATH             the URL path volunteers' WebSockets use, e.g. /$(openssl rand -hex 16): a scanner
-                          that does not know it cannot confirm an egress (default /)
-  --decoy DIR             a static site answering every other request (default: a plain 404)
-
-  SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.`,
-  options: {
-    listen: { type: 'string' },
-    deny: { type: 'string', multiple: true },
-    key: { type: 'string' },
-    'allow-private': { type: 'boolean' },
-    'allow-port': { type: 'string', multiple: true },
-    'deny-port': { type: 'string', multiple: true },
-    dns: { type: 'string', multiple: true },
-    'max-sockets': { type: 'string' },
-    'max-session-sockets': { type: 'string' },
-    'opens-per-second': { type: 'string' },
-    'idle-timeout': { type: 'string' },
-    'drain-timeout': { type: 'string' },
-    'max-paths-per-source': { type: 'string' },
-    'trusted-proxies': { type: 'string' },
-    path: { type: 'string' },
-    decoy: { type: 'string' },
-  },
+  options: [
+    {
+      name: 'listen',
+      type: 'string',
+      arg: 'ADDR',
+      default: '127.0.0.1:8701',
+      help: "where volunteers' WebSockets connect",
+    },
+    { name: 'key', type: 'string', arg: 'FILE', required: true, help: "key file from 'starling keygen'" },
+    {
+      name: 'allow-private',
+      type: 'boolean',
+      help: 'let clients reach loopback/private/link-local addresses (tests, demos)',
+    },
+    {
+      name: 'deny',
+      type: 'list',
+      arg: 'NET',
+      help: 'refuse this network too (addr/prefix or address); repeat for several',
+    },
+    {
+      name: 'allow-port',
+      type: 'list',
+      arg: 'PORTS',
+      defaultText: 'every port',
+      help: 'only these destination ports, e.g. 443 or 8000-8999; repeat',
+    },
+    {
+      name: 'deny-port',
+      type: 'list',
+      arg: 'PORTS',
+      defaultText: `${deniedPorts}: SMTP and mail submission`,
+      help: "refuse these ports; repeat; 'none' refuses none",
+    },
+    {
+      name: 'dns',
+      type: 'list',
+      arg: 'ADDR',
+      defaultText: "the system's resolver",
+      help: 'DNS server for destinations, ip or ip:port; repeat (the egress never reads /etc/hosts for them)',
+    },
+    {
+      name: 'max-sockets',
+      type: 'integer',
+      default: EGRESS_DIAL_DEFAULTS.maxSockets,
+      min: 1,
+      max: 1_000_000,
+      unit: 'sockets',
+      help: 'destination sockets open at once, all sessions (keep below ulimit -n)',
+    },
+    {
+      name: 'max-session-sockets',
+      type: 'integer',
+      default: EGRESS_DIAL_DEFAULTS.maxSocketsPerSession,
+      min: 1,
+      max: SESSION_DEFAULTS.maxStreams,
+      unit: 'sockets',
+      help: 'destination sockets open at once for one session',
+    },
+    {
+      name: 'opens-per-second',
+      type: 'integer',
+      default: EGRESS_DIAL_DEFAULTS.opensPerSecond,
+      min: 1,
+      max: 100_000,
+      unit: 'streams/s',
+      help: `streams one session may open per second, in bursts of ${EGRESS_DIAL_DEFAULTS.openBurst}`,
+    },
+    {
+      name: 'idle-timeout',
+      type: 'integer',
+      arg: 'MS',
+      default: SESSION_DEFAULTS.idleTimeoutMs,
+      min: 1000,
+      max: 3_600_000,
+      unit: 'ms',
+      help: 'keep a session with no volunteer this long',
+    },
+    {
+      name: 'drain-timeout',
+      type: 'integer',
+      arg: 'MS',
+      default: EGRESS_SESSION_DEFAULTS.drainTimeoutMs,
+      min: 0,
+      max: 3_600_000,
+      unit: 'ms',
+      help: 'on SIGTERM, let open streams run this long after telling clients',
+    },
+    {
+      name: 'max-paths-per-source',
+      type: 'integer',
+      default: EGRESS_SESSION_DEFAULTS.maxPathsPerSource,
+      min: 1,
+      max: 1_000_000,
+      unit: 'WebSockets',
+      help: 'WebSockets at once from one address or IPv6 /64',
+    },
+    {
+      name: 'trusted-proxies',
+      type: 'integer',
+      default: EGRESS_SESSION_DEFAULTS.trustedProxies,
+      min: 0,
+      max: 16,
+      unit: 'proxies',
+      help: 'reverse proxies in front whose X-Forwarded-For entries are trusted',
+    },
+    {
+      name: 'path',
+      type: 'string',
+      arg: 'PATH',
+      default: '/',
+      help: "the URL path volunteers' WebSockets use, e.g. /$(openssl rand -hex 16): a scanner that does not know it cannot confirm an egress",
+    },
+    {
+      name: 'decoy',
+      type: 'string',
+      arg: 'DIR',
+      defaultText: 'a plain 404',
+      help: 'a static site answering every other request',
+    },
+  ],
+  notes: 'SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.',
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
-    const path = v.path === undefined ? '/' : str(v, 'path');
+    const path = str(v, 'path');
     const decoyDir = v.decoy === undefined ? undefined : str(v, 'decoy');
     const keyFile = str(v, 'key');
     const ports = (flag: string) => {
@@ -126,26 +226,14 @@ export const egressCommand: Command = {
     const denyPorts = ports('deny-port');
     const dnsServers = list(v, 'dns');
     const limits = {
-      maxSockets: int(v, 'max-sockets', EGRESS_DIAL_DEFAULTS.maxSockets, 1, 1_000_000),
-      maxSocketsPerSession: int(
-        v,
-        'max-session-sockets',
-        EGRESS_DIAL_DEFAULTS.maxSocketsPerSession,
-        1,
-        SESSION_DEFAULTS.maxStreams,
-      ),
-      opensPerSecond: int(v, 'opens-per-second', EGRESS_DIAL_DEFAULTS.opensPerSecond, 1, 100_000),
-      idleTimeoutMs: int(v, 'idle-timeout', SESSION_DEFAULTS.idleTimeoutMs, 1000, 3_600_000),
-      maxPathsPerSource: int(
-        v,
-        'max-paths-per-source',
-        EGRESS_SESSION_DEFAULTS.maxPathsPerSource,
-        1,
-        1_000_000,
-      ),
-      trustedProxies: int(v, 'trusted-proxies', EGRESS_SESSION_DEFAULTS.trustedProxies, 0, 16),
+      maxSockets: num(v, 'max-sockets'),
+      maxSocketsPerSession: num(v, 'max-session-sockets'),
+      opensPerSecond: num(v, 'opens-per-second'),
+      idleTimeoutMs: num(v, 'idle-timeout'),
+      maxPathsPerSource: num(v, 'max-paths-per-source'),
+      trustedProxies: num(v, 'trusted-proxies'),
     };
-    const drainTimeoutMs = int(v, 'drain-timeout', EGRESS_SESSION_DEFAULTS.drainTimeoutMs, 0, 3_600_000);
+    const drainTimeoutMs = num(v, 'drain-timeout');
     const { checkEgressPath, createEgress } = await import('../egress/server.js');
     try {
       checkEgressPath(path);
@@ -204,51 +292,100 @@ export const egressCommand: Command = {
 export const brokerCommand: Command = {
   name: 'broker',
   summary: 'Run a broker: introduces clients to volunteers (HTTP signaling).',
-  usage: `broker [--listen 127.0.0.1:8700] [--egress ws://127.0.0.1:8701/]... [--redis redis://127.0.0.1:6379/]
-
-  --listen ADDR          where clients and volunteers reach the broker (default 127.0.0.1:8700)
-  --egress URL           an egress this broker serves; repeat for several (at most 16); the first is the default
-  --redis URL            share the volunteer pool with other brokers through this Redis (redis:// or rediss://);
-                         without it the pool lives in this process
-  --redis-prefix PREFIX  put before every Redis key, so deployments can share one Redis (default starling:)
-  --trusted-proxies N    reverse proxies in front of this broker whose X-Forwarded-For entries are trusted;
-                         rate limits then key on the client address they forwarded (default 0: the peer's)
-
-  Per source (an IPv4 address or IPv6 /64; raise these where many people share one address, e.g. CGNAT):
-  --max-waiting-per-source N      volunteer polls waiting at once (default ${BROKER_DEFAULTS.maxWaitingPerSource})
-  --max-pending-per-source N      client offers awaiting an answer at once (default ${BROKER_DEFAULTS.maxPendingPerSource})
-  --client-match-burst N          volunteers a client source may be matched with at once (default ${BROKER_DEFAULTS.clientMatchBurst})
-  --client-matches-per-minute N   ... and more per minute after that (default ${BROKER_DEFAULTS.clientMatchesPerMinute}; 0: no budget)`,
-  options: {
-    listen: { type: 'string' },
-    egress: { type: 'string', multiple: true },
-    redis: { type: 'string' },
-    'redis-prefix': { type: 'string' },
-    'trusted-proxies': { type: 'string' },
-    'max-waiting-per-source': { type: 'string' },
-    'max-pending-per-source': { type: 'string' },
-    'client-match-burst': { type: 'string' },
-    'client-matches-per-minute': { type: 'string' },
-  },
+  options: [
+    {
+      name: 'listen',
+      type: 'string',
+      arg: 'ADDR',
+      default: '127.0.0.1:8700',
+      help: 'where clients and volunteers reach the broker',
+    },
+    {
+      name: 'egress',
+      type: 'list',
+      arg: 'URL',
+      default: ['ws://127.0.0.1:8701/'],
+      help: 'an egress this broker serves; repeat for several (at most 16); the first is the default',
+    },
+    {
+      name: 'redis',
+      type: 'string',
+      arg: 'URL',
+      defaultText: 'none: the pool lives in this process',
+      help: 'share the volunteer pool with other brokers through this Redis (redis:// or rediss://)',
+    },
+    {
+      name: 'redis-prefix',
+      type: 'string',
+      arg: 'PREFIX',
+      defaultText: REDIS_STORE_DEFAULTS.keyPrefix,
+      help: 'put before every Redis key, so deployments can share one Redis',
+    },
+    {
+      name: 'trusted-proxies',
+      type: 'integer',
+      default: BROKER_DEFAULTS.trustedProxies,
+      min: 0,
+      max: 16,
+      unit: 'proxies',
+      help: "reverse proxies in front of this broker whose X-Forwarded-For entries are trusted; rate limits then key on the client address they forwarded (0: the peer's)",
+    },
+    {
+      name: 'max-waiting-per-source',
+      type: 'integer',
+      default: BROKER_DEFAULTS.maxWaitingPerSource,
+      min: 1,
+      max: BROKER_DEFAULTS.maxWaitingVolunteers,
+      unit: 'polls',
+      help: 'volunteer polls waiting at once',
+      heading:
+        'Per source (an IPv4 address or IPv6 /64; raise these where many people share one address, e.g. CGNAT):',
+    },
+    {
+      name: 'max-pending-per-source',
+      type: 'integer',
+      default: BROKER_DEFAULTS.maxPendingPerSource,
+      min: 1,
+      max: BROKER_DEFAULTS.maxPendingOffers,
+      unit: 'offers',
+      help: 'client offers awaiting an answer at once',
+    },
+    {
+      name: 'client-match-burst',
+      type: 'integer',
+      default: BROKER_DEFAULTS.clientMatchBurst,
+      min: 1,
+      max: 1_000_000,
+      unit: 'matches',
+      help: 'volunteers a client source may be matched with at once',
+    },
+    {
+      name: 'client-matches-per-minute',
+      type: 'integer',
+      default: BROKER_DEFAULTS.clientMatchesPerMinute,
+      min: 0,
+      max: 1_000_000,
+      unit: 'matches/min',
+      help: '... and more per minute after that (0: no budget)',
+    },
+  ],
   async run(v) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
     const given = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
-    if (given.length === 0) given.push('ws://127.0.0.1:8701/');
     let egress: string[];
     try {
       egress = normalizeEgressUrls(given);
     } catch (e) {
       throw new UsageError(`--egress: ${(e as Error).message} (signaling-v1 §3)`);
     }
-    const trustedProxies = int(v, 'trusted-proxies', BROKER_DEFAULTS.trustedProxies, 0, 16);
-    const D = BROKER_DEFAULTS;
+    const trustedProxies = num(v, 'trusted-proxies');
     const shares = {
-      maxWaitingPerSource: int(v, 'max-waiting-per-source', D.maxWaitingPerSource, 1, D.maxWaitingVolunteers),
-      maxPendingPerSource: int(v, 'max-pending-per-source', D.maxPendingPerSource, 1, D.maxPendingOffers),
+      maxWaitingPerSource: num(v, 'max-waiting-per-source'),
+      maxPendingPerSource: num(v, 'max-pending-per-source'),
     };
     const budget = {
-      clientMatchBurst: int(v, 'client-match-burst', D.clientMatchBurst, 1, 1_000_000),
-      clientMatchesPerMinute: int(v, 'client-matches-per-minute', D.clientMatchesPerMinute, 0, 1_000_000),
+      clientMatchBurst: num(v, 'client-match-burst'),
+      clientMatchesPerMinute: num(v, 'client-matches-per-minute'),
     };
     const log = say('broker');
     const store = await openStore(v, shares, log);
@@ -306,27 +443,47 @@ async function openStore(
 export const volunteerCommand: Command = {
   name: 'volunteer',
   summary: "Run a headless volunteer: relays clients' data channels to an egress, seeing ciphertext only.",
-  usage: `volunteer --allow-egress URL... [--broker http://127.0.0.1:8700/] [--max-clients N]
-
-  --broker URL           the broker to poll (default http://127.0.0.1:8700/)
-  --allow-egress URL     an egress this volunteer relays to; repeat for several (required: the broker does not choose)
-  --trust-broker-egress  relay to the egresses the broker lists instead of --allow-egress; only with an https:
-                         broker (or one on this machine), since anyone between could rewrite that list
-  --max-clients N        clients relayed at once (default ${VOLUNTEER_DEFAULTS.maxClients})
-  --max-rate BYTES       byte rate cap across all clients, bytes/s (default 0: none)
-  --ice-address ADDR     local address WebRTC uses (default: all interfaces; 127.0.0.1 for loopback only)
-  --stun URL             a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)
-
-  SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).`,
-  options: {
-    broker: { type: 'string' },
-    'allow-egress': { type: 'string', multiple: true },
-    'trust-broker-egress': { type: 'boolean' },
-    'max-clients': { type: 'string' },
-    'max-rate': { type: 'string' },
-    'ice-address': { type: 'string' },
-    stun: { type: 'string', multiple: true },
-  },
+  options: [
+    {
+      name: 'broker',
+      type: 'string',
+      arg: 'URL',
+      default: 'http://127.0.0.1:8700/',
+      help: 'the broker to poll',
+    },
+    {
+      name: 'allow-egress',
+      type: 'list',
+      arg: 'URL',
+      help: 'an egress this volunteer relays to; repeat for several (required unless --trust-broker-egress: the broker does not choose)',
+    },
+    {
+      name: 'trust-broker-egress',
+      type: 'boolean',
+      help: 'relay to the egresses the broker lists instead of --allow-egress; only with an https: broker (or one on this machine), since anyone between could rewrite that list',
+    },
+    {
+      name: 'max-clients',
+      type: 'integer',
+      default: VOLUNTEER_DEFAULTS.maxClients,
+      min: 1,
+      max: 64,
+      unit: 'clients',
+      help: 'clients relayed at once',
+    },
+    {
+      name: 'max-rate',
+      type: 'integer',
+      arg: 'BYTES',
+      default: VOLUNTEER_DEFAULTS.maxBytesPerSec,
+      min: 0,
+      max: 10 ** 10,
+      unit: 'bytes/s',
+      help: 'byte rate cap across all clients (0: none)',
+    },
+    ...RTC_OPTIONS,
+  ],
+  notes: 'SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).',
   async run(v) {
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
@@ -334,8 +491,8 @@ export const volunteerCommand: Command = {
       broker,
       allow,
       brokerEgress: v['trust-broker-egress'] === true,
-      maxClients: int(v, 'max-clients', VOLUNTEER_DEFAULTS.maxClients, 1, 64),
-      maxBytesPerSec: int(v, 'max-rate', VOLUNTEER_DEFAULTS.maxBytesPerSec, 0, 10 ** 10),
+      maxClients: num(v, 'max-clients'),
+      maxBytesPerSec: num(v, 'max-rate'),
     };
     const rtc = rtcOptions(v);
     if (allow.length === 0 && !options.brokerEgress)
@@ -367,26 +524,35 @@ export const volunteerCommand: Command = {
 export const clientCommand: Command = {
   name: 'client',
   summary: 'Run the client: local SOCKS5 and HTTP proxies that tunnel through volunteers to an egress.',
-  usage: `client --egress-key PUBLIC_KEY [--broker http://127.0.0.1:8700/] [--socks 127.0.0.1:1080] [--http 127.0.0.1:8080]
-
-  --egress-key KEY    the egress's public key (base64url, from 'starling keygen'); pinned, never trusted blindly
-  --broker URL        the broker (default http://127.0.0.1:8700/)
-  --egress URL        the egress to ask for (default: the broker's first)
-  --socks ADDR        SOCKS5 proxy address (default 127.0.0.1:1080)
-  --http ADDR         HTTP proxy address (default 127.0.0.1:8080)
-  --paths N           volunteers used at once (default ${CLIENT_DEFAULTS.paths})
-  --ice-address ADDR  local address WebRTC uses (default: all interfaces)
-  --stun URL          a STUN/TURN server for NAT traversal (stun:host:port); repeat for several (default: none)`,
-  options: {
-    'egress-key': { type: 'string' },
-    broker: { type: 'string' },
-    egress: { type: 'string' },
-    socks: { type: 'string' },
-    http: { type: 'string' },
-    paths: { type: 'string' },
-    'ice-address': { type: 'string' },
-    stun: { type: 'string', multiple: true },
-  },
+  options: [
+    {
+      name: 'egress-key',
+      type: 'string',
+      arg: 'KEY',
+      required: true,
+      help: "the egress's public key (base64url, from 'starling keygen'); pinned, never trusted blindly",
+    },
+    { name: 'broker', type: 'string', arg: 'URL', default: 'http://127.0.0.1:8700/', help: 'the broker' },
+    {
+      name: 'egress',
+      type: 'string',
+      arg: 'URL',
+      defaultText: "the broker's first",
+      help: 'the egress to ask for',
+    },
+    { name: 'socks', type: 'string', arg: 'ADDR', default: '127.0.0.1:1080', help: 'SOCKS5 proxy address' },
+    { name: 'http', type: 'string', arg: 'ADDR', default: '127.0.0.1:8080', help: 'HTTP proxy address' },
+    {
+      name: 'paths',
+      type: 'integer',
+      default: CLIENT_DEFAULTS.paths,
+      min: 1,
+      max: SESSION_DEFAULTS.maxPathsPerSession / 2,
+      unit: 'volunteers',
+      help: 'volunteers used at once',
+    },
+    ...RTC_OPTIONS,
+  ],
   async run(v) {
     let egressKey: Uint8Array;
     try {
@@ -412,7 +578,7 @@ export const clientCommand: Command = {
       broker: new BrokerClient(broker),
       egressKey,
       ...(egress ? { egress } : {}),
-      paths: int(v, 'paths', CLIENT_DEFAULTS.paths, 1, SESSION_DEFAULTS.maxPathsPerSession / 2),
+      paths: num(v, 'paths'),
       RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
       log,
     });
