@@ -10,8 +10,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type DemoWeb, startDemoWeb } from '../demo/web.js';
 import { encodeKey, generateKeyPair } from '../session/noise.js';
-import { type Command, hostPort, num } from './args.js';
+import { type Command, hostPort, num, type Values } from './args.js';
 import { writeKeyFile } from './keyfile.js';
+import { LOG_OPTIONS, type Logger, logFlags } from './log.js';
 import { CONFIG_OPTION, envName } from './options.js';
 import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from './roles.js';
 
@@ -29,17 +30,23 @@ interface Child {
   proc: ChildProcess;
 }
 
-function start(name: string, args: string[], children: Child[], onLine: (line: string) => void): Child {
+/**
+ * Starts `starling ARGS` with the demo's --log-* flags. Its lines are echoed: prefixed with its name as
+ * text, as they are (one JSON object each, with its role) as JSON.
+ */
+function start(name: string, args: string[], children: Child[], log: Logger, v: Values): Child {
   // The demo's own STARLING_* variables and --config are not its children's: each gets its flags only.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CHILD_ENV.has(k)));
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(process.execPath, [BIN, ...args, ...logFlags(v)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   const child = { name, proc };
   children.push(child);
   for (const stream of [proc.stdout, proc.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {
-      console.log(`[${name}] ${line}`);
-      onLine(line);
+      process.stdout.write(log.format === 'json' ? `${line}\n` : `[${name}] ${line}\n`);
     });
   }
   return child;
@@ -105,8 +112,9 @@ export const demoCommand: Command = {
       default: '127.0.0.1:8702',
       help: 'demo news page with the <starling-bridge> widget',
     },
+    ...LOG_OPTIONS,
   ],
-  async run(v) {
+  async run(v, { log }) {
     const volunteers = num(v, 'volunteers');
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
@@ -134,7 +142,7 @@ export const demoCommand: Command = {
         const dead = children.find((c) => c.proc.exitCode !== null || c.proc.signalCode !== null);
         if (dead && !stopping) {
           clearInterval(watch);
-          console.error(`starling demo: ${dead.name} stopped unexpectedly; shutting down`);
+          log.error(`${dead.name} stopped unexpectedly; shutting down`);
           resolve(1);
         }
       }, 200);
@@ -158,13 +166,15 @@ export const demoCommand: Command = {
           ...(allowPrivate ? ['--allow-private'] : []),
         ],
         children,
-        () => {},
+        log,
+        v,
       );
       const b = start(
         'broker',
         ['broker', '--listen', `${broker.host}:${broker.port}`, '--egress', egressUrl],
         children,
-        () => {},
+        log,
+        v,
       );
       await Promise.all([
         waitForLine(e, /listening on/, 'listening'),
@@ -175,7 +185,8 @@ export const demoCommand: Command = {
           `volunteer-${i}`,
           ['volunteer', '--broker', brokerUrl, '--allow-egress', egressUrl, '--ice-address', '127.0.0.1'],
           children,
-          () => {},
+          log,
+          v,
         );
       }
       const c = start(
@@ -196,31 +207,43 @@ export const demoCommand: Command = {
           '127.0.0.1',
         ],
         children,
-        () => {},
+        log,
+        v,
       );
       await waitForLine(c, /SOCKS5 proxy on/, 'its proxies were up');
       web = await startDemoWeb({ host: webAddr.host, port: webAddr.port, brokerUrl, egressUrl });
       const target = allowPrivate ? `http://${broker.host}:${broker.port}/healthz` : 'https://example.com/';
-      console.log(
-        [
-          '',
-          'Starling demo network is up.',
-          `  SOCKS5 proxy:  ${socks.host}:${socks.port}`,
-          `  HTTP proxy:    ${http.host}:${http.port}`,
-          `  broker:        ${brokerUrl}   egress: ${egressUrl}`,
-          `  volunteers:    ${volunteers} headless`,
-          `  web page:      open ${web.url} and flip the switch to become a bridge`,
-          `                 (${web.url}embed shows how to embed the widget on a site)`,
-          'Try:',
-          `  curl -x socks5h://${socks.host}:${socks.port} ${target}`,
-          `  curl -x http://${http.host}:${http.port} ${target}`,
-          allowPrivate ? '' : '  (add --allow-private to fetch from servers on this machine)',
-          'Ctrl-C stops everything.',
-          '',
-        ].join('\n'),
-      );
+      // The banner is the demo's user interface; as JSON it is one record like any other line.
+      if (log.format === 'json') {
+        log.info('demo network is up', {
+          socks: `${socks.host}:${socks.port}`,
+          http: `${http.host}:${http.port}`,
+          broker: brokerUrl,
+          egress: egressUrl,
+          web: web.url,
+          volunteers,
+        });
+      } else
+        console.log(
+          [
+            '',
+            'Starling demo network is up.',
+            `  SOCKS5 proxy:  ${socks.host}:${socks.port}`,
+            `  HTTP proxy:    ${http.host}:${http.port}`,
+            `  broker:        ${brokerUrl}   egress: ${egressUrl}`,
+            `  volunteers:    ${volunteers} headless`,
+            `  web page:      open ${web.url} and flip the switch to become a bridge`,
+            `                 (${web.url}embed shows how to embed the widget on a site)`,
+            'Try:',
+            `  curl -x socks5h://${socks.host}:${socks.port} ${target}`,
+            `  curl -x http://${http.host}:${http.port} ${target}`,
+            allowPrivate ? '' : '  (add --allow-private to fetch from servers on this machine)',
+            'Ctrl-C stops everything.',
+            '',
+          ].join('\n'),
+        );
     } catch (err) {
-      console.error(`starling demo: ${(err as Error).message}`);
+      log.error((err as Error).message);
       return stop(1);
     }
     return stop(await Promise.race([signalled, died]));

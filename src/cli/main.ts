@@ -4,6 +4,7 @@ import { encodeKey, generateKeyPair } from '../session/noise.js';
 import { type Command, helpText, parse, StartupError, str, UsageError } from './args.js';
 import { demoCommand } from './demo.js';
 import { writeKeyFile } from './keyfile.js';
+import { Logger, loggerFrom } from './log.js';
 import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from './roles.js';
 
 const keygenCommand: Command = {
@@ -72,20 +73,23 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`starling: unknown command '${name}'\n\n${topHelp()}`);
     return 2;
   }
+  let log = new Logger({ role: cmd.name });
   try {
     const values = parse(cmd, rest);
     if (values === 'help') {
       console.log(helpText(cmd));
       return 0;
     }
-    return (await cmd.run(values)) ?? 0;
+    log = loggerFrom(cmd.name, values);
+    return (await cmd.run(values, { log })) ?? 0;
   } catch (e) {
+    // A usage error is for the person at the terminal, with the usage: plain text whatever --log-format says.
     if (e instanceof UsageError) {
       console.error(`starling ${cmd.name}: ${e.message}\n\n${helpText(cmd)}`);
       return 2;
     }
     if (e instanceof StartupError) {
-      console.error(`starling ${cmd.name}: ${e.message}`);
+      log.error(e.message);
       return 1;
     }
     throw e;

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import type { Logger } from './log.js';
 
 export type OptionType = 'string' | 'boolean' | 'integer' | 'list';
 
@@ -32,6 +33,8 @@ export interface Option {
   unit?: string;
   min?: number;
   max?: number;
+  /** A string option's only allowed values. */
+  choices?: readonly string[];
   /** The command cannot run without it (from a flag, the environment or the config file). */
   required?: boolean;
   /** One line or a few; plain text, no trailing full stop needed. */
@@ -49,7 +52,13 @@ export interface Command {
   options: readonly Option[];
   /** Paragraphs after the options in the help text (signals, exit codes). */
   notes?: string;
-  run(values: Values): Promise<number | undefined>;
+  run(values: Values, context: RunContext): Promise<number | undefined>;
+}
+
+/** What main() gives a command besides its values. */
+export interface RunContext {
+  /** The command's logger, set up from its --log-* options (defaults where it has none). */
+  log: Logger;
 }
 
 /** Every command also takes these (not listed in its table). */
@@ -107,8 +116,10 @@ function convert(o: Option, raw: unknown, where: string, text = true): Value {
       if (typeof raw === 'boolean') return raw;
       break;
     case 'string':
-      if (typeof raw === 'string') return raw;
-      break;
+      if (typeof raw !== 'string') break;
+      if (o.choices !== undefined && !o.choices.includes(raw))
+        throw new UsageError(`${where} must be ${o.choices.join(' or ')}, not ${raw}`);
+      return raw;
     case 'list':
       if (typeof raw === 'string') return [raw];
       if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw as string[];

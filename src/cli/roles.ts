@@ -27,8 +27,7 @@ import {
   type Values,
 } from './args.js';
 import { readKeyFile } from './keyfile.js';
-
-const say = (role: string) => (line: string) => console.log(`starling ${role}: ${line}`);
+import { LOG_OPTIONS, type Logger } from './log.js';
 
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
@@ -208,9 +207,10 @@ export const egressCommand: Command = {
       defaultText: 'a plain 404',
       help: 'a static site answering every other request',
     },
+    ...LOG_OPTIONS,
   ],
   notes: 'SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.',
-  async run(v) {
+  async run(v, { log }) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
     const path = str(v, 'path');
     const decoyDir = v.decoy === undefined ? undefined : str(v, 'decoy');
@@ -260,7 +260,6 @@ export const egressCommand: Command = {
       throw new UsageError(`--deny: ${(e as Error).message}`);
     }
     const keys = await readKeyFile(keyFile);
-    const log = say('egress');
     let egress: ReturnType<typeof createEgress>;
     try {
       egress = createEgress({
@@ -270,7 +269,7 @@ export const egressCommand: Command = {
         ...(dnsServers.length > 0 ? { dnsServers } : {}),
         path,
         ...(decoyDir === undefined ? {} : { decoyDir }),
-        log,
+        log: log.info,
       });
     } catch (e) {
       throw new UsageError(`--dns: ${(e as Error).message}`);
@@ -278,13 +277,15 @@ export const egressCommand: Command = {
     const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
       egress.listen(port, host),
     );
-    log(`listening on ws://${host}:${bound}${path} public key ${encodeKey(keys.publicKey)}`);
-    if (v['allow-private'] === true) log('private destinations ALLOWED (--allow-private)');
+    log.info(`listening on ws://${host}:${bound}${path} public key ${encodeKey(keys.publicKey)}`);
+    if (v['allow-private'] === true) log.warn('private destinations ALLOWED (--allow-private)');
     await untilSignal();
-    log(`draining: telling clients, open streams may run ${drainTimeoutMs} ms (a second signal closes now)`);
+    log.info(
+      `draining: telling clients, open streams may run ${drainTimeoutMs} ms (a second signal closes now)`,
+    );
     const now = untilSignal().then(() => egress.close());
     await Promise.race([egress.shutdown(drainTimeoutMs), now]);
-    log('closed');
+    log.info('closed');
     return 0;
   },
 };
@@ -368,8 +369,9 @@ export const brokerCommand: Command = {
       unit: 'matches/min',
       help: '... and more per minute after that (0: no budget)',
     },
+    ...LOG_OPTIONS,
   ],
-  async run(v) {
+  async run(v, { log }) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
     const given = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
     let egress: string[];
@@ -387,7 +389,6 @@ export const brokerCommand: Command = {
       clientMatchBurst: num(v, 'client-match-burst'),
       clientMatchesPerMinute: num(v, 'client-matches-per-minute'),
     };
-    const log = say('broker');
     const store = await openStore(v, shares, log);
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
@@ -395,7 +396,7 @@ export const brokerCommand: Command = {
       egress,
       trustedProxies,
       ...budget,
-      onError: (e) => log(`error: ${String(e)}`),
+      onError: (e) => log.error(`error: ${String(e)}`),
       store,
     });
     const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
@@ -406,7 +407,7 @@ export const brokerCommand: Command = {
     });
     const shared =
       typeof v.redis === 'string' ? ` sharing its pool through ${redactUrl(new URL(v.redis))}` : '';
-    log(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}${shared}`);
+    log.info(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}${shared}`);
     await untilSignal();
     await broker.close();
     await store.close();
@@ -418,7 +419,7 @@ export const brokerCommand: Command = {
 async function openStore(
   v: Values,
   shares: { maxWaitingPerSource: number; maxPendingPerSource: number },
-  log: (line: string) => void,
+  log: Logger,
 ): Promise<SignalingStore> {
   if (v['redis-prefix'] !== undefined && v.redis === undefined)
     throw new UsageError('--redis-prefix needs --redis');
@@ -433,7 +434,7 @@ async function openStore(
   const keyPrefix = str(v, 'redis-prefix', REDIS_STORE_DEFAULTS.keyPrefix);
   if (keyPrefix === '') throw new UsageError('--redis-prefix must not be empty');
   try {
-    const onError = (e: unknown) => log(`redis: ${String(e)}`);
+    const onError = (e: unknown) => log.error(`redis: ${String(e)}`);
     return await RedisStore.connect({ url: v.redis, keyPrefix, ...shares, onError });
   } catch (e) {
     throw new StartupError((e as Error).message);
@@ -482,9 +483,10 @@ export const volunteerCommand: Command = {
       help: 'byte rate cap across all clients (0: none)',
     },
     ...RTC_OPTIONS,
+    ...LOG_OPTIONS,
   ],
   notes: 'SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).',
-  async run(v) {
+  async run(v, { log }) {
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
     const options = {
@@ -497,7 +499,6 @@ export const volunteerCommand: Command = {
     const rtc = rtcOptions(v);
     if (allow.length === 0 && !options.brokerEgress)
       throw new UsageError('--allow-egress is required: name the egress(es) this volunteer relays to');
-    const log = say('volunteer');
     const { nodeRelayEnv } = await import('../volunteer/node.js');
     const { VolunteerRelay } = await import('../volunteer/relay.js');
     const { closeNodeWebRtc } = await import('../shared/webrtc-node.js');
@@ -510,10 +511,10 @@ export const volunteerCommand: Command = {
     }
     relay.addEventListener('state', () => {
       const s = relay.stats;
-      log(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);
+      log.info(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);
     });
     relay.start();
-    log(`polling ${broker}`);
+    log.info(`polling ${broker}`);
     await untilSignal();
     await relay.stop();
     closeNodeWebRtc();
@@ -552,8 +553,9 @@ export const clientCommand: Command = {
       help: 'volunteers used at once',
     },
     ...RTC_OPTIONS,
+    ...LOG_OPTIONS,
   ],
-  async run(v) {
+  async run(v, { log }) {
     let egressKey: Uint8Array;
     try {
       egressKey = decodeKey(str(v, 'egress-key'));
@@ -564,7 +566,6 @@ export const clientCommand: Command = {
     const egress = typeof v.egress === 'string' ? checkUrl(v.egress, '--egress', ['ws:', 'wss:']) : undefined;
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
-    const log = say('client');
     const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc, { BrokerClient }] =
       await Promise.all([
         import('../client/tunnel.js'),
@@ -580,17 +581,19 @@ export const clientCommand: Command = {
       ...(egress ? { egress } : {}),
       paths: num(v, 'paths'),
       RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
-      log,
+      log: log.info,
     });
-    const socksServer = createSocksServer(tunnel);
-    const httpServer = createHttpProxyServer(tunnel);
+    // The proxies' "no volunteer reachable" notice says "starling: ..." itself; the logger names the role.
+    const notice = { log: (line: string) => log.warn(line.replace(/^starling: /, '')) };
+    const socksServer = createSocksServer(tunnel, notice);
+    const httpServer = createHttpProxyServer(tunnel, notice);
     const socksPort = await startup(`cannot listen for SOCKS5 on ${socks.host}:${socks.port}`, () =>
       listen(socksServer, socks.port, socks.host),
     );
     const httpPort = await startup(`cannot listen for HTTP on ${http.host}:${http.port}`, () =>
       listen(httpServer, http.port, http.host),
     );
-    log(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
+    log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
     const fatal = new Promise<Error>((resolve) => tunnel.once('fatal', resolve));
     tunnel.start();
     const outcome = await Promise.race([untilSignal(), fatal]);
@@ -599,7 +602,7 @@ export const clientCommand: Command = {
     httpServer.close();
     closeNodeWebRtc();
     if (outcome instanceof Error) {
-      console.error(`starling client: ${outcome.message}`);
+      log.error(outcome.message);
       return 1;
     }
     return 0;

@@ -21,6 +21,7 @@ after(() => redis?.stop());
 function cli(args: string[], onLine?: (line: string, kill: () => void) => void) {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, STARLING_LOG_ADDRESSES: 'true' }, // the output names Redis's address
   });
   const lines: string[] = [];
   const kill = (): void => void child.kill('SIGTERM');

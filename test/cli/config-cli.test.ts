@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeKeyFile } from '../../src/cli/keyfile.js';
 import { generateKeyPair } from '../../src/session/noise.js';
-import { BIN, Proc } from '../helpers/network.js';
+import { BIN, Proc, TEST_ENV } from '../helpers/network.js';
 
 let dir: string;
 let keyFile: string;
@@ -25,7 +25,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function start(args: string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { ...TEST_ENV, ...env },
   });
   return new Proc('cli', child);
 }

@@ -86,8 +86,17 @@ export class Proc {
   }
 }
 
+/**
+ * Tests read addresses and ports from the processes' lines, so their IP addresses are kept
+ * (STARLING_LOG_ADDRESSES, `--log-addresses`); test/cli/logs.test.ts checks the scrubbed default.
+ */
+export const TEST_ENV = { ...process.env, STARLING_LOG_ADDRESSES: 'true' };
+
 export function run(name: string, args: string[]): Proc {
-  return new Proc(name, spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  return new Proc(
+    name,
+    spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV }),
+  );
 }
 
 export interface NetworkOptions {
