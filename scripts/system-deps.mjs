@@ -20,7 +20,7 @@ export const SYSTEM_DEPS = [
   { pkg: 'firefox-esr', probe: [process.env.STARLING_FIREFOX || '/usr/bin/firefox-esr', '--version'], why: "the Firefox extension's test runs it in Firefox ESR (Marionette)", tests: ['test/extension/firefox.test.ts'], where: 'always' },
   { pkg: 'php-cli', probe: ['php', '--version'], why: 'the WordPress plugin is linted and rendered with PHP', tests: ['test/wordpress/'], where: 'always' },
   { pkg: 'unzip', probe: ['unzip', '-v'], why: "the extension's zips are read back with Info-ZIP's unzip", tests: ['test/extension/build.test.ts'], where: 'always' },
-  { pkg: 'redis-server', probe: [process.env.REDIS_SERVER || 'redis-server', '--version'], why: "the broker's Redis store is tested against a real Redis", tests: ['test/broker/redis-', 'test/broker/strangers-http.test.ts'], where: 'always' },
+  { pkg: 'redis-server', probe: [process.env.REDIS_SERVER || 'redis-server', '--version'], why: "the broker's Redis store is tested against a real Redis", tests: ['test/broker/redis-', 'test/broker/strangers-http.test.ts', 'test/broker/pairing-http.test.ts'], where: 'always' },
   { pkg: 'systemd', probe: ['systemd-analyze', '--version'], why: "docs/deploy.md's service units are checked with systemd-analyze verify", tests: ['test/deploy/'], where: 'always' },
   { pkg: 'iproute2', probe: ['ip', '-V'], why: 'ip: the private network namespace every test runs in, and the network lab', tests: 'all', where: 'namespaces' },
   { pkg: 'util-linux', probe: ['setpriv', '--version'], why: 'unshare makes the private network namespace; setpriv ties lab processes to the test', tests: 'all', where: 'namespaces' },

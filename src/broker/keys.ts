@@ -1,11 +1,15 @@
 /**
- * The broker's keyed names (signaling-v1 §1, §4): source keys and volunteer tickets, both HMAC-SHA256 under
+ * The broker's keyed names (signaling-v1 §1, §4, §8): source keys, volunteer tickets and pairing pools, all
+ * HMAC-SHA256 under
  * the deployment's secret (`SignalingStore.secret`), so that every instance sharing a store agrees on them.
  * One subkey per use, derived from the secret, so a source key can never pass for a ticket or the reverse.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../signaling/fields.js';
 import { sourcePrefix } from './client-address.js';
+
+/** signaling-v1 §8: the pool of volunteers with no pairing tag, open to every client. */
+export const PUBLIC_POOL = '';
 
 /** Characters of a volunteer id and of a ticket's MAC: 128 bits, base64url (signaling-v1 §1). */
 const PART_CHARS = 22;
@@ -16,17 +20,28 @@ const mac = (key: Buffer, text: string): string =>
 export class BrokerKeys {
   readonly #sourceKey: Buffer;
   readonly #ticketKey: Buffer;
+  readonly #poolKey: Buffer;
 
   constructor(secret: Uint8Array) {
     if (secret.byteLength < 16) throw new RangeError('the deployment secret must have at least 16 bytes');
     const derive = (label: string) => createHmac('sha256', secret).update(label).digest();
     this.#sourceKey = derive('starling signaling-v1 source');
     this.#ticketKey = derive('starling signaling-v1 ticket');
+    this.#poolKey = derive('starling signaling-v1 pairing pool');
   }
 
   /** signaling-v1 §1: the key a client address counts under; the address itself is not kept. */
   source(address: string): string {
     return mac(this.#sourceKey, sourcePrefix(address));
+  }
+
+  /**
+   * signaling-v1 §8: the pool a pairing tag's volunteers wait in, `f` and 22 characters of an HMAC of the tag
+   * (132 bits); the public pool is ''. The tag itself is never stored, so a copy of the store names no tag,
+   * and another deployment (another secret) names the same tag's pool differently.
+   */
+  pool(pairingTag: string | undefined): string {
+    return pairingTag === undefined ? PUBLIC_POOL : `f${mac(this.#poolKey, pairingTag)}`;
   }
 
   /** signaling-v1 §4: a new volunteer: a random id, and the ticket that proves it. */

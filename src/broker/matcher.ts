@@ -9,6 +9,8 @@ export interface ClientRequest {
   readonly nat: NatClass;
   readonly egress: string;
   readonly exclude: readonly string[];
+  /** The pool key (signaling-v1 §8): '' public, else the broker's name of the client's pairing tag. */
+  readonly pool: string;
 }
 
 /** signaling-v1 §7: two restricted NATs cannot reach each other; every other pair can (or may). */
@@ -16,9 +18,10 @@ export function natCompatible(volunteer: NatClass, client: NatClass): boolean {
   return !(volunteer === 'restricted' && client === 'restricted');
 }
 
-/** signaling-v1 §7: egress on the allow-list, not excluded, NAT classes compatible. */
+/** signaling-v1 §7, §8: the same pool, egress on the allow-list, not excluded, NAT classes compatible. */
 export function fits(volunteer: WaitingVolunteer, req: ClientRequest): boolean {
   return (
+    volunteer.pool === req.pool &&
     volunteer.egress.includes(req.egress) &&
     !req.exclude.includes(volunteer.id) &&
     natCompatible(volunteer.nat, req.nat)

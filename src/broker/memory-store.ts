@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { BROKER_DEFAULTS, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
+import { PUBLIC_POOL } from './keys.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -94,10 +95,10 @@ export class MemoryStore implements SignalingStore {
     });
   }
 
-  async listWaiting(egress: string): Promise<WaitingVolunteer[]> {
+  async listWaiting(egress: string, pool: string = PUBLIC_POOL): Promise<WaitingVolunteer[]> {
     const out: WaitingVolunteer[] = [];
     for (const { volunteer } of this.#waiting.values())
-      if (volunteer.egress.includes(egress)) out.push(volunteer);
+      if (volunteer.pool === pool && volunteer.egress.includes(egress)) out.push(volunteer);
     return out;
   }
 

@@ -32,10 +32,11 @@ function isStringArray(value: unknown): value is string[] {
 export function parseVolunteer(text: string): WaitingVolunteer | null {
   const f = fieldsOf(text);
   if (f === null) return null;
-  const { id, pollId, nat, egress, since, source } = f;
+  const { id, pollId, nat, egress, since, source, pool } = f;
   if (typeof id !== 'string' || typeof pollId !== 'string' || !isNat(nat)) return null;
   if (typeof since !== 'number' || typeof source !== 'string' || !isStringArray(egress)) return null;
-  return { id, pollId, nat, egress, since, source };
+  if (typeof pool !== 'string') return null;
+  return { id, pollId, nat, egress, since, source, pool };
 }
 
 /** A DeliveredOffer as stored by the claim script, or null. */
@@ -47,9 +48,14 @@ export function parseOffer(text: string): DeliveredOffer | null {
   return { id, sdp, egress };
 }
 
-/** The pool (egress, NAT class) a volunteer waits in, as a key suffix; the URL is hashed to keep keys short. */
-export function poolOf(egress: string, nat: NatClass): string {
-  return `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
+/**
+ * The sorted set (egress, NAT class, pool key) a volunteer waits in, as a key suffix; the URL is hashed to
+ * keep keys short. The public pool (signaling-v1 §8) has no third part; a pairing pool's key is already the
+ * broker's HMAC of the tag (BrokerKeys.pool), never the tag.
+ */
+export function poolOf(egress: string, nat: NatClass, pool: string): string {
+  const base = `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
+  return pool === '' ? base : `${base}:${pool}`;
 }
 
 /** signaling-v1 §7 as a sorted-set score, lowest first: the poll waiting longest (ms since the epoch). */

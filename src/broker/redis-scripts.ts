@@ -6,7 +6,8 @@
  * | ------------ | ------ | ------------------------------------------------------- | ----------------------------- |
  * | P v:<id>     | hash   | the volunteer's current poll: poll, inst, pools, data   | poll timeout + 2 x slack      |
  * | P w          | zset   | waiting volunteer ids, score = deadline (Redis ms)      | refreshed while used          |
- * | P p:<eg>:<n> | zset   | pool per egress hash and NAT class, best match first    | refreshed while used          |
+ * | P p:<eg>:<n> | zset   | public pool per egress hash and NAT class, best first   | refreshed while used          |
+ * | P p:<eg>:<n>:<f> | zset | the same for pairing pool f (a keyed hash of the tag) | refreshed while used          |
  * | P d:<pollId> | string | the offer a claim handed to that poll, until it is read | answer timeout + slack        |
  * | P o:<offer>  | hash   | pending offer: state, vol, inst, and the answer's sdp   | answer timeout + slack        |
  * | P q          | zset   | pending offer ids, score = answer deadline (Redis ms)   | refreshed while used          |
@@ -19,7 +20,9 @@
  * Deadlines use Redis's clock (TIME), so broker clocks never have to agree. Keys are built inside the
  * scripts from the prefix, so this store needs one Redis server (or a primary with replicas), not a
  * Redis Cluster. No client address is ever stored, only source keys (HMACs, src/broker/keys.ts), each for as
- * long as the poll or offer it counts; SDPs stay only until the other side reads them.
+ * long as the poll or offer it counts; no pairing tag either, only the pool's HMAC of it (signaling-v1 §8).
+ * SDPs stay only until the other side reads them. Paired and public polls count alike against
+ * `maxWaitingVolunteers` and the per-source share (`s:<src>` holds both).
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';

@@ -9,8 +9,9 @@
  * Waits are local promises: a claim or an answer pushes a short wake-up (`w:<pollId>`, `s:<offerId>`) to
  * the waiting instance's mailbox, which that instance reads with BLPOP on its own connection
  * (src/broker/redis-connection.ts), then it reads the result with a script. Two Redis connections per
- * instance in all. `listWaiting` returns the best `listLimit` volunteers of each NAT class by the matcher's
- * order, not the whole pool, so a match reads a bounded amount whatever the pool size.
+ * instance in all. `listWaiting` returns the best `listLimit` volunteers of each NAT class of one pool
+ * (public, or one pairing pool: signaling-v1 §8) by the matcher's order, not the whole pool, so a match
+ * reads a bounded amount whatever the pool size.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -23,6 +24,7 @@ import {
 import { SignalingError } from '../signaling/errors.js';
 import { type NatClass, randomId } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
+import { PUBLIC_POOL } from './keys.js';
 import { AnswerWaits } from './redis-answers.js';
 import { Mailbox, openRedis, storeError } from './redis-connection.js';
 import { parseOffer, parseVolunteer, poolOf, poolScore } from './redis-records.js';
@@ -201,14 +203,14 @@ export class RedisStore implements SignalingStore {
     return result;
   }
 
-  async listWaiting(egress: string): Promise<WaitingVolunteer[]> {
-    const pools = NAT_CLASSES.map((nat) => poolOf(egress, nat));
+  async listWaiting(egress: string, pool: string = PUBLIC_POOL): Promise<WaitingVolunteer[]> {
+    const pools = NAT_CLASSES.map((nat) => poolOf(egress, nat, pool));
     const raw = await this.#run(SCRIPTS.list, [this.#opts.listLimit, ...pools]);
     const out: WaitingVolunteer[] = [];
     if (Array.isArray(raw)) {
       for (const item of raw) {
         const volunteer = typeof item === 'string' ? parseVolunteer(item) : null;
-        if (volunteer?.egress.includes(egress) === true) out.push(volunteer);
+        if (volunteer?.pool === pool && volunteer.egress.includes(egress)) out.push(volunteer);
       }
     }
     return out;
@@ -294,7 +296,7 @@ export class RedisStore implements SignalingStore {
   }
 
   #joinArgs(v: WaitingVolunteer, timeoutMs: number): (string | number)[] {
-    const pools = v.egress.map((egress) => poolOf(egress, v.nat)).join(' ');
+    const pools = v.egress.map((egress) => poolOf(egress, v.nat, v.pool)).join(' ');
     const slack = this.#opts.expirySlackMs;
     return [
       v.id,

@@ -104,15 +104,17 @@ export class BrokerService {
       egress,
       since: this.#now(),
       source,
+      pool: keys.pool(req.pairing),
     };
+    const paired = req.pairing !== undefined;
     const offer = await this.#guard(this.#store.waitForOffer(volunteer, this.#opts.pollTimeoutMs, signal));
-    if (offer === null) return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs };
+    if (offer === null) return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, paired };
     if (signal?.aborted === true) {
       // The volunteer left between delivery and the HTTP answer: free the client at once (it tries another).
       await this.#store.cancelOffer(offer.id);
-      return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs };
+      return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, paired };
     }
-    return { ticket, offer, retryAfterMs: 0 };
+    return { ticket, offer, retryAfterMs: 0, paired };
   }
 
   /** signaling-v1 §5. */
@@ -132,7 +134,9 @@ export class BrokerService {
       throw new SignalingError('unknown-egress', 'this broker does not serve that egress');
     }
     const exclude = [...req.exclude];
-    const match: ClientRequest = { nat: req.nat, egress, exclude };
+    // signaling-v1 §8: a tag looks in its own pool only; falling back to the public pool is the client's call.
+    const pool = this.#brokerKeys().pool(req.pairing);
+    const match: ClientRequest = { nat: req.nat, egress, exclude, pool };
     const budget = { claims: this.#opts.maxClaimAttempts, source };
     for (;;) {
       // A client that already gave up must not take a volunteer from the pool.
@@ -153,7 +157,9 @@ export class BrokerService {
       // A volunteer was taken from the pool for this source; a cancelled match below costs it too.
       this.#matchBudget.spend(source);
       const outcome = await this.#store.waitAnswer(offer.id, signal);
-      if (outcome.kind === 'answer') return { sdp: outcome.sdp, volunteer: outcome.volunteer };
+      if (outcome.kind === 'answer') {
+        return { sdp: outcome.sdp, volunteer: outcome.volunteer, paired: req.pairing !== undefined };
+      }
       if (outcome.kind === 'timeout')
         throw new SignalingError('timeout', 'the volunteer did not answer in time');
       this.#throwIfAborted(signal);
@@ -173,7 +179,7 @@ export class BrokerService {
   ): Promise<WaitingVolunteer | undefined> {
     let candidates: WaitingVolunteer[] = [];
     let attempt = await this.#inTurn(async () => {
-      candidates = await this.#guard(this.#store.listWaiting(match.egress));
+      candidates = await this.#guard(this.#store.listWaiting(match.egress, match.pool));
       return this.#claimBest(candidates, match, offer, budget, signal);
     });
     while (attempt !== undefined) {

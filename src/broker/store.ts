@@ -29,6 +29,11 @@ export interface WaitingVolunteer {
   readonly since: number;
   /** The poll's source key (src/broker/keys.ts, signaling-v1 §1), never an address: its share is counted. */
   readonly source: string;
+  /**
+   * The pool it waits in (signaling-v1 §8): '' (PUBLIC_POOL) for everyone, or the broker's keyed name of a
+   * pairing tag (BrokerKeys.pool), for clients with that tag only.
+   */
+  readonly pool: string;
 }
 
 /** How a client's wait for an answer ended. */
@@ -62,10 +67,11 @@ export interface SignalingStore {
   ): Promise<DeliveredOffer | null>;
 
   /**
-   * Waiting volunteers whose `egress` includes `egress` (normalized URL). May be a slightly stale view, and
-   * a shared store may return only the best ones by the matcher's order (signaling-v1 §7, `listLimit`).
+   * Waiting volunteers of `pool` (default the public one, signaling-v1 §8) whose `egress` includes `egress`
+   * (normalized URL). May be a slightly stale view, and a shared store may return only the best ones by the
+   * matcher's order (signaling-v1 §7, `listLimit`).
    */
-  listWaiting(egress: string): Promise<WaitingVolunteer[]>;
+  listWaiting(egress: string, pool?: string): Promise<WaitingVolunteer[]>;
 
   /**
    * Atomically: if `volunteer` (same id and pollId) is still waiting, removes it from the pool, records

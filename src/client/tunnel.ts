@@ -21,14 +21,15 @@ import {
 } from '../shared/limits.js';
 import { PATH_LABEL } from '../shared/path.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
-import { type BrokerClient, SignalingError } from '../signaling/client.js';
+import { SignalingError } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import { dataChannelPath } from './dc-path.js';
 import type { Dialer } from './dialer.js';
 import { offerAsDtlsClient } from './offer-sdp.js';
+import { type ClientPairing, type OfferBroker, offerPairedFirst } from './paired-offer.js';
 
 /** What the tunnel asks of the broker (signaling-v1 §6): a BrokerClient, or a fake in tests. */
-export type OfferBroker = Pick<BrokerClient, 'offer'>;
+export type { OfferBroker } from './paired-offer.js';
 
 export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   /** The broker that matches each path with a volunteer, e.g. `new BrokerClient(url)`. */
@@ -38,6 +39,11 @@ export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   /** Egress URL to ask the broker for; default: the broker's first. */
   egress?: string;
   nat?: NatClass;
+  /**
+   * signaling-v1 §8: use the volunteers paired with this tag first, the public pool when none waits (unless
+   * `only`). @default none: the public pool
+   */
+  pairing?: ClientPairing;
   /** Makes each path's peer connection: a standard constructor (src/shared/webrtc-node.ts in Node). */
   RTCPeerConnection: { new (config?: RTCConfiguration): RTCPeerConnection };
   /** Configuration of every peer connection. @default { iceServers: [] }: no STUN unless asked */
@@ -307,13 +313,15 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
       await pc.setLocalDescription(await pc.createOffer());
       await waitIceComplete(pc, this.opts.iceGatherTimeoutMs);
       const exclude = [...new Set(this.volunteers.values())].slice(0, 16);
-      const answer = await this.broker.offer(
+      const answer = await offerPairedFirst(
+        this.broker,
         {
           nat: this.config.nat ?? 'unknown',
           sdp: offerAsDtlsClient(localSdp(pc)),
           ...(this.config.egress ? { egress: this.config.egress } : {}),
           exclude,
         },
+        this.config.pairing,
         deadline,
       );
       await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });

@@ -50,12 +50,12 @@ export class BrokerClient {
    * answer's `ticket` on the next poll (none on the first): it is this volunteer's identity.
    */
   async poll(
-    req: { ticket?: string; nat: NatClass; egress: string[] },
+    req: { ticket?: string; nat: NatClass; egress: string[]; pairing?: string },
     signal?: AbortSignal,
-  ): Promise<{ ticket: string; offer: DeliveredOffer | null; retryAfterMs: number }> {
+  ): Promise<{ ticket: string; offer: DeliveredOffer | null; retryAfterMs: number; paired: boolean }> {
     const body = encodePollRequest(req);
     const res: PollResponse = await this.#call('POST', 'v1/volunteer/poll', body, signal, decodePollResponse);
-    return { ticket: res.ticket, offer: res.offer, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
+    return { ...res, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
   }
 
   /** signaling-v1 §5. */
@@ -69,11 +69,14 @@ export class BrokerClient {
     );
   }
 
-  /** signaling-v1 §6: sends a complete offer, resolves with the matched volunteer's answer. */
+  /**
+   * signaling-v1 §6: sends a complete offer, resolves with the matched volunteer's answer. With `pairing`
+   * (signaling-v1 §8) only a volunteer paired with that tag is matched.
+   */
   async offer(
-    req: { nat: NatClass; sdp: string; egress?: string; exclude?: string[] },
+    req: { nat: NatClass; sdp: string; egress?: string; exclude?: string[]; pairing?: string },
     signal?: AbortSignal,
-  ): Promise<{ sdp: string; volunteer: string }> {
+  ): Promise<{ sdp: string; volunteer: string; paired: boolean }> {
     const body = encodeOfferRequest({ ...req, exclude: req.exclude ?? [] });
     const res: OfferAnswer = await this.#call('POST', 'v1/client/offer', body, signal, decodeOfferResponse);
     return res;

@@ -3,6 +3,7 @@
  * value in its canonical form or throws `SignalingError('bad-request')` naming the field.
  */
 import { SignalingError } from './errors.js';
+import { PAIRING_TAG_RE } from './pairing.js';
 
 /** Protocol constants from signaling-v1 §1; not options, since both ends must agree on them. */
 export const SIGNALING_LIMITS = {
@@ -161,4 +162,18 @@ export function readIdList(fields: Fields, name: string, max: number): string[] 
     if (!isId(item)) throw bad(`"${name}" entries must be volunteer ids`);
   }
   return value as string[];
+}
+
+/** signaling-v1 §8: `pairing`, an optional pairing tag (43 characters of base64url); undefined when absent. */
+export function readPairingTag(fields: Fields, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !PAIRING_TAG_RE.test(value))
+    throw bad(`"${name}" must be a pairing tag: 43 characters of [A-Za-z0-9_-]`);
+  return value;
+}
+
+/** An optional boolean that only `true` sets (signaling-v1 §8 `paired`); anything else reads as false. */
+export function readTrue(fields: Fields, name: string): boolean {
+  return fields[name] === true;
 }

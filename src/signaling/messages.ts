@@ -14,7 +14,9 @@ import {
   readMs,
   readNat,
   readObject,
+  readPairingTag,
   readSdp,
+  readTrue,
   readVersioned,
   SIGNALING_LIMITS,
 } from './fields.js';
@@ -31,6 +33,8 @@ export interface PollRequest {
   ticket?: string;
   nat: NatClass;
   egress: string[];
+  /** signaling-v1 §8: the volunteer serves only clients with this pairing tag. */
+  pairing?: string;
 }
 
 /** signaling-v1 §5. */
@@ -45,6 +49,8 @@ export interface OfferRequest {
   sdp: string;
   egress?: string;
   exclude: string[];
+  /** signaling-v1 §8: match only a volunteer paired with this tag. */
+  pairing?: string;
 }
 
 /** signaling-v1 §4: what a matched volunteer receives. */
@@ -64,12 +70,16 @@ export interface PollResponse {
   ticket: string;
   offer: DeliveredOffer | null;
   retryAfterMs: number;
+  /** signaling-v1 §8: the poll waited in its pairing tag's pool (a broker that knows pairing says so). */
+  paired: boolean;
 }
 
 /** signaling-v1 §6: the matched volunteer's answer. */
 export interface OfferAnswer {
   sdp: string;
   volunteer: string;
+  /** signaling-v1 §8: the volunteer came from the offer's pairing pool. */
+  paired: boolean;
 }
 
 /** Parses a request or response body; malformed JSON is a 400 `bad-request`. */
@@ -87,6 +97,8 @@ export function decodePollRequest(body: unknown): PollRequest {
   const f = readVersioned(body);
   const request: PollRequest = { nat: readNat(f, 'nat'), egress: readEgressList(f, 'egress') };
   if (f.ticket !== undefined) request.ticket = readId(f, 'ticket');
+  const pairing = readPairingTag(f, 'pairing');
+  if (pairing !== undefined) request.pairing = pairing;
   return request;
 }
 
@@ -103,12 +115,15 @@ export function decodeOfferRequest(body: unknown): OfferRequest {
     exclude: readIdList(f, 'exclude', SIGNALING_LIMITS.maxExclude),
   };
   if (f.egress !== undefined) request.egress = readEgress(f, 'egress');
+  const pairing = readPairingTag(f, 'pairing');
+  if (pairing !== undefined) request.pairing = pairing;
   return request;
 }
 
 export function encodePollRequest(r: PollRequest): object {
   const body: Fields = { v: 1, nat: r.nat, egress: r.egress };
   if (r.ticket !== undefined) body.ticket = r.ticket;
+  if (r.pairing !== undefined) body.pairing = r.pairing;
   return body;
 }
 
@@ -120,6 +135,7 @@ export function encodeOfferRequest(r: OfferRequest): object {
   const body: Fields = { v: 1, nat: r.nat, sdp: r.sdp };
   if (r.egress !== undefined) body.egress = r.egress;
   if (r.exclude.length > 0) body.exclude = r.exclude;
+  if (r.pairing !== undefined) body.pairing = r.pairing;
   return body;
 }
 
@@ -130,13 +146,14 @@ export function encodeInfoResponse(r: InfoResponse): object {
 }
 
 export function encodePollResponse(r: PollResponse): object {
+  const paired = r.paired ? { paired: true } : {};
   return r.offer === null
-    ? { v: 1, ticket: r.ticket, offer: null, retryAfterMs: r.retryAfterMs }
-    : { v: 1, ticket: r.ticket, offer: r.offer };
+    ? { v: 1, ticket: r.ticket, offer: null, retryAfterMs: r.retryAfterMs, ...paired }
+    : { v: 1, ticket: r.ticket, offer: r.offer, ...paired };
 }
 
 export function encodeOfferResponse(r: OfferAnswer): object {
-  return { v: 1, answer: { sdp: r.sdp, volunteer: r.volunteer } };
+  return { v: 1, answer: { sdp: r.sdp, volunteer: r.volunteer, ...(r.paired ? { paired: true } : {}) } };
 }
 
 export function decodeInfoResponse(body: unknown): InfoResponse {
@@ -147,12 +164,14 @@ export function decodeInfoResponse(body: unknown): InfoResponse {
 export function decodePollResponse(body: unknown): PollResponse {
   const f = readVersioned(body);
   const ticket = readId(f, 'ticket');
-  if (f.offer === null) return { ticket, offer: null, retryAfterMs: readMs(f, 'retryAfterMs') };
+  const paired = readTrue(f, 'paired');
+  if (f.offer === null) return { ticket, offer: null, retryAfterMs: readMs(f, 'retryAfterMs'), paired };
   const o = readObject(f, 'offer');
   return {
     ticket,
     offer: { id: readId(o, 'id'), sdp: readSdp(o, 'sdp'), egress: readEgress(o, 'egress') },
     retryAfterMs: 0,
+    paired,
   };
 }
 
@@ -163,7 +182,7 @@ export function decodeOkResponse(body: unknown): void {
 
 export function decodeOfferResponse(body: unknown): OfferAnswer {
   const a = readObject(readVersioned(body), 'answer');
-  return { sdp: readSdp(a, 'sdp'), volunteer: readId(a, 'volunteer') };
+  return { sdp: readSdp(a, 'sdp'), volunteer: readId(a, 'volunteer'), paired: readTrue(a, 'paired') };
 }
 
 /**

@@ -8,12 +8,22 @@ const A = 'ws://127.0.0.1:8701/';
 const B = 'ws://127.0.0.1:8702/';
 
 function vol(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
-  return { id, pollId: `poll-${id}`, nat: 'unrestricted', egress: [A], since: 100, source: 'src', ...over };
+  return {
+    id,
+    pollId: `poll-${id}`,
+    nat: 'unrestricted',
+    egress: [A],
+    since: 100,
+    source: 'src',
+    pool: '',
+    ...over,
+  };
 }
 const req = (over: Partial<ClientRequest> = {}): ClientRequest => ({
   nat: 'unknown',
   egress: A,
   exclude: [],
+  pool: '',
   ...over,
 });
 
@@ -52,4 +62,13 @@ test('the longest-waiting poll first, and nothing a volunteer declares changes t
   // Earlier drafts ordered by a declared capacity; a record carrying one is ordered by its wait alone.
   const boasting = { ...vol('boaster', { since: 250 }), capacity: 64 };
   assert.equal(chooseVolunteer([boasting, vol('modest', { since: 200 })], req())?.id, 'modest');
+});
+
+test('pool key: a volunteer fits only requests for its own pool (signaling-v1 §8)', () => {
+  const pool = [vol('public'), vol('paired', { pool: 'fFRIEND' }), vol('other', { pool: 'fOTHER' })];
+  assert.equal(chooseVolunteer(pool, req())?.id, 'public');
+  assert.equal(chooseVolunteer(pool, req({ pool: 'fFRIEND' }))?.id, 'paired');
+  assert.equal(chooseVolunteer(pool, req({ pool: 'fNOBODY' })), undefined);
+  assert.equal(chooseVolunteer([vol('paired', { pool: 'fFRIEND' })], req()), undefined);
+  assert.equal(fits(vol('public'), req({ pool: 'fFRIEND' })), false);
 });

@@ -40,6 +40,7 @@ function volunteer(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVol
     egress: [EGRESS],
     since: seq,
     source: `src-${id}`,
+    pool: '',
     ...over,
   };
 }
