@@ -12,6 +12,7 @@ export const SETTING_NAMES = [
   'data-stun',
   'data-max-clients',
   'data-max-rate',
+  'data-pairing',
   'data-theme',
   'data-lang',
 ] as const;

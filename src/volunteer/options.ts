@@ -8,6 +8,7 @@ import {
 } from '../shared/limits.js';
 import type { NatClass } from '../signaling/client.js';
 import { normalizeEgressUrls } from '../signaling/fields.js';
+import { parsePairingCode } from '../signaling/pairing.js';
 
 export interface VolunteerOptions extends Partial<VolunteerLimits> {
   /** Broker base URL, e.g. `https://broker.example/` (signaling-v1). */
@@ -25,6 +26,11 @@ export interface VolunteerOptions extends Partial<VolunteerLimits> {
   brokerEgress?: boolean;
   /** This volunteer's NAT class (signaling-v1 §1). @default 'unknown' */
   nat?: NatClass;
+  /**
+   * A pairing code (`starling pair`, signaling-v1 §8): serve only clients with the same code. The broker
+   * sees a tag derived from it, never the code. @default none: serve the public pool
+   */
+  pairing?: string;
 }
 
 export interface ResolvedVolunteerOptions extends VolunteerLimits {
@@ -32,6 +38,8 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
   /** Normalized allow-list; empty only with `brokerEgress`, meaning "ask the broker". */
   allow: string[];
   nat: NatClass;
+  /** The pairing code in canonical form, or undefined. */
+  pairing: string | undefined;
 }
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
@@ -59,7 +67,9 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   }
   const allow = normalizeEgressUrls(options.allow ?? []);
   checkEgressChoice(allow, options.brokerEgress === true, broker);
-  return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown' };
+  // A PairingCodeError is a TypeError's kin for callers: its message says what to fix.
+  const pairing = options.pairing === undefined ? undefined : parsePairingCode(options.pairing);
+  return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown', pairing };
 }
 
 /**

@@ -13,6 +13,7 @@ import { TokenBucket } from '../shared/token-bucket.js';
 import { TypedEventTarget } from '../shared/typed-events.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
 import { type DeliveredOffer, parseEgressUrl } from '../signaling/messages.js';
+import { pairingTag } from '../signaling/pairing.js';
 import { backoffMs, sleep } from './backoff.js';
 import { ClientPath } from './client-path.js';
 import type { RelayEnv } from './env.js';
@@ -93,6 +94,11 @@ class NoEgress extends Error {
   override readonly name = 'NoEgress';
 }
 
+/** signaling-v1 §8: pairing cannot be honoured (no WebCrypto, or a broker that ignores the tag). */
+class PairingRefused extends Error {
+  override readonly name = 'PairingRefused';
+}
+
 export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #options: ResolvedVolunteerOptions;
   readonly #env: RelayEnv;
@@ -102,6 +108,8 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   #allow: string[];
   /** signaling-v1 §4: the broker's name for this volunteer, presented on each poll; none before the first. */
   #ticket: string | undefined;
+  /** signaling-v1 §8: the pairing tag sent with every poll, derived once from the code. */
+  #pairingTag: string | undefined;
   #run: AbortController | null = null;
   #wake: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
@@ -192,12 +200,16 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
       try {
         if (!this.#reachedBroker) await this.#reachBroker(signal);
         const ticket = this.#ticket === undefined ? {} : { ticket: this.#ticket };
+        const pairing = await this.#pairing();
         const polled = await this.#broker.poll(
-          { ...ticket, nat: this.#options.nat, egress: this.#allow },
+          { ...ticket, ...pairing, nat: this.#options.nat, egress: this.#allow },
           signal,
         );
         const { offer, retryAfterMs } = polled;
         this.#ticket = polled.ticket;
+        // A broker that ignores the tag would hand this volunteer to strangers: answer none of its offers.
+        if (pairing.pairing !== undefined && !polled.paired)
+          throw new PairingRefused('the broker does not support pairing (signaling-v1 §8)');
         failures = 0;
         if (offer !== null) await this.#accept(offer, signal);
         else await sleep(retryAfterMs, signal);
@@ -218,6 +230,18 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         );
       }
     }
+  }
+
+  /** signaling-v1 §8: the `pairing` field of a poll, empty when this volunteer serves the public pool. */
+  async #pairing(): Promise<{ pairing?: string }> {
+    const code = this.#options.pairing;
+    if (code === undefined) return {};
+    try {
+      this.#pairingTag ??= await pairingTag(code);
+    } catch (error) {
+      throw new PairingRefused(error instanceof Error ? error.message : String(error));
+    }
+    return { pairing: this.#pairingTag };
   }
 
   /** signaling-v1 §3: proves the broker answers, and fetches its egress list once if we have none. */
@@ -321,6 +345,8 @@ const REFUSALS: ReadonlySet<string> = new Set(['bad-request', 'unknown-egress', 
 
 function brokerTrouble(error: unknown): Trouble {
   if (error instanceof NoEgress) return { problem: 'no-egress', reason: `broker: ${error.message}` };
+  if (error instanceof PairingRefused)
+    return { problem: 'broker-refused', reason: `pairing: ${error.message}` };
   if (!(error instanceof SignalingError)) {
     return {
       problem: 'broker-error',

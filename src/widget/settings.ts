@@ -3,6 +3,7 @@
  * Appearance settings never fail; relay settings that cannot work become a `problem` the widget shows.
  */
 import { VOLUNTEER_DEFAULTS, VOLUNTEER_MAX_CLIENTS } from '../shared/limits.js';
+import { PairingCodeError, parsePairingCode } from '../signaling/pairing.js';
 import type { VolunteerOptions } from '../volunteer/options.js';
 
 export const LAYOUTS = ['panel', 'banner', 'floating'] as const;
@@ -21,6 +22,7 @@ export const ATTRIBUTES = [
   'data-max-clients',
   'data-max-rate',
   'data-keep-running-hidden',
+  'data-pairing',
 ] as const;
 
 export interface RelaySettings {
@@ -81,10 +83,25 @@ function relaySettings(el: Element): RelaySettings | { problem: string } {
   // path-v1 §1: the page names the egresses its readers relay to; the broker's list is never adopted.
   const allow = words(el.getAttribute('data-egress'));
   if (allow.length === 0) return { problem: 'data-egress is missing' };
+  const pairing = pairingCode(el.getAttribute('data-pairing'));
+  if (typeof pairing === 'object') return pairing;
   return {
-    options: { broker, allow, maxClients, maxBytesPerSec },
+    options: { broker, allow, maxClients, maxBytesPerSec, ...(pairing === '' ? {} : { pairing }) },
     iceServers: words(el.getAttribute('data-stun')),
   };
+}
+
+/** signaling-v1 §8: `data-pairing`, the canonical code, '' when unset, or the problem with it. */
+function pairingCode(value: string | null): string | { problem: string } {
+  if (value === null || value.trim() === '') return '';
+  if (globalThis.crypto?.subtle === undefined)
+    return { problem: 'data-pairing needs an https: page (WebCrypto derives the pairing tag)' };
+  try {
+    return parsePairingCode(value);
+  } catch (error) {
+    if (error instanceof PairingCodeError) return { problem: `data-pairing: ${error.message}` };
+    throw error;
+  }
 }
 
 export function readSettings(el: Element): Settings {
