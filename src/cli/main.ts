@@ -1,6 +1,7 @@
 /** `starling`: one CLI for every role. `starling --help`, `--help` on every subcommand, `starling --version`. */
 import { readFileSync } from 'node:fs';
 import { encodeKey, generateKeyPair } from '../session/noise.js';
+import { newPairingCode } from '../signaling/pairing.js';
 import { type Command, helpText, parse, StartupError, str, UsageError } from './args.js';
 import { demoCommand } from './demo.js';
 import { writeKeyFile } from './keyfile.js';
@@ -27,9 +28,22 @@ const keygenCommand: Command = {
   },
 };
 
+const pairCommand: Command = {
+  name: 'pair',
+  summary: 'Print a new pairing code, for a private bridge between a volunteer and the people it helps.',
+  options: [],
+  notes:
+    'Prints a code like 7KQ2-M9XD-... (130 random bits and a check). Give it to the people you want to help, privately; start your volunteer with --pairing CODE and they start their clients with --pairing CODE. The broker never sees the code (docs/spec/signaling-v1.md §8).',
+  async run() {
+    console.log(newPairingCode());
+    return 0;
+  },
+};
+
 /** Every command, in the order `starling --help` and docs/options.md list them. */
 export const commands: readonly Command[] = [
   keygenCommand,
+  pairCommand,
   egressCommand,
   brokerCommand,
   volunteerCommand,

@@ -13,6 +13,7 @@ import {
 } from '../shared/limits.js';
 import { listen } from '../shared/listen.js';
 import { normalizeEgressUrls } from '../signaling/fields.js';
+import { PairingCodeError, pairingTag, parsePairingCode } from '../signaling/pairing.js';
 import {
   type Command,
   checkUrl,
@@ -63,6 +64,22 @@ function rtcOptions(v: Values): { bindAddress?: string; iceServers?: string[] } 
     ...(typeof address === 'string' ? { bindAddress: address } : {}),
     ...(stun.length > 0 ? { iceServers: stun } : {}),
   };
+}
+
+/** `--pairing CODE` (signaling-v1 §8): the volunteer's and the client's. */
+function pairingOption(help: string): Option {
+  return { name: 'pairing', type: 'string', arg: 'CODE', defaultText: 'none', help };
+}
+
+/** `--pairing CODE` in canonical form (signaling-v1 §8), or undefined; a mistyped code is a UsageError. */
+function pairingCode(v: Values): string | undefined {
+  if (v.pairing === undefined) return undefined;
+  try {
+    return parsePairingCode(str(v, 'pairing'));
+  } catch (e) {
+    if (e instanceof PairingCodeError) throw new UsageError(`--pairing: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -482,12 +499,16 @@ export const volunteerCommand: Command = {
       unit: 'bytes/s',
       help: 'byte rate cap across all clients (0: none)',
     },
+    pairingOption(
+      "a code from 'starling pair': help only the clients started with the same code (none: help anyone)",
+    ),
     ...RTC_OPTIONS,
     ...LOG_OPTIONS,
   ],
   notes: 'SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).',
   async run(v, { log }) {
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
+    const pairing = pairingCode(v);
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
     const options = {
       broker,
@@ -495,6 +516,7 @@ export const volunteerCommand: Command = {
       brokerEgress: v['trust-broker-egress'] === true,
       maxClients: num(v, 'max-clients'),
       maxBytesPerSec: num(v, 'max-rate'),
+      ...(pairing === undefined ? {} : { pairing }),
     };
     const rtc = rtcOptions(v);
     if (allow.length === 0 && !options.brokerEgress)
@@ -514,7 +536,7 @@ export const volunteerCommand: Command = {
       log.info(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);
     });
     relay.start();
-    log.info(`polling ${broker}`);
+    log.info(`polling ${broker}${pairing === undefined ? '' : ' as a private bridge (paired)'}`);
     await untilSignal();
     await relay.stop();
     closeNodeWebRtc();
@@ -552,10 +574,21 @@ export const clientCommand: Command = {
       unit: 'volunteers',
       help: 'volunteers used at once',
     },
+    pairingOption(
+      "a code from 'starling pair': use the volunteers paired with it first, then the public pool",
+    ),
+    {
+      name: 'paired-only',
+      type: 'boolean',
+      help: 'with --pairing: never use the public pool; wait for a paired volunteer instead',
+    },
     ...RTC_OPTIONS,
     ...LOG_OPTIONS,
   ],
   async run(v, { log }) {
+    const code = pairingCode(v);
+    if (v['paired-only'] === true && code === undefined)
+      throw new UsageError('--paired-only needs --pairing CODE');
     let egressKey: Uint8Array;
     try {
       egressKey = decodeKey(str(v, 'egress-key'));
@@ -575,10 +608,13 @@ export const clientCommand: Command = {
         import('../signaling/client.js'),
       ]);
     const { closeNodeWebRtc, nodeRtcPeerConnectionClass } = webrtc;
+    const pairing =
+      code === undefined ? undefined : { tag: await pairingTag(code), only: v['paired-only'] === true };
     const tunnel = new Tunnel({
       broker: new BrokerClient(broker),
       egressKey,
       ...(egress ? { egress } : {}),
+      ...(pairing === undefined ? {} : { pairing }),
       paths: num(v, 'paths'),
       RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
       log: log.info,
@@ -594,6 +630,10 @@ export const clientCommand: Command = {
       listen(httpServer, http.port, http.host),
     );
     log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
+    if (pairing !== undefined)
+      log.info(
+        `paired: ${pairing.only ? 'paired volunteers only' : 'paired volunteers first, then the public pool'}`,
+      );
     const fatal = new Promise<Error>((resolve) => tunnel.once('fatal', resolve));
     tunnel.start();
     const outcome = await Promise.race([untilSignal(), fatal]);
