@@ -65,6 +65,17 @@ describe('the Chromium extension as the only volunteer', () => {
     await eventually('refusal', async () => /egress/i.test((await options.textContent('#message')) ?? ''));
     assert.equal((await browser.stored()).settings, undefined, 'nothing was saved');
     await options.fill('#data-egress', net.egressUrl);
+    await options.fill('#data-pairing', 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345');
+    await options.click('button[type=submit]');
+    await eventually('refusal', async () =>
+      /Pairing code/.test((await options.textContent('#message')) ?? ''),
+    );
+    assert.match(
+      (await options.textContent('#message')) ?? '',
+      /^Not saved: Pairing code: this pairing code does not check out: a letter or digit is mistyped/,
+    );
+    assert.equal((await browser.stored()).settings, undefined, 'nothing was saved');
+    await options.fill('#data-pairing', '');
     await options.fill('#data-max-clients', '4');
     await options.click('button[type=submit]');
     await eventually('saved', async () => /^Saved/.test((await options.textContent('#message')) ?? ''));
