@@ -2,6 +2,7 @@
  * Matching (signaling-v1 §7): plain code, no I/O, the same for every store.
  */
 import type { NatClass } from '../signaling/fields.js';
+import { PUBLIC_POOL } from './keys.js';
 import type { WaitingVolunteer } from './store.js';
 
 /** What the matcher needs to know about a client's offer. `egress` is normalized and already resolved. */
@@ -9,8 +10,13 @@ export interface ClientRequest {
   readonly nat: NatClass;
   readonly egress: string;
   readonly exclude: readonly string[];
-  /** The pool key (signaling-v1 §8): '' public, else the broker's name of the client's pairing tag. */
-  readonly pool: string;
+  /** The pool key (signaling-v1 §8): the broker's name of the client's pairing tag. @default PUBLIC_POOL */
+  readonly pool?: string;
+}
+
+/** signaling-v1 §8: the pool key of a volunteer or a request; absent is the public pool. */
+export function poolKeyOf(x: { readonly pool?: string }): string {
+  return x.pool ?? PUBLIC_POOL;
 }
 
 /** signaling-v1 §7: two restricted NATs cannot reach each other; every other pair can (or may). */
@@ -21,7 +27,7 @@ export function natCompatible(volunteer: NatClass, client: NatClass): boolean {
 /** signaling-v1 §7, §8: the same pool, egress on the allow-list, not excluded, NAT classes compatible. */
 export function fits(volunteer: WaitingVolunteer, req: ClientRequest): boolean {
   return (
-    volunteer.pool === req.pool &&
+    poolKeyOf(volunteer) === poolKeyOf(req) &&
     volunteer.egress.includes(req.egress) &&
     !req.exclude.includes(volunteer.id) &&
     natCompatible(volunteer.nat, req.nat)

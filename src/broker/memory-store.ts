@@ -7,6 +7,7 @@ import { BROKER_DEFAULTS, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
+import { poolKeyOf } from './matcher.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -98,7 +99,7 @@ export class MemoryStore implements SignalingStore {
   async listWaiting(egress: string, pool: string = PUBLIC_POOL): Promise<WaitingVolunteer[]> {
     const out: WaitingVolunteer[] = [];
     for (const { volunteer } of this.#waiting.values())
-      if (volunteer.pool === pool && volunteer.egress.includes(egress)) out.push(volunteer);
+      if (poolKeyOf(volunteer) === pool && volunteer.egress.includes(egress)) out.push(volunteer);
     return out;
   }
 

@@ -35,8 +35,8 @@ export function parseVolunteer(text: string): WaitingVolunteer | null {
   const { id, pollId, nat, egress, since, source, pool } = f;
   if (typeof id !== 'string' || typeof pollId !== 'string' || !isNat(nat)) return null;
   if (typeof since !== 'number' || typeof source !== 'string' || !isStringArray(egress)) return null;
-  if (typeof pool !== 'string') return null;
-  return { id, pollId, nat, egress, since, source, pool };
+  if (pool !== undefined && typeof pool !== 'string') return null;
+  return { id, pollId, nat, egress, since, source, ...(pool === undefined ? {} : { pool }) };
 }
 
 /** A DeliveredOffer as stored by the claim script, or null. */
@@ -53,7 +53,7 @@ export function parseOffer(text: string): DeliveredOffer | null {
  * keep keys short. The public pool (signaling-v1 §8) has no third part; a pairing pool's key is already the
  * broker's HMAC of the tag (BrokerKeys.pool), never the tag.
  */
-export function poolOf(egress: string, nat: NatClass, pool: string): string {
+export function poolOf(egress: string, nat: NatClass, pool = ''): string {
   const base = `${createHash('sha256').update(egress).digest('base64url').slice(0, 16)}:${nat}`;
   return pool === '' ? base : `${base}:${pool}`;
 }

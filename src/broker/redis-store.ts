@@ -25,6 +25,7 @@ import { SignalingError } from '../signaling/errors.js';
 import { type NatClass, randomId } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
+import { poolKeyOf } from './matcher.js';
 import { AnswerWaits } from './redis-answers.js';
 import { Mailbox, openRedis, storeError } from './redis-connection.js';
 import { parseOffer, parseVolunteer, poolOf, poolScore } from './redis-records.js';
@@ -210,7 +211,8 @@ export class RedisStore implements SignalingStore {
     if (Array.isArray(raw)) {
       for (const item of raw) {
         const volunteer = typeof item === 'string' ? parseVolunteer(item) : null;
-        if (volunteer?.pool === pool && volunteer.egress.includes(egress)) out.push(volunteer);
+        if (volunteer !== null && poolKeyOf(volunteer) === pool && volunteer.egress.includes(egress))
+          out.push(volunteer);
       }
     }
     return out;

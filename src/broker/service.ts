@@ -106,15 +106,15 @@ export class BrokerService {
       source,
       pool: keys.pool(req.pairing),
     };
-    const paired = req.pairing !== undefined;
+    const paired = req.pairing === undefined ? {} : { paired: true as const };
     const offer = await this.#guard(this.#store.waitForOffer(volunteer, this.#opts.pollTimeoutMs, signal));
-    if (offer === null) return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, paired };
+    if (offer === null) return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, ...paired };
     if (signal?.aborted === true) {
       // The volunteer left between delivery and the HTTP answer: free the client at once (it tries another).
       await this.#store.cancelOffer(offer.id);
-      return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, paired };
+      return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, ...paired };
     }
-    return { ticket, offer, retryAfterMs: 0, paired };
+    return { ticket, offer, retryAfterMs: 0, ...paired };
   }
 
   /** signaling-v1 §5. */
@@ -158,7 +158,8 @@ export class BrokerService {
       this.#matchBudget.spend(source);
       const outcome = await this.#store.waitAnswer(offer.id, signal);
       if (outcome.kind === 'answer') {
-        return { sdp: outcome.sdp, volunteer: outcome.volunteer, paired: req.pairing !== undefined };
+        const paired = req.pairing === undefined ? {} : { paired: true as const };
+        return { sdp: outcome.sdp, volunteer: outcome.volunteer, ...paired };
       }
       if (outcome.kind === 'timeout')
         throw new SignalingError('timeout', 'the volunteer did not answer in time');

@@ -30,10 +30,10 @@ export interface WaitingVolunteer {
   /** The poll's source key (src/broker/keys.ts, signaling-v1 §1), never an address: its share is counted. */
   readonly source: string;
   /**
-   * The pool it waits in (signaling-v1 §8): '' (PUBLIC_POOL) for everyone, or the broker's keyed name of a
-   * pairing tag (BrokerKeys.pool), for clients with that tag only.
+   * The pool it waits in (signaling-v1 §8): the broker's keyed name of a pairing tag (BrokerKeys.pool), for
+   * clients with that tag only. @default PUBLIC_POOL (''), for everyone
    */
-  readonly pool: string;
+  readonly pool?: string;
 }
 
 /** How a client's wait for an answer ended. */

@@ -40,7 +40,7 @@ export async function offerPairedFirst(
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     });
   }
-  if (pairing.only && !answer.paired) {
+  if (pairing.only && answer.paired !== true) {
     throw new SignalingError('bad-response', 'the broker matched a volunteer that is not paired');
   }
   return answer;

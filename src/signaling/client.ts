@@ -52,7 +52,7 @@ export class BrokerClient {
   async poll(
     req: { ticket?: string; nat: NatClass; egress: string[]; pairing?: string },
     signal?: AbortSignal,
-  ): Promise<{ ticket: string; offer: DeliveredOffer | null; retryAfterMs: number; paired: boolean }> {
+  ): Promise<{ ticket: string; offer: DeliveredOffer | null; retryAfterMs: number; paired?: true }> {
     const body = encodePollRequest(req);
     const res: PollResponse = await this.#call('POST', 'v1/volunteer/poll', body, signal, decodePollResponse);
     return { ...res, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
@@ -76,7 +76,7 @@ export class BrokerClient {
   async offer(
     req: { nat: NatClass; sdp: string; egress?: string; exclude?: string[]; pairing?: string },
     signal?: AbortSignal,
-  ): Promise<{ sdp: string; volunteer: string; paired: boolean }> {
+  ): Promise<{ sdp: string; volunteer: string; paired?: true }> {
     const body = encodeOfferRequest({ ...req, exclude: req.exclude ?? [] });
     const res: OfferAnswer = await this.#call('POST', 'v1/client/offer', body, signal, decodeOfferResponse);
     return res;

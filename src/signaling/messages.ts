@@ -70,16 +70,16 @@ export interface PollResponse {
   ticket: string;
   offer: DeliveredOffer | null;
   retryAfterMs: number;
-  /** signaling-v1 §8: the poll waited in its pairing tag's pool (a broker that knows pairing says so). */
-  paired: boolean;
+  /** signaling-v1 §8: true when the poll waited in its pairing tag's pool; absent otherwise. */
+  paired?: true;
 }
 
 /** signaling-v1 §6: the matched volunteer's answer. */
 export interface OfferAnswer {
   sdp: string;
   volunteer: string;
-  /** signaling-v1 §8: the volunteer came from the offer's pairing pool. */
-  paired: boolean;
+  /** signaling-v1 §8: true when the volunteer came from the offer's pairing pool; absent otherwise. */
+  paired?: true;
 }
 
 /** Parses a request or response body; malformed JSON is a 400 `bad-request`. */
@@ -146,14 +146,19 @@ export function encodeInfoResponse(r: InfoResponse): object {
 }
 
 export function encodePollResponse(r: PollResponse): object {
-  const paired = r.paired ? { paired: true } : {};
+  const paired = r.paired === true ? { paired: true } : {};
   return r.offer === null
     ? { v: 1, ticket: r.ticket, offer: null, retryAfterMs: r.retryAfterMs, ...paired }
     : { v: 1, ticket: r.ticket, offer: r.offer, ...paired };
 }
 
 export function encodeOfferResponse(r: OfferAnswer): object {
-  return { v: 1, answer: { sdp: r.sdp, volunteer: r.volunteer, ...(r.paired ? { paired: true } : {}) } };
+  return { v: 1, answer: { sdp: r.sdp, volunteer: r.volunteer, ...pairedField(r.paired === true) } };
+}
+
+/** signaling-v1 §8: `paired` is sent and kept only when true. */
+function pairedField(paired: boolean): { paired?: true } {
+  return paired ? { paired: true } : {};
 }
 
 export function decodeInfoResponse(body: unknown): InfoResponse {
@@ -164,14 +169,14 @@ export function decodeInfoResponse(body: unknown): InfoResponse {
 export function decodePollResponse(body: unknown): PollResponse {
   const f = readVersioned(body);
   const ticket = readId(f, 'ticket');
-  const paired = readTrue(f, 'paired');
-  if (f.offer === null) return { ticket, offer: null, retryAfterMs: readMs(f, 'retryAfterMs'), paired };
+  const paired = pairedField(readTrue(f, 'paired'));
+  if (f.offer === null) return { ticket, offer: null, retryAfterMs: readMs(f, 'retryAfterMs'), ...paired };
   const o = readObject(f, 'offer');
   return {
     ticket,
     offer: { id: readId(o, 'id'), sdp: readSdp(o, 'sdp'), egress: readEgress(o, 'egress') },
     retryAfterMs: 0,
-    paired,
+    ...paired,
   };
 }
 
@@ -182,7 +187,7 @@ export function decodeOkResponse(body: unknown): void {
 
 export function decodeOfferResponse(body: unknown): OfferAnswer {
   const a = readObject(readVersioned(body), 'answer');
-  return { sdp: readSdp(a, 'sdp'), volunteer: readId(a, 'volunteer'), paired: readTrue(a, 'paired') };
+  return { sdp: readSdp(a, 'sdp'), volunteer: readId(a, 'volunteer'), ...pairedField(readTrue(a, 'paired')) };
 }
 
 /**

@@ -208,7 +208,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         const { offer, retryAfterMs } = polled;
         this.#ticket = polled.ticket;
         // A broker that ignores the tag would hand this volunteer to strangers: answer none of its offers.
-        if (pairing.pairing !== undefined && !polled.paired)
+        if (pairing.pairing !== undefined && polled.paired !== true)
           throw new PairingRefused('the broker does not support pairing (signaling-v1 §8)');
         failures = 0;
         if (offer !== null) await this.#accept(offer, signal);

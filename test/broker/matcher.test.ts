@@ -8,22 +8,12 @@ const A = 'ws://127.0.0.1:8701/';
 const B = 'ws://127.0.0.1:8702/';
 
 function vol(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
-  return {
-    id,
-    pollId: `poll-${id}`,
-    nat: 'unrestricted',
-    egress: [A],
-    since: 100,
-    source: 'src',
-    pool: '',
-    ...over,
-  };
+  return { id, pollId: `poll-${id}`, nat: 'unrestricted', egress: [A], since: 100, source: 'src', ...over };
 }
 const req = (over: Partial<ClientRequest> = {}): ClientRequest => ({
   nat: 'unknown',
   egress: A,
   exclude: [],
-  pool: '',
   ...over,
 });
 

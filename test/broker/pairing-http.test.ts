@@ -187,8 +187,8 @@ for (const kind of ['memory', 'redis'] as const) {
         assert.equal(await r.waiting(), 1, 'a paired-only client takes no public volunteer');
         const answer = await offerPairedFirst(r.as('fallback'), offer, { tag: tagA, only: false });
         assert.equal(answer.sdp, `v=0 answer ${stranger.name}`);
-        assert.equal(answer.paired, false);
-        assert.equal((await stranger.polled).paired, false);
+        assert.equal(answer.paired, undefined);
+        assert.equal((await stranger.polled).paired, undefined);
       } finally {
         await r.close();
       }

@@ -40,7 +40,6 @@ function volunteer(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVol
     egress: [EGRESS],
     since: seq,
     source: `src-${id}`,
-    pool: '',
     ...over,
   };
 }

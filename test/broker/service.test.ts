@@ -63,7 +63,7 @@ test('full match: the poll gets the offer, the client gets the answer', async ()
   assert.equal(polled.offer.sdp, 'v=0 offer');
   assert.equal(polled.offer.egress, EGRESS, 'the default egress is the first one');
   await service.answer({ offerId: polled.offer.id, sdp: 'v=0 answer' });
-  assert.deepEqual(await offer, { sdp: 'v=0 answer', volunteer: who.id('volunteer-1'), paired: false });
+  assert.deepEqual(await offer, { sdp: 'v=0 answer', volunteer: who.id('volunteer-1') });
   assert.equal(polled.ticket, who.req('volunteer-1').ticket, 'the poll answer gives the ticket back');
   assert.deepEqual(store.size, { waiting: 0, pending: 0 });
   await assert.rejects(
@@ -95,12 +95,7 @@ test('no fitting volunteer: 503 no-match with retryAfterMs', async () => {
     isCode('no-match'),
   );
   ac.abort();
-  assert.deepEqual(await poll, {
-    ticket: who.req('volunteer-r').ticket,
-    offer: null,
-    retryAfterMs: 1234,
-    paired: false,
-  });
+  assert.deepEqual(await poll, { ticket: who.req('volunteer-r').ticket, offer: null, retryAfterMs: 1234 });
   await store.close();
 });
 
@@ -132,7 +127,6 @@ test('a poll times out with no offer and a retry hint', async () => {
     ticket,
     offer: null,
     retryAfterMs: 700,
-    paired: false,
   });
   assert.equal(store.size.waiting, 0);
   await store.close();

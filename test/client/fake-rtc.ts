@@ -31,15 +31,11 @@ export class FakeBroker implements OfferBroker {
     private readonly fallback: string | Error = new Error('fake broker: script used up'),
   ) {}
 
-  offer(req: OfferRequest): Promise<{ sdp: string; volunteer: string; paired: boolean }> {
+  offer(req: OfferRequest): Promise<{ sdp: string; volunteer: string }> {
     this.offers.push(req);
     const next = this.script.shift() ?? this.fallback;
     if (next instanceof Error) return Promise.reject(next);
-    return Promise.resolve({
-      sdp: `fake-answer ${next}`,
-      volunteer: next,
-      paired: req.pairing !== undefined,
-    });
+    return Promise.resolve({ sdp: `fake-answer ${next}`, volunteer: next });
   }
 }
 

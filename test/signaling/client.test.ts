@@ -31,13 +31,11 @@ test('requests are versioned JSON on paths under the base URL', async () => {
   assert.deepEqual(await client.offer({ nat: 'restricted', sdp: 'o', exclude: ['volunteer-0'] }), {
     sdp: 'a',
     volunteer: 'volunteer-1',
-    paired: false,
   });
   assert.deepEqual(await client.poll({ ticket: TICKET, nat: 'unknown', egress: [EGRESS] }), {
     ticket: TICKET,
     offer: null,
     retryAfterMs: 900,
-    paired: false,
   });
   assert.equal(calls[0]?.url, 'https://broker.example/prefix/v1/client/offer');
   assert.deepEqual(JSON.parse(String(calls[0]?.init.body)), {
@@ -118,7 +116,6 @@ test('every retry hint is clamped to maxRetryAfterMs: poll body, error body, Ret
     ticket: TICKET,
     offer: null,
     retryAfterMs: 5000,
-    paired: false,
   });
   const header = fakeFetch(
     () => new Response('busy', { status: 503, headers: { 'retry-after': '9999999' } }),
