@@ -1,8 +1,7 @@
 /**
  * The broker's keyed names (signaling-v1 §1, §4, §8): source keys, volunteer tickets and pairing pools, all
- * HMAC-SHA256 under
- * the deployment's secret (`SignalingStore.secret`), so that every instance sharing a store agrees on them.
- * One subkey per use, derived from the secret, so a source key can never pass for a ticket or the reverse.
+ * HMAC-SHA256 under the deployment's secret (`SignalingStore.secret`), so that every instance sharing a store
+ * agrees on them. One subkey per use, derived from the secret, so no one kind of name can pass for another.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../signaling/fields.js';
