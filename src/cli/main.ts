@@ -32,8 +32,12 @@ const pairCommand: Command = {
   name: 'pair',
   summary: 'Print a new pairing code, for a private bridge between a volunteer and the people it helps.',
   options: [],
-  notes:
-    'Prints a code like 7KQ2-M9XD-... (130 random bits and a check). Give it to the people you want to help, privately; start your volunteer with --pairing CODE and they start their clients with --pairing CODE. The broker never sees the code (docs/spec/signaling-v1.md §8).',
+  notes: [
+    'Prints a code like 7KQ2-M9XD-... (130 random bits and a check). Give it privately to the people you',
+    'want to help: your volunteer runs with --pairing CODE, their clients with --pairing CODE (or',
+    'STARLING_PAIRING=CODE, which other users of the machine cannot read in the process list). The',
+    'broker never sees the code (docs/spec/signaling-v1.md §8).',
+  ].join('\n'),
   async run() {
     console.log(newPairingCode());
     return 0;
