@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { listen } from '../shared/listen.js';
+import type { MetricsRegistry } from '../shared/metrics.js';
 import { errorBody, SignalingError } from '../signaling/errors.js';
 import {
   decodeAnswerRequest,
@@ -17,6 +18,7 @@ import {
 import { readJsonBody } from './body.js';
 import { clientAddress } from './client-address.js';
 import { MemoryStore } from './memory-store.js';
+import { BrokerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { BrokerService } from './service.js';
 import type { SignalingStore } from './store.js';
@@ -39,6 +41,8 @@ export interface BrokerServer {
   readonly server: Server;
   readonly service: BrokerService;
   readonly store: SignalingStore;
+  /** Its metrics, for a `/metrics` listener (src/shared/metrics-server.ts). */
+  readonly metrics: MetricsRegistry;
   /** Starts listening; resolves with the bound port (pass 0 for any). */
   listen(port: number, host: string): Promise<{ port: number }>;
   /** Stops accepting, ends every pending long-poll and offer promptly, closes all connections. */
@@ -65,7 +69,10 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   }
   const ownsStore = options.store === undefined;
   const store = options.store ?? new MemoryStore(opts);
-  const service = new BrokerService(store, options.egress, opts);
+  const metrics = new BrokerMetrics();
+  const service = new BrokerService(store, options.egress, opts, {
+    onMatch: (nat, ms) => metrics.matched(nat, ms),
+  });
   const limiter = new RateLimiter({
     perSecond: opts.rateLimitPerSecond,
     burst: opts.rateLimitBurst,
@@ -83,7 +90,19 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       '/v1/volunteer/poll',
       {
         method: 'POST',
-        run: async (b, r) => encodePollResponse(await service.poll(decodePollRequest(b), r.source, r.signal)),
+        run: async (b, r) => {
+          metrics.pollsWaiting.inc({}, 1);
+          try {
+            const polled = await service.poll(decodePollRequest(b), r.source, r.signal);
+            metrics.polls.inc({ outcome: polled.offer === null ? 'empty' : 'offer' });
+            return encodePollResponse(polled);
+          } catch (e) {
+            metrics.polls.inc({ outcome: 'error' });
+            throw e;
+          } finally {
+            metrics.pollsWaiting.inc({}, -1);
+          }
+        },
       },
     ],
     [
@@ -100,8 +119,18 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       '/v1/client/offer',
       {
         method: 'POST',
-        run: async (b, r) =>
-          encodeOfferResponse(await service.offer(decodeOfferRequest(b), r.source, r.signal)),
+        run: async (b, r) => {
+          try {
+            const answer = await service.offer(decodeOfferRequest(b), r.source, r.signal);
+            metrics.offers.inc({ outcome: 'matched' });
+            return encodeOfferResponse(answer);
+          } catch (e) {
+            const code = e instanceof SignalingError ? e.code : 'internal';
+            metrics.offers.inc({ outcome: code });
+            if (code === 'rate-limited') metrics.rateLimited.inc({ limit: 'matches' });
+            throw e;
+          }
+        },
       },
     ],
   ]);
@@ -123,6 +152,8 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
     // An unread body is not drained for keep-alive: the connection closes after this answer.
     if (closing || unreadBody(req)) res.setHeader('connection', 'close');
+    // Counted before the answer leaves, so a scrape after it always sees it.
+    metrics.requests.inc({ route: routeLabel(pathOf(req)), code: String(status) });
     res.end(text);
   };
 
@@ -142,9 +173,11 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     const source = service.sourceKey(addressOf(req));
     const decision = limiter.take(source);
     if (!decision.ok) {
+      metrics.rateLimited.inc({ limit: 'requests' });
       throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
     }
     if (req.method === 'OPTIONS') {
+      metrics.requests.inc({ route: routeLabel(path), code: '204' });
       res.writeHead(204, {
         'access-control-allow-methods': 'POST, GET',
         'access-control-allow-headers': 'content-type',
@@ -186,6 +219,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     server,
     service,
     store,
+    metrics: metrics.registry,
     listen: async (port, host) => ({ port: await listen(server, port, host) }),
     close: async () => {
       if (closing) return;
@@ -208,6 +242,18 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** The route a path names in the request metric: a fixed few, so strangers cannot mint label values. */
+function routeLabel(path: string): string {
+  const known: Record<string, string> = {
+    '/v1/info': 'info',
+    '/v1/volunteer/poll': 'poll',
+    '/v1/volunteer/answer': 'answer',
+    '/v1/client/offer': 'offer',
+    '/healthz': 'healthz',
+  };
+  return known[path] ?? 'other';
 }
 
 function pathOf(req: IncomingMessage): string {

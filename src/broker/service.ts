@@ -6,7 +6,7 @@
 
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
-import { normalizeEgressUrls, randomId } from '../signaling/fields.js';
+import { type NatClass, normalizeEgressUrls, randomId } from '../signaling/fields.js';
 import type {
   AnswerRequest,
   DeliveredOffer,
@@ -38,6 +38,8 @@ export interface BrokerServiceDeps {
   now?: () => number;
   /** Unguessable id for polls and offers. @default 128 random bits, base64url */
   randomId?: () => string;
+  /** Called when an offer's volunteer answered: its NAT pool and the ms since the offer began (metrics). */
+  onMatch?: (nat: NatClass, ms: number) => void;
 }
 
 export class BrokerService {
@@ -46,6 +48,7 @@ export class BrokerService {
   readonly #opts: BrokerServiceOptions;
   readonly #now: () => number;
   readonly #randomId: () => string;
+  readonly #onMatch: (nat: NatClass, ms: number) => void;
   /** signaling-v1 §6: volunteers each client source may still be matched with, per instance. */
   readonly #matchBudget: RateLimiter;
   /** The end of the last matching turn queued on this instance (#inTurn). */
@@ -65,6 +68,7 @@ export class BrokerService {
     this.#opts = withDefaults<BrokerServiceOptions>(BROKER_DEFAULTS, options);
     this.#now = deps.now ?? Date.now;
     this.#randomId = deps.randomId ?? randomId;
+    this.#onMatch = deps.onMatch ?? (() => {});
     this.#matchBudget = new RateLimiter({
       perSecond: this.#opts.clientMatchesPerMinute / 60,
       burst: this.#opts.clientMatchBurst,
@@ -138,6 +142,7 @@ export class BrokerService {
     const pool = this.#brokerKeys().pool(req.pairing);
     const match: ClientRequest = { nat: req.nat, egress, exclude, pool };
     const budget = { claims: this.#opts.maxClaimAttempts, source };
+    const started = this.#now();
     for (;;) {
       // A client that already gave up must not take a volunteer from the pool.
       this.#throwIfAborted(signal);
@@ -158,6 +163,7 @@ export class BrokerService {
       this.#matchBudget.spend(source);
       const outcome = await this.#store.waitAnswer(offer.id, signal);
       if (outcome.kind === 'answer') {
+        this.#onMatch(volunteer.nat, this.#now() - started);
         const paired = req.pairing === undefined ? {} : { paired: true as const };
         return { sdp: outcome.sdp, volunteer: outcome.volunteer, ...paired };
       }

@@ -29,6 +29,7 @@ import {
 } from './args.js';
 import { readKeyFile } from './keyfile.js';
 import { LOG_OPTIONS, type Logger } from './log.js';
+import { METRICS_OPTION, startMetrics } from './metrics-flag.js';
 
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
@@ -224,11 +225,15 @@ export const egressCommand: Command = {
       defaultText: 'a plain 404',
       help: 'a static site answering every other request',
     },
+    METRICS_OPTION,
     ...LOG_OPTIONS,
   ],
-  notes: 'SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.',
+  notes:
+    'The metrics listener also answers GET /healthz: 200 {"v":1,"ok":true}, and 503 while draining.\n' +
+    'SIGTERM or SIGINT drains (session-v1 §7) and exits 0; a second one closes at once.',
   async run(v, { log }) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8701');
+    if (v.metrics !== undefined) hostPort(v, 'metrics', '');
     const path = str(v, 'path');
     const decoyDir = v.decoy === undefined ? undefined : str(v, 'decoy');
     const keyFile = str(v, 'key');
@@ -296,12 +301,19 @@ export const egressCommand: Command = {
     );
     log.info(`listening on ws://${host}:${bound}${path} public key ${encodeKey(keys.publicKey)}`);
     if (v['allow-private'] === true) log.warn('private destinations ALLOWED (--allow-private)');
+    // 503 while draining, so a load balancer sends new volunteers elsewhere (session-v1 §7).
+    const health = () => ({ ok: !egress.sessions.shuttingDown, detail: { draining: true } });
+    const metrics = await startMetrics(v, egress.metrics, log.info, health).catch(async (e: unknown) => {
+      await egress.close();
+      throw e;
+    });
     await untilSignal();
     log.info(
       `draining: telling clients, open streams may run ${drainTimeoutMs} ms (a second signal closes now)`,
     );
     const now = untilSignal().then(() => egress.close());
     await Promise.race([egress.shutdown(drainTimeoutMs), now]);
+    metrics?.close();
     log.info('closed');
     return 0;
   },
@@ -386,10 +398,13 @@ export const brokerCommand: Command = {
       unit: 'matches/min',
       help: '... and more per minute after that (0: no budget)',
     },
+    { ...METRICS_OPTION, heading: 'Operations:' },
     ...LOG_OPTIONS,
   ],
+  notes: 'The metrics listener also answers GET /healthz: 200 {"v":1,"ok":true}.',
   async run(v, { log }) {
     const { host, port } = hostPort(v, 'listen', '127.0.0.1:8700');
+    if (v.metrics !== undefined) hostPort(v, 'metrics', '');
     const given = list(v, 'egress').map((u) => checkUrl(u, '--egress', ['ws:', 'wss:']));
     let egress: string[];
     try {
@@ -425,7 +440,15 @@ export const brokerCommand: Command = {
     const shared =
       typeof v.redis === 'string' ? ` sharing its pool through ${redactUrl(new URL(v.redis))}` : '';
     log.info(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}${shared}`);
+    const metrics = await startMetrics(v, broker.metrics, log.info, () => ({ ok: true })).catch(
+      async (e: unknown) => {
+        await broker.close();
+        await store.close();
+        throw e;
+      },
+    );
     await untilSignal();
+    metrics?.close();
     await broker.close();
     await store.close();
     return 0;
@@ -503,12 +526,14 @@ export const volunteerCommand: Command = {
       "a code from 'starling pair': help only the clients started with the same code (none: help anyone)",
     ),
     ...RTC_OPTIONS,
+    METRICS_OPTION,
     ...LOG_OPTIONS,
   ],
   notes: 'SIGINT/SIGTERM switch off gracefully (GOODBYE to every client first).',
   async run(v, { log }) {
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
     const pairing = pairingCode(v);
+    if (v.metrics !== undefined) hostPort(v, 'metrics', '');
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
     const options = {
       broker,
@@ -524,13 +549,16 @@ export const volunteerCommand: Command = {
     const { nodeRelayEnv } = await import('../volunteer/node.js');
     const { VolunteerRelay } = await import('../volunteer/relay.js');
     const { closeNodeWebRtc } = await import('../shared/webrtc-node.js');
+    const { VolunteerMetrics } = await import('../volunteer/metrics.js');
+    let relay: InstanceType<typeof VolunteerRelay> | undefined;
+    const metrics = new VolunteerMetrics(() => relay!.stats);
     const env = nodeRelayEnv(rtc);
-    let relay: InstanceType<typeof VolunteerRelay>;
     try {
-      relay = new VolunteerRelay(options, env);
+      relay = new VolunteerRelay(options, { ...env, fetch: metrics.countingFetch(env.fetch) });
     } catch (e) {
       throw new UsageError(`${(e as Error).message} (--allow-egress, --trust-broker-egress)`);
     }
+    const metricsServer = await startMetrics(v, metrics.registry, log.info);
     relay.addEventListener('state', () => {
       const s = relay.stats;
       log.info(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);
@@ -538,6 +566,7 @@ export const volunteerCommand: Command = {
     relay.start();
     log.info(`polling ${broker}${pairing === undefined ? '' : ' as a private bridge (paired)'}`);
     await untilSignal();
+    metricsServer?.close();
     await relay.stop();
     closeNodeWebRtc();
     return 0;

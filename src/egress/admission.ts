@@ -18,10 +18,10 @@ export class PathCounter {
     return this.total;
   }
 
-  /** Why one more WebSocket from `source` is refused, or undefined if it may open. */
-  refusal(source: string): string | undefined {
-    if (this.total >= this.maxPaths) return 'the egress is at its path limit';
-    if ((this.bySource.get(source) ?? 0) >= this.maxPerSource) return 'too many paths from this address';
+  /** Why one more WebSocket from `source` is refused (a metric label, never told the peer), or undefined. */
+  refusal(source: string): { label: 'path-limit' | 'per-source' } | undefined {
+    if (this.total >= this.maxPaths) return { label: 'path-limit' };
+    if ((this.bySource.get(source) ?? 0) >= this.maxPerSource) return { label: 'per-source' };
     return undefined;
   }
 

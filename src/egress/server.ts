@@ -13,11 +13,13 @@ import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../shared/limits.js';
 import { listen } from '../shared/listen.js';
+import type { MetricsRegistry } from '../shared/metrics.js';
 import { PATH_SUBPROTOCOL } from '../shared/path.js';
 import { splice } from '../shared/splice.js';
 import { PathCounter } from './admission.js';
 import { createDecoy } from './decoy.js';
 import { dialDestination } from './dial.js';
+import { EgressMetrics } from './metrics.js';
 import { OpenGuard } from './open-guard.js';
 import { DestinationPolicy, type PortRange } from './policy.js';
 import { DnsResolver } from './resolve.js';
@@ -62,6 +64,8 @@ export function checkEgressPath(path: string): string {
 export interface Egress {
   readonly server: Server;
   readonly sessions: SessionTable;
+  /** Its metrics, for a `/metrics` listener (src/shared/metrics-server.ts). */
+  readonly metrics: MetricsRegistry;
   /** WebSockets open now. */
   readonly pathCount: number;
   listen(port: number, host: string): Promise<{ port: number }>;
@@ -92,11 +96,20 @@ export function createEgress(opts: EgressOptions): Egress {
   });
   const dialOptions = { ...limits, policy, lookup: resolver.lookup };
   const guard = new OpenGuard(limits);
+  // Read lazily by the gauges: `sessions` and `paths` are made below.
+  const metrics = new EgressMetrics({
+    sessions: () => sessions.size,
+    paths: () => paths.size,
+    streams: () => sessions.streamCount,
+    halfOpen: () => sessions.halfOpenCount,
+    draining: () => sessions.shuttingDown,
+  });
   const onStream = (session: Session, stream: SessionStream, host: string, port: number) => {
     let release: () => void;
     try {
       release = guard.admit(session);
     } catch {
+      metrics.streamRefusals.inc({ reason: 'busy' });
       session.rejectStream(stream, 'busy');
       return;
     }
@@ -112,6 +125,8 @@ export function createEgress(opts: EgressOptions): Egress {
           socket.destroy();
           return;
         }
+        metrics.streamsTotal.inc();
+        metrics.track(socket);
         session.acceptStream(stream);
         splice(socket, stream);
       },
@@ -119,11 +134,15 @@ export function createEgress(opts: EgressOptions): Egress {
         const reason = err instanceof StreamError ? err.reason : 'general';
         // Never the destination: an egress log is no place for what its users visit.
         log(`a stream was refused: ${reason}`);
+        metrics.streamRefusals.inc({ reason });
         session.rejectStream(stream, reason);
       },
     );
   };
-  const sessions = new SessionTable(opts.keys, onStream, opts);
+  const sessions = new SessionTable(opts.keys, onStream, opts, {
+    handshakeFailed: (reason) => metrics.handshakeFailures.inc({ reason }),
+    sessionOpened: () => metrics.sessionsTotal.inc(),
+  });
   const o = sessions.options;
   const sources = new SourceKeys(o.trustedProxies);
   const paths = new PathCounter(o.maxPaths, o.maxPathsPerSource);
@@ -144,9 +163,14 @@ export function createEgress(opts: EgressOptions): Egress {
     // session-v1 §2.1 rule 1: refused at the upgrade, before a WebSocket exists. Answered at once, so the
     // count checked here is the one 'connection' adds to.
     verifyClient: (info, answer) => {
-      // A bare 503: why (draining, full, this source's share) is nothing a stranger needs to know.
-      if (!sessions.shuttingDown && paths.refusal(sources.of(info.req)) === undefined) answer(true);
-      else answer(false, 503);
+      // A bare 503: why (draining, full, this source's share) is nothing a stranger needs to know; the
+      // operator's metrics count it by reason.
+      const why = sessions.shuttingDown ? 'draining' : paths.refusal(sources.of(info.req))?.label;
+      if (why === undefined) answer(true);
+      else {
+        metrics.pathRefusals.inc({ reason: why });
+        answer(false, 503);
+      }
     },
   });
   // Only an upgrade on our path that asks for our subprotocol is ours; anything else is answered as the decoy
@@ -160,6 +184,7 @@ export function createEgress(opts: EgressOptions): Egress {
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
     const closed = paths.open(sources.of(req));
+    metrics.pathsTotal.inc();
     ws.once('close', closed);
     ws.binaryType = 'nodebuffer';
     req.socket.setNoDelay(true);
@@ -175,6 +200,7 @@ export function createEgress(opts: EgressOptions): Egress {
   return {
     server,
     sessions,
+    metrics: metrics.registry,
     get pathCount() {
       return paths.size;
     },

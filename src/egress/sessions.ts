@@ -46,6 +46,14 @@ export type StreamHandler = (session: Session, stream: SessionStream, host: stri
 
 export type SessionTableOptions = SessionOptions & EgressSessionOptions;
 
+/** What the table tells its owner, for metrics (src/egress/metrics.ts). */
+export interface SessionTableHooks {
+  /** A path was refused or closed before a session took it; `reason` is a short stable label. */
+  handshakeFailed?(reason: string): void;
+  /** A session was made (its client's first record authenticated). */
+  sessionOpened?(): void;
+}
+
 /** A HELLO that decrypted, waiting for its client's first record (session-v1 §2.1). */
 interface Answered {
   hello: HelloPayload;
@@ -68,6 +76,7 @@ export class SessionTable {
     private readonly keys: KeyPair,
     private readonly onStream: StreamHandler,
     options: Partial<SessionTableOptions> = {},
+    private readonly hooks: SessionTableHooks = {},
   ) {
     const egress = resolveLimits<EgressSessionOptions>('egress', EGRESS_SESSION_DEFAULTS, options, [
       'trustedProxies',
@@ -122,6 +131,7 @@ export class SessionTable {
         this.options.handshakeBacklogBytes,
       ));
     } catch {
+      this.hooks.handshakeFailed?.('timeout');
       transport.close(CloseCode.timeout, 'no handshake');
       return;
     }
@@ -130,12 +140,13 @@ export class SessionTable {
       if (type === MessageType.hello) {
         // The client sends nothing more before HELLO_REPLY (session-v1 §2).
         if (backlog.length > 0)
-          this.refuse(transport, RefuseCode.protocol, 'messages after HELLO before its reply');
+          this.refuse(transport, 'protocol', RefuseCode.protocol, 'messages after HELLO before its reply');
         else this.onHello(transport, msg, source);
       } else if (type === MessageType.join) this.onJoin(transport, msg, backlog);
-      else this.refuse(transport, RefuseCode.protocol, `expected HELLO or JOIN, got type ${type}`);
+      else
+        this.refuse(transport, 'protocol', RefuseCode.protocol, `expected HELLO or JOIN, got type ${type}`);
     } catch (e) {
-      this.refuse(transport, RefuseCode.protocol, (e as Error).message);
+      this.refuse(transport, 'protocol', RefuseCode.protocol, (e as Error).message);
     }
   }
 
@@ -166,7 +177,9 @@ export class SessionTable {
     for (const s of [...this.sessions.values()]) s.close();
   }
 
-  private refuse(transport: PathTransport, code: number, reason: string): void {
+  /** Sends REFUSE and closes; `label` names the reason in the handshake-failure metric. */
+  private refuse(transport: PathTransport, label: string, code: number, reason: string): void {
+    this.hooks.handshakeFailed?.(label);
     transport.send(encodeRefuse(code, reason));
     transport.close(CloseCode.protocol, reason.slice(0, 100));
   }
@@ -189,16 +202,16 @@ export class SessionTable {
   /** session-v1 §2.1 rules 2, 5, 6, then the reply; the entry stays half-open (rule 3). */
   private onHello(transport: PathTransport, msg: Uint8Array, source: string): void {
     if (this.draining) {
-      this.refuse(transport, RefuseCode.busy, BUSY);
+      this.refuse(transport, 'draining', RefuseCode.busy, BUSY);
       return;
     }
     if (!this.hasRoom()) {
-      this.refuse(transport, RefuseCode.busy, BUSY);
+      this.refuse(transport, 'session-limit', RefuseCode.busy, BUSY);
       return;
     }
     const e = helloEphemeral(msg);
     if (this.replays.has(e)) {
-      this.refuse(transport, RefuseCode.protocol, 'protocol error');
+      this.refuse(transport, 'replay', RefuseCode.protocol, 'protocol error');
       return;
     }
     const noise = new NkResponder(this.keys, PROLOGUE);
@@ -206,17 +219,17 @@ export class SessionTable {
     try {
       payload = noise.readMessage1(msg.subarray(2));
     } catch {
-      this.refuse(transport, RefuseCode.badHandshake, 'handshake failed: wrong egress key?');
+      this.refuse(transport, 'bad-key', RefuseCode.badHandshake, 'handshake failed: wrong egress key?');
       return;
     }
     const hello = decodeHelloPayload(payload);
     if (!usableWindows(hello)) {
-      this.refuse(transport, RefuseCode.protocol, 'unusable windows');
+      this.refuse(transport, 'protocol', RefuseCode.protocol, 'unusable windows');
       return;
     }
     const skewMs = hello.time - Date.now();
     if (Math.abs(skewMs) > this.options.helloWindowMs) {
-      this.refuse(transport, RefuseCode.protocol, 'HELLO time is out of range: check the clock');
+      this.refuse(transport, 'clock', RefuseCode.protocol, 'HELLO time is out of range: check the clock');
       return;
     }
     this.replays.add(e);
@@ -243,7 +256,10 @@ export class SessionTable {
   ): Promise<void> {
     const entry: HalfOpen = {
       source,
-      evict: () => transport.close(CloseCode.overQueue, BUSY),
+      evict: () => {
+        this.hooks.handshakeFailed?.('half-open-evicted');
+        transport.close(CloseCode.overQueue, BUSY);
+      },
     };
     this.halfOpen.add(entry);
     let first: Uint8Array;
@@ -256,16 +272,21 @@ export class SessionTable {
         this.options.handshakeBacklogBytes,
       ));
     } catch {
-      if (this.halfOpen.remove(entry)) transport.close(CloseCode.timeout, 'no first record');
+      if (this.halfOpen.remove(entry)) {
+        this.hooks.handshakeFailed?.('first-record-timeout');
+        transport.close(CloseCode.timeout, 'no first record');
+      }
       return;
     }
     if (!this.halfOpen.remove(entry)) return; // pushed out meanwhile; its path is closed
     const { hello } = answered;
     if (!isFirstRecord(answered.keys.recv, hello.pathId, first)) {
+      this.hooks.handshakeFailed?.('first-record-bad');
       transport.close(CloseCode.badRecord, 'the first record did not authenticate');
       return;
     }
     if (this.draining || !this.makeRoom()) {
+      this.hooks.handshakeFailed?.(this.draining ? 'draining' : 'session-limit');
       transport.close(CloseCode.goingAway, BUSY);
       return;
     }
@@ -284,6 +305,7 @@ export class SessionTable {
     });
     const key = sessionId.toString('hex');
     this.sessions.set(key, session);
+    this.hooks.sessionOpened?.();
     session.on('stream', (stream: SessionStream, host: string, port: number) =>
       this.onStream(session, stream, host, port),
     );
@@ -299,17 +321,17 @@ export class SessionTable {
     const join = decodeJoin(msg);
     const session = this.find(join.sessionId);
     if (!session) {
-      this.refuse(transport, RefuseCode.unknownSession, 'unknown or expired session');
+      this.refuse(transport, 'unknown-session', RefuseCode.unknownSession, 'unknown or expired session');
       return;
     }
     const ok = open(session.joinKey, joinNonce(join.pathId), join.signed, join.tag) !== null;
     if (!ok || !session.canUsePathId(join.pathId)) {
-      this.refuse(transport, RefuseCode.badJoin, 'join not authenticated or path id reused');
+      this.refuse(transport, 'bad-join', RefuseCode.badJoin, 'join not authenticated or path id reused');
       return;
     }
     if (session.pathIds.length >= this.options.maxPathsPerSession) {
       // The JOIN authenticated: this is the session's own client, who may know why.
-      this.refuse(transport, RefuseCode.busy, 'session is at its path limit');
+      this.refuse(transport, 'path-limit', RefuseCode.busy, 'session is at its path limit');
       return;
     }
     this.stopIdle(session);

@@ -17,6 +17,7 @@ import { generateKeyPair } from '../../src/session/noise.js';
 import { listen } from '../../src/shared/listen.js';
 import { PATH_SUBPROTOCOL } from '../../src/shared/path.js';
 import { run } from '../helpers/network.js';
+import { sampleValue, scrape } from '../helpers/prometheus.js';
 import { readAll } from '../helpers/session-pair.js';
 
 const keys = generateKeyPair();
@@ -59,7 +60,13 @@ function openPath(url: string): Promise<WebSocket | number> {
   });
 }
 
-test('SIGTERM: GOAWAY, the open stream finishes, new paths are refused, exit 0', async () => {
+async function health(httpUrl: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(new URL('/healthz', httpUrl));
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  return { status: res.status, body: await res.json() };
+}
+
+test('SIGTERM: GOAWAY, the open stream finishes, new paths are refused, /healthz 503, exit 0', async () => {
   const source = await slowSource(30, 40);
   const egress = run('egress', [
     'egress',
@@ -70,10 +77,15 @@ test('SIGTERM: GOAWAY, the open stream finishes, new paths are refused, exit 0',
     '--allow-private',
     '--drain-timeout',
     '10000',
+    '--metrics',
+    '127.0.0.1:0',
   ]);
   try {
     const [, port] = await egress.waitFor(/listening on ws:\/\/127\.0\.0\.1:(\d+)\//);
     const url = `ws://127.0.0.1:${port}/`;
+    const [, metricsUrl] = await egress.waitFor(/metrics on (http:\S+)/);
+    assert.deepEqual(await health(metricsUrl!), { status: 200, body: { v: 1, ok: true } });
+    assert.equal(sampleValue(await scrape(metricsUrl!), 'starling_egress_draining'), 0);
     const ws = await openPath(url);
     assert.ok(typeof ws !== 'number');
     const { session } = await startSession(webSocketPath(ws), keys.publicKey, 0);
@@ -85,6 +97,13 @@ test('SIGTERM: GOAWAY, the open stream finishes, new paths are refused, exit 0',
     const deadline = await goaway;
     assert.ok(deadline > 0 && deadline <= 10_000, `GOAWAY deadline ${deadline} ms`);
     assert.equal(await openPath(url), 503, 'a draining egress takes no new path');
+    assert.deepEqual(await health(metricsUrl!), {
+      status: 503,
+      body: { v: 1, ok: false, draining: true },
+    });
+    const draining = await scrape(metricsUrl!);
+    assert.equal(sampleValue(draining, 'starling_egress_draining'), 1);
+    assert.equal(sampleValue(draining, 'starling_egress_path_refusals_total', { reason: 'draining' }), 1);
     await assert.rejects(session.openStream('127.0.0.1', source.port), /going away/);
     assert.equal((await body).length, 30 * 1024, 'the stream ran to its end');
     stream.end();

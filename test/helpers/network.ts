@@ -106,8 +106,9 @@ export interface NetworkOptions {
   deny?: string[];
   /** Start the client (default true). */
   client?: boolean;
-  /** More flags for `starling egress`. */
+  /** More flags for the egress and the broker. */
   egressArgs?: string[];
+  brokerArgs?: string[];
 }
 
 export class Network {
@@ -149,7 +150,14 @@ export class Network {
     ]);
     const em = await this.egress.waitFor(/listening on (ws:\/\/\S+)/);
     this.egressUrl = em[1]!;
-    this.broker = run('broker', ['broker', '--listen', '127.0.0.1:0', '--egress', this.egressUrl]);
+    this.broker = run('broker', [
+      'broker',
+      '--listen',
+      '127.0.0.1:0',
+      '--egress',
+      this.egressUrl,
+      ...(opts.brokerArgs ?? []),
+    ]);
     this.brokerUrl = (await this.broker.waitFor(/listening on (http:\/\/\S+)/))[1]!;
     await Promise.all(Array.from({ length: opts.volunteers ?? 1 }, () => this.addVolunteer()));
     if (opts.client !== false) await this.startClient(opts.paths ?? 1, encodeKey(this.keys.publicKey));
