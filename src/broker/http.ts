@@ -3,6 +3,7 @@
  * calls BrokerService, and maps SignalingError to a status and JSON error body. No matching here.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AddressSet, clientAddress } from '../shared/ip.js';
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
 import { listen } from '../shared/listen.js';
 import type { MetricsRegistry } from '../shared/metrics.js';
@@ -16,7 +17,6 @@ import {
   encodePollResponse,
 } from '../signaling/messages.js';
 import { readJsonBody } from './body.js';
-import { clientAddress } from './client-address.js';
 import { MemoryStore } from './memory-store.js';
 import { BrokerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
@@ -30,9 +30,14 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   store?: SignalingStore;
   /**
    * The client address a request counts against, its source; an IPv6 one counts by its /64 (signaling-v1 §1).
-   * @default the socket's remote address, or with `trustedProxies` the forwarded one (src/broker/client-address.ts)
+   * @default the socket's remote address, or with `trustedProxies` the forwarded one (src/shared/ip.ts)
    */
   addressOf?: (req: IncomingMessage) => string;
+  /**
+   * Where the trusted proxies connect from (`addr/prefix` or addresses): `X-Forwarded-For` is read only on
+   * their connections (signaling-v1 §1). @default any peer, when `trustedProxies` > 0
+   */
+  proxyAddresses?: readonly string[];
   /** Called with unexpected (non-SignalingError) failures, answered 500. @default console.error */
   onError?: (err: unknown) => void;
 }
@@ -78,10 +83,19 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     burst: opts.rateLimitBurst,
     maxSources: opts.rateLimitMaxAddresses,
   });
+  const proxies =
+    options.proxyAddresses === undefined || options.proxyAddresses.length === 0
+      ? undefined
+      : new AddressSet(options.proxyAddresses);
   const addressOf =
     options.addressOf ??
     ((req: IncomingMessage) =>
-      clientAddress(req.headers['x-forwarded-for'], req.socket.remoteAddress ?? '', opts.trustedProxies));
+      clientAddress(
+        req.headers['x-forwarded-for'],
+        req.socket.remoteAddress ?? '',
+        opts.trustedProxies,
+        proxies,
+      ));
   const onError = options.onError ?? ((err: unknown) => console.error('broker: unexpected error', err));
 
   const routes = new Map<string, Route>([

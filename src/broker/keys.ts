@@ -4,8 +4,8 @@
  * agrees on them. One subkey per use, derived from the secret, so no one kind of name can pass for another.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sourcePrefix } from '../shared/ip.js';
 import { randomId } from '../signaling/fields.js';
-import { sourcePrefix } from './client-address.js';
 
 /** signaling-v1 §8: the pool of volunteers with no pairing tag, open to every client. */
 export const PUBLIC_POOL = '';

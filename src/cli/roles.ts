@@ -29,7 +29,7 @@ import {
 } from './args.js';
 import { readKeyFile } from './keyfile.js';
 import { LOG_OPTIONS, type Logger } from './log.js';
-import { METRICS_OPTION, startMetrics } from './metrics-flag.js';
+import { METRICS_OPTION, PROXY_ADDRESS_OPTION, proxyAddresses, startMetrics } from './ops-flags.js';
 
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
@@ -211,6 +211,7 @@ export const egressCommand: Command = {
       unit: 'proxies',
       help: 'reverse proxies in front whose X-Forwarded-For entries are trusted',
     },
+    PROXY_ADDRESS_OPTION,
     {
       name: 'path',
       type: 'string',
@@ -256,6 +257,7 @@ export const egressCommand: Command = {
       trustedProxies: num(v, 'trusted-proxies'),
     };
     const drainTimeoutMs = num(v, 'drain-timeout');
+    const proxies = proxyAddresses(v, limits.trustedProxies);
     const { checkEgressPath, createEgress } = await import('../egress/server.js');
     try {
       checkEgressPath(path);
@@ -288,6 +290,7 @@ export const egressCommand: Command = {
         keys,
         policy,
         ...limits,
+        proxyAddresses: proxies,
         ...(dnsServers.length > 0 ? { dnsServers } : {}),
         path,
         ...(decoyDir === undefined ? {} : { decoyDir }),
@@ -360,6 +363,7 @@ export const brokerCommand: Command = {
       unit: 'proxies',
       help: "reverse proxies in front of this broker whose X-Forwarded-For entries are trusted; rate limits then key on the client address they forwarded (0: the peer's)",
     },
+    PROXY_ADDRESS_OPTION,
     {
       name: 'max-waiting-per-source',
       type: 'integer',
@@ -413,6 +417,7 @@ export const brokerCommand: Command = {
       throw new UsageError(`--egress: ${(e as Error).message} (signaling-v1 §3)`);
     }
     const trustedProxies = num(v, 'trusted-proxies');
+    const proxies = proxyAddresses(v, trustedProxies);
     const shares = {
       maxWaitingPerSource: num(v, 'max-waiting-per-source'),
       maxPendingPerSource: num(v, 'max-pending-per-source'),
@@ -427,6 +432,7 @@ export const brokerCommand: Command = {
     const broker = createBrokerServer({
       egress,
       trustedProxies,
+      proxyAddresses: proxies,
       ...budget,
       onError: (e) => log.error(`error: ${String(e)}`),
       store,

@@ -11,6 +11,7 @@ import type { KeyPair } from '../session/noise.js';
 import type { Session } from '../session/session.js';
 import type { SessionStream } from '../session/stream.js';
 import { StreamError } from '../shared/errors.js';
+import { AddressSet } from '../shared/ip.js';
 import { EGRESS_DIAL_DEFAULTS, type EgressDialOptions, resolveLimits } from '../shared/limits.js';
 import { listen } from '../shared/listen.js';
 import type { MetricsRegistry } from '../shared/metrics.js';
@@ -41,6 +42,11 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
   policy?: DestinationPolicy;
   /** DNS servers for destinations (`ip` or `ip:port`). @default the system's (src/egress/resolve.ts) */
   dnsServers?: readonly string[];
+  /**
+   * Where the trusted proxies connect from (`addr/prefix` or addresses): `X-Forwarded-For` is read only on
+   * their connections (session-v1 §2.1). @default any peer, when `trustedProxies` > 0
+   */
+  proxyAddresses?: readonly string[];
   /** Log line sink. @default none */
   log?: (line: string) => void;
   /**
@@ -144,7 +150,12 @@ export function createEgress(opts: EgressOptions): Egress {
     sessionOpened: () => metrics.sessionsTotal.inc(),
   });
   const o = sessions.options;
-  const sources = new SourceKeys(o.trustedProxies);
+  const sources = new SourceKeys(
+    o.trustedProxies,
+    opts.proxyAddresses === undefined || opts.proxyAddresses.length === 0
+      ? undefined
+      : new AddressSet(opts.proxyAddresses),
+  );
   const paths = new PathCounter(o.maxPaths, o.maxPathsPerSource);
   const pathLimits = {
     lowWater: o.pathLowWater,

@@ -22,16 +22,28 @@ import { until } from '../helpers/until.js';
 
 async function startEgress(
   options: Partial<SessionOptions> & Record<string, number> = {},
+  proxyAddresses?: string[],
 ): Promise<{ egress: Egress; keys: KeyPair; url: string }> {
   const keys = generateKeyPair();
-  const egress = createEgress({ keys, allowPrivate: true, ...options });
+  const egress = createEgress({
+    keys,
+    allowPrivate: true,
+    ...options,
+    ...(proxyAddresses ? { proxyAddresses } : {}),
+  });
   const { port } = await egress.listen(0, '127.0.0.1');
   return { egress, keys, url: `ws://127.0.0.1:${port}/` };
 }
 
 /** A WebSocket path to the egress, or the HTTP status it was refused with. */
-async function openPath(url: string): Promise<WebSocket | number> {
-  const ws = new WebSocket(url, PATH_SUBPROTOCOL, { perMessageDeflate: false });
+async function openPath(
+  url: string,
+  from?: { localAddress: string; forwardedFor: string },
+): Promise<WebSocket | number> {
+  const ws = new WebSocket(url, PATH_SUBPROTOCOL, {
+    perMessageDeflate: false,
+    ...(from ? { localAddress: from.localAddress, headers: { 'x-forwarded-for': from.forwardedFor } } : {}),
+  });
   ws.binaryType = 'nodebuffer';
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -91,6 +103,28 @@ test('one address holds at most maxPathsPerSource WebSockets; one more is 503 at
     const again = await openPath(url);
     assert.ok(typeof again !== 'number', 'room again once one closed');
     open.push(again);
+  } finally {
+    for (const ws of open) ws.terminate();
+    await egress.close();
+  }
+});
+
+test('behind a proxy: X-Forwarded-For counts only on connections from the proxy address', async () => {
+  const { egress, url } = await startEgress({ maxPathsPerSource: 1, trustedProxies: 1 }, ['127.0.0.2']);
+  const open: WebSocket[] = [];
+  try {
+    // Through the proxy (127.0.0.2): one source per forwarded client.
+    for (const client of ['198.51.100.1', '198.51.100.2']) {
+      const ws = await openPath(url, { localAddress: '127.0.0.2', forwardedFor: client });
+      assert.ok(typeof ws !== 'number', `${client} via the proxy refused with ${ws}`);
+      open.push(ws);
+    }
+    assert.equal(await openPath(url, { localAddress: '127.0.0.2', forwardedFor: '198.51.100.1' }), 503);
+    // Around the proxy (127.0.0.3): the header is ignored, the peer is one source whatever it claims.
+    const first = await openPath(url, { localAddress: '127.0.0.3', forwardedFor: '203.0.113.1' });
+    assert.ok(typeof first !== 'number', `first direct path refused with ${first}`);
+    open.push(first);
+    assert.equal(await openPath(url, { localAddress: '127.0.0.3', forwardedFor: '203.0.113.2' }), 503);
   } finally {
     for (const ws of open) ws.terminate();
     await egress.close();

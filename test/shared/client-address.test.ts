@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientAddress, sourcePrefix } from '../../src/broker/client-address.js';
+import { AddressSet, clientAddress, sourcePrefix } from '../../src/shared/ip.js';
 
 const PEER = '192.0.2.99';
 
@@ -42,4 +42,33 @@ test('sources: IPv6 by its /64, IPv4-mapped as IPv4, IPv4 unchanged', () => {
   assert.notEqual(sourcePrefix('2001:db8:1:3::1'), host, 'the next /64 is another host');
   assert.equal(sourcePrefix('::1'), '0:0:0:0::/64');
   assert.equal(sourcePrefix(''), '');
+});
+
+test('with proxy addresses, X-Forwarded-For is read only on connections from them', () => {
+  const proxies = new AddressSet(['127.0.0.1', '10.1.0.0/16', '2001:db8::/32']);
+  const header = '203.0.113.7, 198.51.100.1';
+  assert.equal(clientAddress(header, '127.0.0.1', 1, proxies), '198.51.100.1', 'from the proxy');
+  assert.equal(clientAddress(header, '::ffff:127.0.0.1', 1, proxies), '198.51.100.1', 'dual-stack form');
+  assert.equal(clientAddress(header, '10.1.200.3', 2, proxies), '203.0.113.7', 'inside a trusted network');
+  assert.equal(clientAddress(header, '2001:db8::5', 1, proxies), '198.51.100.1');
+  assert.equal(clientAddress(header, '127.0.0.2', 1, proxies), '127.0.0.2', 'anyone else: its own address');
+  assert.equal(clientAddress(header, '10.2.0.1', 1, proxies), '10.2.0.1');
+  assert.equal(clientAddress(header, PEER, 1, proxies), PEER);
+});
+
+test('proxy addresses that are not addresses or networks are refused', () => {
+  for (const bad of [
+    '',
+    'localhost',
+    '1.2.3.4/33',
+    '1.2.3.4/',
+    '1.2.3.4/x',
+    '::1/129',
+    '1.2.3.4/8/8',
+    '1.2.3',
+  ]) {
+    assert.throws(() => new AddressSet([bad]), TypeError, bad);
+  }
+  assert.ok(new AddressSet(['0.0.0.0/0']).has('192.0.2.1'));
+  assert.equal(new AddressSet(['192.0.2.0/24']).has('not an address'), false);
 });
