@@ -16,10 +16,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
  */
 // biome-ignore format: one line per package
 export const SYSTEM_DEPS = [
-  { pkg: 'chromium', probe: [process.env.STARLING_CHROMIUM || '/usr/bin/chromium', '--version'], why: "the widget's and the extension's browser tests drive Debian's Chromium with playwright-core", tests: ['test/widget/', 'test/extension/'], where: 'always' },
+  { pkg: 'chromium', probe: [process.env.STARLING_CHROMIUM || '/usr/bin/chromium', '--version'], why: "the widget's and the extension's browser tests drive Debian's Chromium with playwright-core", tests: ['test/widget/', 'test/extension/', 'test/e2e/nginx-tls.test.ts'], where: 'always' },
   { pkg: 'firefox-esr', probe: [process.env.STARLING_FIREFOX || '/usr/bin/firefox-esr', '--version'], why: "the Firefox extension's test runs it in Firefox ESR (Marionette)", tests: ['test/extension/firefox.test.ts'], where: 'always' },
   { pkg: 'php-cli', probe: ['php', '--version'], why: 'the WordPress plugin is linted and rendered with PHP', tests: ['test/wordpress/'], where: 'always' },
   { pkg: 'unzip', probe: ['unzip', '-v'], why: "the extension's zips are read back with Info-ZIP's unzip", tests: ['test/extension/build.test.ts'], where: 'always' },
+  { pkg: 'nginx', probe: [process.env.STARLING_NGINX || '/usr/sbin/nginx', '-v'], why: 'the deployment test puts the egress and the broker behind Debian\'s nginx with TLS', tests: ['test/e2e/nginx-tls.test.ts'], where: 'always' },
+  { pkg: 'openssl', probe: ['openssl', 'version'], why: "the deployment test makes its own CA and server certificate with the openssl CLI", tests: ['test/e2e/nginx-tls.test.ts'], where: 'always' },
   { pkg: 'redis-server', probe: [process.env.REDIS_SERVER || 'redis-server', '--version'], why: "the broker's Redis store is tested against a real Redis", tests: ['test/broker/redis-', 'test/broker/strangers-http.test.ts', 'test/broker/pairing-http.test.ts'], where: 'always' },
   { pkg: 'systemd', probe: ['systemd-analyze', '--version'], why: "docs/deploy.md's service units are checked with systemd-analyze verify", tests: ['test/deploy/'], where: 'always' },
   { pkg: 'iproute2', probe: ['ip', '-V'], why: 'ip: the private network namespace every test runs in, and the network lab', tests: 'all', where: 'namespaces' },

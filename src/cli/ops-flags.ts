@@ -2,14 +2,16 @@
  * Flags for running behind a reverse proxy and being watched (docs/deploy.md): `--metrics ADDR` of the
  * egress, the broker and the volunteer serves `/metrics` (and `/healthz`) on a listener of its own, apart
  * from the public one, off unless given, a bare `:PORT` meaning 127.0.0.1; `--proxy-address NET` of the
- * egress and the broker names where the trusted proxies connect from.
+ * egress and the broker names where the trusted proxies connect from; `--ca FILE` of the client and the
+ * volunteer trusts a deployment's own CA.
  */
 import type { Server } from 'node:http';
+import { readCaFile } from '../shared/ca-fetch.js';
 import { AddressSet } from '../shared/ip.js';
 import { listen } from '../shared/listen.js';
 import type { MetricsRegistry } from '../shared/metrics.js';
 import { createMetricsServer, type Health } from '../shared/metrics-server.js';
-import { hostPort, list, type Option, StartupError, UsageError, type Values } from './args.js';
+import { hostPort, list, type Option, StartupError, str, UsageError, type Values } from './args.js';
 
 export const METRICS_OPTION: Option = {
   name: 'metrics',
@@ -59,4 +61,23 @@ export function proxyAddresses(v: Values, trustedProxies: number): string[] {
     throw new UsageError(`--proxy-address: ${(e as Error).message}`);
   }
   return entries;
+}
+
+export const CA_OPTION: Option = {
+  name: 'ca',
+  type: 'string',
+  arg: 'FILE',
+  defaultText: "the system's CAs",
+  help: 'trust only these CA certificates (PEM) for https: and wss: URLs, e.g. a deployment with its own CA',
+};
+
+/** The PEM of `--ca FILE`, or undefined; an unreadable file or one without a certificate is a StartupError. */
+export async function caOption(v: Values): Promise<string | undefined> {
+  if (v.ca === undefined) return undefined;
+  const file = str(v, 'ca');
+  try {
+    return await readCaFile(file);
+  } catch (e) {
+    throw new StartupError(`--ca: ${(e as Error).message}`);
+  }
 }

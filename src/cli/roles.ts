@@ -29,7 +29,14 @@ import {
 } from './args.js';
 import { readKeyFile } from './keyfile.js';
 import { LOG_OPTIONS, type Logger } from './log.js';
-import { METRICS_OPTION, PROXY_ADDRESS_OPTION, proxyAddresses, startMetrics } from './ops-flags.js';
+import {
+  CA_OPTION,
+  caOption,
+  METRICS_OPTION,
+  PROXY_ADDRESS_OPTION,
+  proxyAddresses,
+  startMetrics,
+} from './ops-flags.js';
 
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
@@ -532,6 +539,7 @@ export const volunteerCommand: Command = {
       "a code from 'starling pair': help only the clients started with the same code (none: help anyone)",
     ),
     ...RTC_OPTIONS,
+    CA_OPTION,
     METRICS_OPTION,
     ...LOG_OPTIONS,
   ],
@@ -558,7 +566,7 @@ export const volunteerCommand: Command = {
     const { VolunteerMetrics } = await import('../volunteer/metrics.js');
     let relay: InstanceType<typeof VolunteerRelay> | undefined;
     const metrics = new VolunteerMetrics(() => relay!.stats);
-    const env = nodeRelayEnv(rtc);
+    const env = nodeRelayEnv(rtc, await caOption(v));
     try {
       relay = new VolunteerRelay(options, { ...env, fetch: metrics.countingFetch(env.fetch) });
     } catch (e) {
@@ -618,6 +626,7 @@ export const clientCommand: Command = {
       help: 'with --pairing: never use the public pool; wait for a paired volunteer instead',
     },
     ...RTC_OPTIONS,
+    CA_OPTION,
     ...LOG_OPTIONS,
   ],
   async run(v, { log }) {
@@ -634,6 +643,7 @@ export const clientCommand: Command = {
     const egress = typeof v.egress === 'string' ? checkUrl(v.egress, '--egress', ['ws:', 'wss:']) : undefined;
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
+    const ca = await caOption(v);
     const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc, { BrokerClient }] =
       await Promise.all([
         import('../client/tunnel.js'),
@@ -642,11 +652,12 @@ export const clientCommand: Command = {
         import('../shared/webrtc-node.js'),
         import('../signaling/client.js'),
       ]);
+    const { caFetch } = await import('../shared/ca-fetch.js');
     const { closeNodeWebRtc, nodeRtcPeerConnectionClass } = webrtc;
     const pairing =
       code === undefined ? undefined : { tag: await pairingTag(code), only: v['paired-only'] === true };
     const tunnel = new Tunnel({
-      broker: new BrokerClient(broker),
+      broker: new BrokerClient(broker, ca === undefined ? {} : { fetch: caFetch(ca) }),
       egressKey,
       ...(egress ? { egress } : {}),
       ...(pairing === undefined ? {} : { pairing }),

@@ -3,6 +3,7 @@
  * WebSocket to the egress, Node's global fetch for the broker.
  */
 import { WebSocket as WsWebSocket } from 'ws';
+import { caFetch } from '../shared/ca-fetch.js';
 import { SESSION_DEFAULTS } from '../shared/limits.js';
 import { type NodeRtcOptions, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
 import type { RelayEnv } from './env.js';
@@ -13,21 +14,31 @@ export type { NodeRtcOptions } from '../shared/webrtc-node.js';
  * `ws` with what a browser WebSocket does by itself: no compression (path messages are ciphertext), and a
  * cap on one message at the session's largest (session-v1 §1) so a broken egress cannot make us buffer more.
  */
-class NodeWebSocket extends WsWebSocket {
-  constructor(url: string, protocols?: string | string[]) {
-    super(url, protocols, { perMessageDeflate: false, maxPayload: SESSION_DEFAULTS.maxMessageBytes });
-  }
+function nodeWebSocket(ca: string | undefined) {
+  return class NodeWebSocket extends WsWebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, {
+        perMessageDeflate: false,
+        maxPayload: SESSION_DEFAULTS.maxMessageBytes,
+        ...(ca === undefined ? {} : { ca }),
+      });
+    }
+  };
 }
 
-/** A RelayEnv for Node. Call `closeNodeWebRtc()` (src/shared/webrtc-node.ts) at process shutdown if needed. */
-export function nodeRelayEnv(opts: NodeRtcOptions = {}): RelayEnv {
-  const fetchFn = globalThis.fetch;
+/**
+ * A RelayEnv for Node; with `ca` (PEM), the broker's HTTPS and the egress's `wss:` are trusted only under
+ * those certificates (`--ca FILE`). Call `closeNodeWebRtc()` (src/shared/webrtc-node.ts) at process
+ * shutdown if needed.
+ */
+export function nodeRelayEnv(opts: NodeRtcOptions = {}, ca?: string): RelayEnv {
+  const fetchFn = ca === undefined ? globalThis.fetch : caFetch(ca);
   return {
     RTCPeerConnection: nodeRtcPeerConnectionClass(opts),
     // `ws` implements the part of the standard WebSocket the relay uses (addEventListener for open, message,
     // close and error; binaryType 'arraybuffer'; bufferedAmount; protocol; readyState; send; close), but its
     // typings are its own, so TypeScript needs telling.
-    WebSocket: NodeWebSocket as unknown as RelayEnv['WebSocket'],
+    WebSocket: nodeWebSocket(ca) as unknown as RelayEnv['WebSocket'],
     fetch: (input, init) => fetchFn(input, init),
   };
 }

@@ -93,6 +93,8 @@ describe('the system packages list', () => {
     ['test/lab/lab.ts', 'iptables'],
     ['test/lab/coturn.ts', 'coturn'],
     ['test/lab/delay-line.ts', 'gcc'],
+    ['test/helpers/nginx.ts', 'nginx'],
+    ['test/helpers/tls-ca.ts', 'openssl'],
   ];
   for (const [helper, pkg] of starters) {
     test(`every test file that uses ${helper} is listed under ${pkg}`, () => {
@@ -114,7 +116,7 @@ describe('the system packages list', () => {
     assert.match(res.stderr, /needs system packages that are missing here/);
     assert.match(
       res.stderr,
-      /chromium +for test\/widget\/\*, test\/extension\/\*: .*\(checked with: \/nonexistent\/chromium --version\)/,
+      /chromium +for test\/widget\/\*, test\/extension\/\*[^:]*: .*\(checked with: \/nonexistent\/chromium --version\)/,
     );
     assert.match(res.stderr, /^ {2}sudo apt-get install -y chromium$/m);
     assert.doesNotMatch(res.stderr, /redis-server/, 'only what the selected files need');
