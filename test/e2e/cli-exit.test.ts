@@ -109,3 +109,31 @@ test('keygen never overwrites a key: exit 1, the file untouched', async () => {
   assert.doesNotMatch(output, usage);
   assert.equal(readFileSync(keyFile, 'utf8'), before);
 });
+
+test('--metrics, --proxy-address and --ca: bad values exit 2, a port in use or a bad file exits 1', async () => {
+  const egress = ['egress', '--listen', '127.0.0.1:0', '--key', keyFile];
+  const badAddr = await cli(...egress, '--metrics', 'nowhere');
+  assert.equal(badAddr.code, 2, badAddr.output);
+  assert.match(badAddr.output, /--metrics must look like/);
+  const inUse = await cli(...egress, '--metrics', `127.0.0.1:${takenPort}`);
+  assert.equal(inUse.code, 1, inUse.output);
+  assert.match(inUse.output, /cannot listen for metrics on .*EADDRINUSE/);
+  const broker = await cli('broker', '--listen', '127.0.0.1:0', '--metrics', `127.0.0.1:${takenPort}`);
+  assert.equal(broker.code, 1, broker.output);
+  assert.match(broker.output, /cannot listen for metrics/);
+  const alone = await cli(...egress, '--proxy-address', '127.0.0.1');
+  assert.equal(alone.code, 2, alone.output);
+  assert.match(alone.output, /--proxy-address needs --trusted-proxies/);
+  const badNet = await cli('broker', '--trusted-proxies', '1', '--proxy-address', '10.0.0.0/40');
+  assert.equal(badNet.code, 2, badNet.output);
+  assert.match(badNet.output, /--proxy-address: "10\.0\.0\.0\/40" is not an address/);
+  const client = ['client', '--egress-key', 'A'.repeat(43), '--broker', 'https://127.0.0.1:9/'];
+  const noCa = await cli(...client, '--ca', join(dir, 'absent.pem'));
+  assert.equal(noCa.code, 1, noCa.output);
+  assert.match(noCa.output, /--ca: .*absent\.pem/);
+  const notPem = join(dir, 'not.pem');
+  writeFileSync(notPem, 'hello');
+  const volunteer = await cli('volunteer', '--allow-egress', 'wss://127.0.0.1:9/', '--ca', notPem);
+  assert.equal(volunteer.code, 1, volunteer.output);
+  assert.match(volunteer.output, /--ca: .*holds no PEM certificate/);
+});
