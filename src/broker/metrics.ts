@@ -58,6 +58,8 @@ export class BrokerMetrics {
       MATCH_SECONDS_BUCKETS,
       people,
     );
+    // Present from the first scrape; the NAT pools the broker knows today (signaling-v1 `nat`).
+    this.matches.inc({ nat_pool: 'unknown' }, 0);
   }
 
   /** A client was matched and its volunteer answered, `ms` after its offer arrived. */

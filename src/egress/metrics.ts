@@ -89,6 +89,8 @@ export class EgressMetrics {
       'starling_egress_draining',
       '1 while draining (SIGTERM, session-v1 §7: GOAWAY sent), else 0.',
     ).collect(() => (gauges.draining() ? 1 : 0));
+    // Present from the first scrape, so a rate() over a restart sees 0 rather than no series.
+    for (const c of [this.sessionsTotal, this.pathsTotal, this.streamsTotal]) c.inc({}, 0);
   }
 
   /** Counts a destination socket's bytes, live while it is open and kept once it closes. */
