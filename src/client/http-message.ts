@@ -3,6 +3,9 @@
  * header removal.
  */
 
+import { isIP } from 'node:net';
+import { hostProblem, portProblem } from './destination.js';
+
 /** A destination; `host` is a name, dotted IPv4, or IPv6 without brackets (session-v1 §4, OPEN). */
 export type Target = { host: string; port: number };
 
@@ -26,9 +29,14 @@ const HOP_BY_HOP = new Set([
 export function parseAuthority(authority: string): TargetResult<Target> {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:/?#@[\]]+)):(\d{1,5})$/.exec(authority);
   if (!match) return { ok: false, why: 'expected host:port' };
-  const port = Number(match[3]);
-  if (port < 1 || port > 65535) return { ok: false, why: 'port must be 1..65535' };
-  return { ok: true, host: (match[1] ?? match[2]!).toLowerCase(), port };
+  return checked((match[1] ?? match[2]!).toLowerCase(), Number(match[3]), match[1] !== undefined);
+}
+
+/** A target whose host and port pass src/client/destination.ts, or why not (a 400). */
+function checked(host: string, port: number, bracketed: boolean): TargetResult<Target> {
+  if (bracketed && isIP(host) !== 6) return { ok: false, why: 'bad IPv6 address in brackets' };
+  const why = hostProblem(host) ?? portProblem(port);
+  return why === undefined ? { ok: true, host, port } : { ok: false, why };
 }
 
 /**
@@ -58,10 +66,10 @@ export function parseAbsoluteTarget(
     return { ok: false, why: 'bad host in the URI' };
   }
   if (parsed.hostname === '') return { ok: false, why: 'no host in the URI' };
-  const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
-  const port = parsed.port === '' ? 80 : Number(parsed.port);
-  if (port === 0) return { ok: false, why: 'port must be 1..65535' };
-  return { ok: true, host, port, path, hostHeader: authority };
+  const bracketed = parsed.hostname.startsWith('[');
+  const host = bracketed ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  const target = checked(host, parsed.port === '' ? 80 : Number(parsed.port), bracketed);
+  return target.ok ? { ...target, path, hostHeader: authority } : target;
 }
 
 /**

@@ -122,7 +122,25 @@ function forward(
     setHost: false,
   });
   upstream.on('response', (answer: IncomingMessage) => {
-    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, stripHopByHop(answer.rawHeaders));
+    // Node's parser takes status lines its own writeHead refuses (issue 9, finding 3); such an answer
+    // costs its exchange, never the process.
+    const bad = badStatusLine(answer);
+    if (bad === undefined) {
+      try {
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, stripHopByHop(answer.rawHeaders));
+      } catch (err) {
+        answer.destroy();
+        tunnel.destroy();
+        // writeHead may have taken some of the headers before it threw: nothing sane is left to send.
+        res.destroy(err as Error);
+        return;
+      }
+    } else {
+      answer.destroy();
+      tunnel.destroy();
+      textReply(res, 502, `Starling: ${target.host}:${target.port} sent a bad status line: ${bad}\n`);
+      return;
+    }
     pipeline(answer, res, (err) => {
       if (err) res.destroy();
     });
@@ -147,6 +165,17 @@ function forward(
   pipeline(req, upstream, (err) => {
     if (err) upstream.destroy();
   });
+}
+
+/** Why a parsed response's status line cannot be passed on (RFC 9112 §4), or undefined when it can. */
+function badStatusLine(answer: IncomingMessage): string | undefined {
+  const status = answer.statusCode ?? 0;
+  // Node's writeHead takes 100..999; a final answer is never 1xx (node reports those as 'information').
+  if (!Number.isInteger(status) || status < 200 || status > 999)
+    return `status ${String(status).padStart(3, '0')}`;
+  // reason-phrase = *( HTAB / SP / VCHAR / obs-text )
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(answer.statusMessage ?? '')) return 'a control byte in the reason';
+  return undefined;
 }
 
 function statusOf(failure: OpenFailure): number {

@@ -1,3 +1,5 @@
+import { hostProblem } from './destination.js';
+
 /**
  * SOCKS version 5 messages (RFC 1928), parsed from a buffer that may hold only part of a message.
  * Only what the local proxy needs: the method greeting (§3), the request (§4) and the reply (§6).
@@ -78,19 +80,15 @@ export function parseRequest(buf: Uint8Array): Parsed<{ request: SocksRequest }>
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Bytes that never occur in a host name: controls, space, DEL, '/' and '\\'. */
-function isNameByte(b: number): boolean {
-  return b > 0x20 && b !== 0x7f && b !== 0x2f && b !== 0x5c;
-}
-
-/** A domain name as the session's OPEN frame carries it (UTF-8, 1..255 bytes), or undefined if unusable. */
+/** A domain name as the session's OPEN frame carries it (src/client/destination.ts), or undefined if unusable. */
 function decodeDomain(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 0 || !bytes.every(isNameByte)) return undefined;
+  let name: string;
   try {
-    return utf8.decode(bytes);
+    name = utf8.decode(bytes);
   } catch {
     return undefined;
   }
+  return hostProblem(name) === undefined ? name : undefined;
 }
 
 /** RFC 5952 text of a 16-byte IPv6 address: lower-case hex, longest run of zero groups (>= 2) as `::`. */

@@ -347,3 +347,46 @@ test('an absolute URI keeps its path bytes and defaults to port 80', async () =>
   }
   assert.deepEqual(sink, ['/a/../b?x=%20']);
 });
+
+test('an origin whose status line writeHead refuses (000, 099, a control byte) gives 502 with a reason', async () => {
+  const lines = ['HTTP/1.1 000 Zero', 'HTTP/1.1 099 Low', 'HTTP/1.1 200 O\x01K', 'HTTP/1.1 200 O\x1b[2JK'];
+  let next = 0;
+  const hostile = createTcpServer((socket: Socket) => {
+    const line = lines[next++ % lines.length]!;
+    socket.on('error', () => socket.destroy());
+    socket.once('data', () => socket.end(`${line}\r\nContent-Length: 2\r\n\r\nhi`));
+  });
+  const port = await listenLocal(hostile);
+  try {
+    await withProxy(directDialer(), async ({ send }) => {
+      for (const line of lines) {
+        const res = await send(`http://127.0.0.1:${port}/x`);
+        assert.equal(res.status, 502, JSON.stringify(line));
+        assert.match(res.body.toString(), /sent a bad status line: (status 0\d\d|a control byte)/);
+      }
+      const fine = await send(`http://127.0.0.1:${originPort}/headers`);
+      assert.equal(fine.status, 200, 'the proxy keeps serving');
+    });
+  } finally {
+    hostile.close();
+  }
+});
+
+test('a host too long, with an empty label or a byte no name has is 400 before any open (CONNECT and GET)', async () => {
+  const dialer = failingDialer(new StreamError('refused'));
+  const long = `${'a'.repeat(60)}.`.repeat(5).slice(0, 300);
+  await withProxy(dialer, async ({ port, send }) => {
+    for (const host of [long, 'a..example', '.example', `${'b'.repeat(64)}.example`, 'a!b.example', 'a*b']) {
+      const { status, socket } = await connectThrough(port, `${host}:443`);
+      assert.equal(status, 400, host);
+      socket.destroy();
+      const res = await send(`http://${host}/`);
+      assert.equal(res.status, 400, host);
+      assert.match(res.body.toString(), /host|label/, host);
+    }
+    assert.deepEqual(dialer.opened, []);
+    const ok = await send('http://under_score.example-1.test./');
+    assert.equal(ok.status, 502, 'a sane name reaches the dialer');
+    assert.deepEqual(dialer.opened, ['under_score.example-1.test.:80']);
+  });
+});

@@ -272,3 +272,21 @@ test('1 MiB echoes through unchanged (sha256), and half-close keeps the other di
     assert.equal(back.subarray(ONE_MIB.length).toString(), 'done');
   });
 });
+
+test('a domain no host has (empty label, long label, control or stray bytes) gets 0x04 and nothing is dialed', async () => {
+  const dialer = directDialer({ 'sane-name_1.test.': '127.0.0.1' });
+  const bad = ['a..example', '.example', `${'b'.repeat(64)}.test`, 'a\x1b[2J', 'a b', 'a%2f', 'a:80'];
+  await withSocks(dialer, async (dial) => {
+    for (const name of bad) {
+      const { socket, reader } = await dial();
+      socket.write(Buffer.from([...GREETING, ...connectRequest(3, domain(name), echo.port)]));
+      assert.deepEqual([...(await reader.rest()).subarray(2, 4)], [5, 0x04], JSON.stringify(name));
+    }
+    assert.deepEqual(dialer.opened, []);
+    const { socket, reader } = await dial();
+    socket.write(Buffer.from([...GREETING, ...connectRequest(3, domain('sane-name_1.test.'), echo.port)]));
+    assert.deepEqual([...(await reader.take(12)).subarray(2, 4)], [5, 0x00], 'a sane name is dialed');
+    socket.destroy();
+    assert.deepEqual(dialer.opened, [`sane-name_1.test.:${echo.port}`]);
+  });
+});
