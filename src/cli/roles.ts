@@ -680,17 +680,14 @@ export const clientCommand: Command = {
       log.info(
         `paired: ${pairing.only ? 'paired volunteers only' : 'paired volunteers first, then the public pool'}`,
       );
-    const fatal = new Promise<Error>((resolve) => tunnel.once('fatal', resolve));
+    // A wrong key looks like a hostile volunteer (issue 9, finding 1): say so, again and again, never stop.
+    tunnel.on('key-warning', (w) => log.warn(w.message));
     tunnel.start();
-    const outcome = await Promise.race([untilSignal(), fatal]);
+    await untilSignal();
     tunnel.close();
     socksServer.close();
     httpServer.close();
     closeNodeWebRtc();
-    if (outcome instanceof Error) {
-      log.error(outcome.message);
-      return 1;
-    }
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { NoPathError, StreamError } from '../shared/errors.js';
+import { printable } from '../shared/printable.js';
 import type { Dialer } from './dialer.js';
 
 /** Why a front end could not open a stream: a StreamError to map, or NoPathError (no tunnel at all). */
@@ -57,8 +58,9 @@ export class NoPathNotice {
   failed(err: OpenFailure): void {
     if (!(err instanceof NoPathError) || this.#logged) return;
     this.#logged = true;
+    // The reason may quote strangers (a broker's error, a volunteer's REFUSE): no control bytes to the terminal.
     this.log(
-      `starling: no volunteer is reachable, so connections are refused (never sent directly): ${err.message}`,
+      `starling: no volunteer is reachable, so connections are refused (never sent directly): ${printable(err.message, 1000)}`,
     );
   }
 

@@ -4,7 +4,7 @@
  * SOCKS5 and HTTP front ends use; with no path it fails clearly and never goes direct.
  *
  * The broker client and the peer connections come from outside (TunnelOptions), so the policy here
- * (backoff, refusals, volunteer exclusion, wrong-key handling) is tested with fakes (test/client/tunnel.test.ts)
+ * (backoff, refusals, volunteer exclusion, the wrong-key warning) is tested with fakes (test/client/tunnel.test.ts)
  * as well as end to end.
  */
 import { EventEmitter } from 'node:events';
@@ -20,6 +20,7 @@ import {
   type SessionOptions,
 } from '../shared/limits.js';
 import { PATH_LABEL } from '../shared/path.js';
+import { printable } from '../shared/printable.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
 import { SignalingError } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
@@ -49,7 +50,23 @@ export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   /** Configuration of every peer connection. @default { iceServers: [] }: no STUN unless asked */
   rtcConfig?: RTCConfiguration;
   session?: Partial<SessionOptions>;
+  /** Log lines; they may quote strangers (volunteers, the broker), made safe for a terminal first. */
   log?: (line: string) => void;
+  /** Source of the backoff's jitter, uniform in [0, 1). @default Math.random */
+  random?: () => number;
+}
+
+/**
+ * Handshakes keep failing for the key (issue 9, finding 1): either the pinned key is not the egress's, or
+ * every volunteer tried is hostile; the client cannot tell which, so it says so and keeps trying.
+ */
+export interface KeyWarning {
+  /** Different volunteers through which a handshake failed for the key since the last success. */
+  volunteers: number;
+  /** Since the first such failure, ms. */
+  sinceMs: number;
+  /** One line for a person: what happened and what it may mean. */
+  message: string;
 }
 
 /** What a tunnel tells its owner, with the arguments of each event. */
@@ -59,8 +76,11 @@ export interface TunnelEvents {
   path: [pathId: number, volunteer: string];
   /** A path attempt failed; the next one starts in `retryInMs` (unless the tunnel stopped). */
   'path-failed': [error: Error, retryInMs: number];
-  /** The tunnel stopped for good (the egress key is wrong). */
-  fatal: [error: Error];
+  /**
+   * No handshake succeeded through `keyWarningVolunteers` volunteers that failed it for the key; repeated
+   * every `keyWarningIntervalMs` while that lasts. The tunnel keeps trying; a 'path' event ends it.
+   */
+  'key-warning': [warning: KeyWarning];
 }
 
 interface Waiter {
@@ -81,9 +101,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
   private readonly waiters = new Set<Waiter>();
   private retryMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** Volunteers through which the egress failed to prove the pinned key, and such failures in all. */
+  /** Volunteers through which the egress failed to prove the pinned key since the last success, and when. */
   private readonly wrongKey = new Set<string>();
-  private wrongKeyAttempts = 0;
+  private wrongKeySince = 0;
+  private lastKeyWarning = 0;
+  private currentKeyWarning: KeyWarning | undefined;
+  private readonly random: () => number;
   private lastFailure = '';
   private closed = false;
   private readonly log: (line: string) => void;
@@ -94,7 +117,14 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     this.sessionOptions = resolveSessionOptions(config.session);
     this.broker = config.broker;
     this.retryMs = this.opts.retryMinMs;
-    this.log = config.log ?? (() => {});
+    const log = config.log ?? (() => {});
+    this.log = (line) => log(printable(line, 1000));
+    this.random = config.random ?? Math.random;
+  }
+
+  /** The warning in force: handshakes keep failing for the key (see 'key-warning'), or undefined. */
+  get keyWarning(): KeyWarning | undefined {
+    return this.currentKeyWarning;
   }
 
   get currentSession(): Session | undefined {
@@ -195,7 +225,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
       }
       this.volunteers.set(pathId, volunteer);
       this.wrongKey.clear();
-      this.wrongKeyAttempts = 0;
+      this.currentKeyWarning = undefined;
       this.retryMs = this.opts.retryMinMs;
       this.lastFailure = '';
       this.emit('path', pathId, volunteer);
@@ -259,10 +289,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
 
   private onPathFailure(e: Error, volunteer: string | undefined): void {
     this.lastFailure = e.message;
-    // Consecutive failures of any kind back off exponentially; the broker's hint, when longer, wins.
-    const wait = Math.max(this.retryMs, e instanceof SignalingError ? (e.retryAfterMs ?? 0) : 0);
+    // Consecutive failures of any kind back off exponentially with full jitter (a population cut off at once
+    // must not come back at once); the broker's hint, when longer, wins.
+    const jittered = Math.round(this.random() * this.retryMs);
+    const wait = Math.max(jittered, e instanceof SignalingError ? (e.retryAfterMs ?? 0) : 0);
     this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
-    if (e instanceof HandshakeError && this.onHandshakeFailure(e, volunteer)) return;
+    if (e instanceof HandshakeError) this.onHandshakeFailure(e, volunteer);
     this.log(`path attempt failed: ${e.message}; retrying in ${wait} ms`);
     this.emit('path-failed', e, wait);
     // Nobody can be served right now: tell waiting streams at once rather than after their timeout.
@@ -278,27 +310,37 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
   }
 
   /**
-   * A REFUSE is unauthenticated (session-v1 §6): one volunteer could forge any of them. So a wrong key is
-   * fatal only when seen through `handshakeFailuresFatal` different volunteers (or twice as many attempts
-   * through any), and "unknown session" ends the session only when it has no path left to prove otherwise.
-   * Returns true when the client stopped.
+   * A REFUSE is unauthenticated (session-v1 §6), and a volunteer can answer a HELLO with anything: a wrong
+   * key and a hostile volunteer look the same. So a failure for the key never stops the tunnel; through
+   * `keyWarningVolunteers` different volunteers it raises the 'key-warning', again every
+   * `keyWarningIntervalMs`, and fails waiting streams with it. "Unknown session" ends the session only when
+   * it has no path left to prove otherwise.
    */
-  private onHandshakeFailure(e: HandshakeError, volunteer: string | undefined): boolean {
+  private onHandshakeFailure(e: HandshakeError, volunteer: string | undefined): void {
     if (e.failure === 'wrong-key' && !this.session) {
-      if (volunteer) this.wrongKey.add(volunteer);
-      this.wrongKeyAttempts += 1;
-      const limit = this.opts.handshakeFailuresFatal;
-      if (this.wrongKey.size >= limit || this.wrongKeyAttempts >= 2 * limit) {
-        this.closed = true;
-        clearTimeout(this.retryTimer);
-        this.failWaiters(e);
-        this.emit('fatal', e);
-        return true;
+      const now = Date.now();
+      if (this.wrongKey.size === 0) this.wrongKeySince = now;
+      this.wrongKey.add(volunteer ?? `unnamed-${this.wrongKey.size}`);
+      const due =
+        this.currentKeyWarning === undefined || now - this.lastKeyWarning >= this.opts.keyWarningIntervalMs;
+      if (this.wrongKey.size >= this.opts.keyWarningVolunteers && due) {
+        const sinceMs = now - this.wrongKeySince;
+        const volunteers = this.wrongKey.size;
+        const warning: KeyWarning = {
+          volunteers,
+          sinceMs,
+          message:
+            `no egress handshake succeeded through ${volunteers} volunteers in ${Math.round(sinceMs / 1000)} s: ` +
+            'the egress key may be wrong (or those volunteers are hostile); still trying',
+        };
+        this.currentKeyWarning = warning;
+        this.lastKeyWarning = now;
+        this.failWaiters(new NoPathError(warning.message));
+        this.emit('key-warning', warning);
       }
     }
     if (e.failure === 'unknown-session' && this.session && this.session.pathCount === 0)
       this.session.close(e);
-    return false;
   }
 
   /** One match through the broker: offer, answer, data channel open (path-v1 §1). */

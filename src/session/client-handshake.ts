@@ -4,6 +4,7 @@
  */
 import { HandshakeError, ProtocolError } from '../shared/errors.js';
 import type { SessionOptions } from '../shared/limits.js';
+import { printable } from '../shared/printable.js';
 import { NkInitiator, seal } from './noise.js';
 import { resolveSessionOptions } from './options.js';
 import { Session } from './session.js';
@@ -46,7 +47,9 @@ export async function startSession(
   const { first: msg, backlog } = await reply;
   const type = messageType(msg, opts.maxMessageBytes);
   if (type === MessageType.refuse) {
+    // A REFUSE is unauthenticated (session-v1 §6): its reason is a stranger's text, bound for a terminal.
     const r = decodeRefuse(msg);
+    r.reason = printable(r.reason);
     if (r.code === RefuseCode.badHandshake) {
       throw new HandshakeError(
         `the egress refused the handshake: it does not hold the pinned key (${r.reason})`,
@@ -97,6 +100,7 @@ export async function joinSession(session: Session, transport: PathTransport, pa
   const type = messageType(msg, session.options.maxMessageBytes);
   if (type === MessageType.refuse) {
     const r = decodeRefuse(msg);
+    r.reason = printable(r.reason);
     throw new HandshakeError(
       `the egress refused to join the path: ${r.reason}`,
       r.code === RefuseCode.unknownSession ? 'unknown-session' : 'refused',

@@ -329,13 +329,20 @@ export const CLIENT_DEFAULTS = {
   /** ICE gathering is cut off after, ms (no trickle). @default 3000 */
   iceGatherTimeoutMs: 3_000,
   /**
-   * Handshakes failing for the key on this many different volunteers in a row (or twice as many through any)
-   * mean a wrong egress key, and the client stops. @default 2
+   * Handshakes failing for the key through this many different volunteers, none succeeding since, raise a
+   * 'key-warning' (the egress key may be wrong). The client never stops for it: a REFUSE is unauthenticated
+   * and a hostile volunteer can forge one (issue 9, finding 1). @default 2
    */
-  handshakeFailuresFatal: 2,
-  /** Backoff between failed path attempts, ms (doubles up to the max; the broker's hint wins). @default 250 */
+  keyWarningVolunteers: 2,
+  /** While handshakes keep failing for the key, the 'key-warning' is repeated this often, ms. @default 30000 */
+  keyWarningIntervalMs: 30_000,
+  /**
+   * Backoff between failed path attempts, ms: the ceiling starts here and doubles per failure up to
+   * `retryMaxMs`; each wait is drawn uniformly below the ceiling (full jitter), so that clients cut off
+   * together do not come back together; the broker's hint, when longer, wins. @default 250
+   */
   retryMinMs: 250,
-  /** Longest wait between failed path attempts, ms. @default 5000 */
+  /** The highest ceiling of the wait between failed path attempts, ms. @default 5000 */
   retryMaxMs: 5_000,
 } as const;
 export type ClientOptionsLimits = Limits<typeof CLIENT_DEFAULTS>;

@@ -16,7 +16,9 @@ export type VolunteerBehaviour =
   /** relays it to this egress */
   | { egress: SessionTable }
   /** never lets it open (the volunteer vanished mid-match) */
-  | 'vanish';
+  | 'vanish'
+  /** a hostile volunteer: answers each message from the client with what `answer` returns, relays nothing */
+  | { answer: (msg: Uint8Array) => Uint8Array };
 
 export type OfferRequest = Parameters<OfferBroker['offer']>[0];
 
@@ -66,6 +68,11 @@ export class FakeNetwork {
     this.tables.push(table);
     for (const v of volunteers) this.volunteers.set(v, { egress: table });
     return table;
+  }
+
+  /** Volunteers that answer every message with `answer` (a forged REFUSE, garbage, ...). */
+  hostile(answer: (msg: Uint8Array) => Uint8Array, ...volunteers: string[]): void {
+    for (const v of volunteers) this.volunteers.set(v, { answer });
   }
 
   /** Closes every egress. */
@@ -160,8 +167,13 @@ class FakePeerConnection {
     const channel = this.channel;
     if (behaviour === undefined || behaviour === 'vanish' || channel === undefined) return;
     const path = memoryPath();
-    this.network.relayed.push({ volunteer, egress: path.egress });
-    void behaviour.egress.accept(path.egress);
+    if ('answer' in behaviour) {
+      const { answer } = behaviour;
+      path.egress.onmessage = (msg) => path.egress.send(answer(msg));
+    } else {
+      this.network.relayed.push({ volunteer, egress: path.egress });
+      void behaviour.egress.accept(path.egress);
+    }
     this.connectionState = 'connected';
     setImmediate(() => channel.open(path.client));
   }

@@ -1,17 +1,19 @@
 /**
  * The tunnel's policy with fakes (test/client/fake-rtc.ts): a scripted broker and peer connections whose data
  * channel is a memory path to a real egress session table. What it decides: which volunteers to exclude,
- * how long to wait after a failure, when a wrong key is fatal, when to start a new session. The same tunnel
+ * how long to wait after a failure, when to warn that the key may be wrong, when to start a new session. The same tunnel
  * runs over real WebRTC, broker and egress processes in test/e2e/.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, type TestContext, test } from 'node:test';
-import { Tunnel, type TunnelOptions } from '../../src/client/tunnel.js';
+import { type KeyWarning, Tunnel, type TunnelOptions } from '../../src/client/tunnel.js';
 import { generateKeyPair } from '../../src/session/noise.js';
 import type { Session } from '../../src/session/session.js';
 import type { SessionStream } from '../../src/session/stream.js';
+import { encodeRefuse, RefuseCode } from '../../src/session/wire.js';
 import { HandshakeError, NoPathError } from '../../src/shared/errors.js';
+import { printable } from '../../src/shared/printable.js';
 import { SignalingError } from '../../src/signaling/client.js';
 import { readAll } from '../helpers/session-pair.js';
 import { until } from '../helpers/until.js';
@@ -110,35 +112,59 @@ test('peer connections get the configuration given, and none contacts STUN unles
   assert.deepEqual(made, [{ iceServers: [] }, stun]);
 });
 
-test('a wrong key seen through two different volunteers is fatal; waiting streams fail with it', async (t) => {
+test('a wrong key is never fatal: it warns through two volunteers, again later, and waiting streams hear it', async (t) => {
   const net = new FakeNetwork();
-  net.egress(generateKeyPair(), 'v1', 'v2');
-  const broker = new FakeBroker(['v1', 'v2'], 'v3');
-  const tun = tunnel(t, net, broker);
-  const fatal = once(tun, 'fatal');
+  net.egress(generateKeyPair(), 'v1', 'v2', 'v3');
+  const broker = new FakeBroker(['v1', 'v2', 'v1'], 'v3');
+  const tun = tunnel(t, net, broker, { keyWarningIntervalMs: 40, retryMaxMs: 5 });
+  const warnings: KeyWarning[] = [];
+  tun.on('key-warning', (w) => warnings.push(w));
   tun.start();
   const waiting = rejection(tun.open('echo', 1));
-  const [error] = await fatal;
-  assert.ok(error instanceof HandshakeError);
-  assert.equal(error.failure, 'wrong-key');
-  assert.equal(await waiting, error, 'the stream waiting for a path hears why');
-  assert.equal(broker.offers.length, 2, 'no third attempt');
-  await until(
-    () => net.connections.every((pc) => pc.connectionState === 'closed'),
-    'every peer connection closed',
+  const error = await waiting;
+  assert.ok(error instanceof NoPathError, 'the stream waiting for a path hears why');
+  assert.match(
+    error.message,
+    /^no egress handshake succeeded through 2 volunteers in \d+ s: the egress key may be wrong/,
   );
-  assert.ok((await rejection(tun.open('echo', 1))) instanceof NoPathError, 'the tunnel stays stopped');
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0]!.volunteers, 2);
+  assert.equal(tun.keyWarning, warnings[0]);
+  await until(() => warnings.length >= 2, 'the warning again after keyWarningIntervalMs');
+  assert.equal(warnings[1]!.volunteers, 3);
+  assert.ok(broker.offers.length > 4, 'the tunnel keeps trying');
+  const more = broker.offers.length;
+  await until(() => broker.offers.length > more + 2, 'and still does');
 });
 
-test('through one volunteer only, a wrong key is fatal after twice as many attempts', async (t) => {
+test('hostile volunteers answering a forged REFUSE or garbage never stop the client; an honest one then serves', async (t) => {
+  const keys = generateKeyPair();
   const net = new FakeNetwork();
-  net.egress(generateKeyPair(), 'v1');
-  const broker = new FakeBroker([], 'v1');
-  const tun = tunnel(t, net, broker);
-  const fatal = once(tun, 'fatal');
+  const forged = encodeRefuse(RefuseCode.badHandshake, '\x1b]0;pwned\x07\x1b[2Jkey mismatch\u202e');
+  net.hostile(() => forged, 'forger-1', 'forger-2');
+  net.hostile((msg) => Uint8Array.from(msg).reverse(), 'garbler-1');
+  net.hostile(() => Buffer.from([1, 2]), 'garbler-2');
+  net.egress(keys, 'honest');
+  const script = ['forger-1', 'garbler-1', 'forger-2', 'garbler-2', 'forger-1', 'forger-2', 'garbler-1'];
+  const hostileTries = script.length;
+  const broker = new FakeBroker(script, 'honest');
+  const lines: string[] = [];
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, retryMaxMs: 5, log: (l) => lines.push(l) });
+  const warnings: KeyWarning[] = [];
+  tun.on('key-warning', (w) => warnings.push(w));
+  const up = once(tun, 'path');
   tun.start();
-  await fatal;
-  assert.equal(broker.offers.length, 4, 'handshakeFailuresFatal (2) times two, through one volunteer');
+  await up;
+  assert.equal(await echo(tun, 'served at last'), 'served at last');
+  assert.equal(
+    broker.offers.length,
+    hostileTries + 1,
+    'every hostile volunteer was tried, then the honest one',
+  );
+  assert.ok(warnings.length >= 1, 'the forged REFUSEs raised the warning');
+  assert.equal(tun.keyWarning, undefined, 'a handshake that succeeds ends the warning');
+  assert.ok(lines.some((l) => /key mismatch/.test(l)));
+  for (const line of lines) assert.equal(printable(line, Infinity), line, 'no control bytes reach the log');
 });
 
 test('one volunteer refusing the key cannot stop the client: the next one serves (REFUSE is unauthenticated)', async (t) => {
@@ -147,24 +173,26 @@ test('one volunteer refusing the key cannot stop the client: the next one serves
   net.egress(generateKeyPair(), 'evil');
   net.egress(keys, 'good');
   const broker = new FakeBroker(['evil', 'good']);
-  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, handshakeFailuresFatal: 2 });
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, keyWarningVolunteers: 2 });
   const failures: Error[] = [];
   tun.on('path-failed', (e) => failures.push(e));
-  let fatal = false;
-  tun.on('fatal', () => {
-    fatal = true;
+  let warned = false;
+  tun.on('key-warning', () => {
+    warned = true;
   });
   tun.start();
   assert.equal(await echo(tun, 'served'), 'served');
   assert.equal(failures.length, 1);
   assert.ok(failures[0] instanceof HandshakeError);
-  assert.equal(fatal, false);
+  assert.equal(warned, false, 'one volunteer is not enough for the warning');
 });
 
-test('after failures the wait doubles up to retryMaxMs, a longer broker hint wins, a success starts over', async (t) => {
+test('after failures the wait is drawn below a ceiling doubling up to retryMaxMs (full jitter); a longer broker hint wins; a success starts over', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
   const egress = net.egress(keys, 'v1', 'v2');
+  // The jitter's draws: each wait is round(draw x ceiling), the ceilings 5, 10, 20, 20, 20.
+  const draws = [1, 0.5, 0, 1, 0.1];
   const broker = new FakeBroker([
     noMatch(),
     noMatch(),
@@ -180,6 +208,7 @@ test('after failures the wait doubles up to retryMaxMs, a longer broker hint win
     retryMinMs: 5,
     retryMaxMs: 20,
     pathWaitMs: 60_000,
+    random: () => draws.shift() ?? 1,
   });
   const waits: number[] = [];
   tun.on('path-failed', (_e, retryInMs) => waits.push(retryInMs));
@@ -194,7 +223,7 @@ test('after failures the wait doubles up to retryMaxMs, a longer broker hint win
   );
   assert.match(e.message, /no volunteer available/);
   await until(() => up.length === 1, 'the first path');
-  assert.deepEqual(waits, [5, 10, 20, 20, 60]);
+  assert.deepEqual(waits, [5, 5, 0, 20, 60]);
   // The egress makes the session on the client's first record (session-v1 §2.1); killing the path before
   // that leaves no session to JOIN, and this test is about the backoff.
   await until(() => egress.size === 1, 'the egress to make the session');

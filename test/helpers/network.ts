@@ -109,6 +109,11 @@ export interface NetworkOptions {
   /** More flags for the egress and the broker. */
   egressArgs?: string[];
   brokerArgs?: string[];
+  /**
+   * Puts something in front of the egress: given its URL, returns the URL that the broker names and the
+   * volunteers relay to instead (a hostile or flaky front, in tests of what a relay may do).
+   */
+  front?: (egressUrl: string) => Promise<string>;
 }
 
 export class Network {
@@ -150,6 +155,7 @@ export class Network {
     ]);
     const em = await this.egress.waitFor(/listening on (ws:\/\/\S+)/);
     this.egressUrl = em[1]!;
+    if (opts.front) this.egressUrl = await opts.front(this.egressUrl);
     this.broker = run('broker', [
       'broker',
       '--listen',
