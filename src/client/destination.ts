@@ -11,11 +11,11 @@ export const MAX_HOST_BYTES = 255;
 export const MAX_LABEL_BYTES = 63;
 
 /**
- * A label: ASCII letters, digits, `-` and `_` (service names, some CDNs' hosts), or any non-ASCII
- * character but a lone surrogate (an internationalized name the app did not turn into punycode; the egress's resolver does).
- * No control bytes, spaces, `/`, `\`, `%`, `@`, `:` and the like, which no host name holds.
+ * A label: ASCII letters, digits, `-` and `_` (service names, some CDNs' hosts), or non-ASCII letters,
+ * digits and marks (an internationalized name the app did not turn into punycode; the egress's resolver
+ * does). No control bytes, spaces, bidi controls, `/`, `\\`, `%`, `@`, `:` and the like, which no host name holds.
  */
-const LABEL = /^[A-Za-z0-9_\-\u0080-\uD7FF\uE000-\u{10FFFF}]+$/u;
+const LABEL = /^[A-Za-z0-9_\-\p{L}\p{N}\p{M}]+$/u;
 
 /** Why `host` cannot be a destination, or undefined when it can: a name, dotted IPv4, or IPv6 (no brackets). */
 export function hostProblem(host: string): string | undefined {

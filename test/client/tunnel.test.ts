@@ -131,8 +131,10 @@ test('a wrong key is never fatal: it warns through two volunteers, again later, 
   assert.equal(warnings[0]!.volunteers, 2);
   assert.equal(tun.keyWarning, warnings[0]);
   await until(() => warnings.length >= 2, 'the warning again after keyWarningIntervalMs');
-  assert.equal(warnings[1]!.volunteers, 3);
-  assert.ok(broker.offers.length > 4, 'the tunnel keeps trying');
+  // v1 again, then v3: the count is of different volunteers, whichever attempt the second warning follows.
+  assert.ok(warnings[1]!.volunteers >= 2 && warnings[1]!.volunteers <= 3);
+  assert.ok(warnings[1]!.sinceMs >= warnings[0]!.sinceMs);
+  assert.ok(broker.offers.length >= 3, 'the tunnel keeps trying');
   const more = broker.offers.length;
   await until(() => broker.offers.length > more + 2, 'and still does');
 });
