@@ -627,6 +627,11 @@ export const clientCommand: Command = {
     },
     ...RTC_OPTIONS,
     CA_OPTION,
+    {
+      name: 'host-candidates',
+      type: 'boolean',
+      help: "tell the broker and volunteers this machine's LAN and IPv6 addresses too (default: only loopback and --ice-address; STUN/TURN candidates are always sent)",
+    },
     ...LOG_OPTIONS,
   ],
   async run(v, { log }) {
@@ -663,6 +668,12 @@ export const clientCommand: Command = {
       ...(pairing === undefined ? {} : { pairing }),
       paths: num(v, 'paths'),
       RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
+      hostCandidates:
+        v['host-candidates'] === true
+          ? 'all'
+          : typeof v['ice-address'] === 'string'
+            ? [v['ice-address']]
+            : [],
       log: log.info,
     });
     // The proxies' "no volunteer reachable" notice says "starling: ..." itself; the logger names the role.

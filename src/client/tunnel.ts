@@ -28,6 +28,7 @@ import { dataChannelPath } from './dc-path.js';
 import type { Dialer } from './dialer.js';
 import { offerAsDtlsClient } from './offer-sdp.js';
 import { type ClientPairing, type OfferBroker, offerPairedFirst } from './paired-offer.js';
+import { withoutHostCandidates } from './sdp-candidates.js';
 
 /** What the tunnel asks of the broker (signaling-v1 §6): a BrokerClient, or a fake in tests. */
 export type { OfferBroker } from './paired-offer.js';
@@ -52,6 +53,11 @@ export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   session?: Partial<SessionOptions>;
   /** Log lines; they may quote strangers (volunteers, the broker), made safe for a terminal first. */
   log?: (line: string) => void;
+  /**
+   * Host candidates the offer may carry (src/client/sdp-candidates.ts): 'all', or besides loopback only
+   * these addresses (the one ICE is bound to). @default [] (no LAN or global host address is sent)
+   */
+  hostCandidates?: 'all' | readonly string[];
   /** Source of the backoff's jitter, uniform in [0, 1). @default Math.random */
   random?: () => number;
 }
@@ -343,6 +349,11 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
       this.session.close(e);
   }
 
+  private offerSdp(sdp: string): string {
+    const keep = this.config.hostCandidates ?? [];
+    return offerAsDtlsClient(keep === 'all' ? sdp : withoutHostCandidates(sdp, keep));
+  }
+
   /** One match through the broker: offer, answer, data channel open (path-v1 §1). */
   private async connectVolunteer(): Promise<{
     transport: ReturnType<typeof dataChannelPath>;
@@ -359,7 +370,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
         this.broker,
         {
           nat: this.config.nat ?? 'unknown',
-          sdp: offerAsDtlsClient(localSdp(pc)),
+          sdp: this.offerSdp(localSdp(pc)),
           ...(this.config.egress ? { egress: this.config.egress } : {}),
           exclude,
         },

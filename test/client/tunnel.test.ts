@@ -277,3 +277,46 @@ test('bad options are RangeErrors when the tunnel is built', (t) => {
   assert.throws(() => tunnel(t, net, broker, { paths: Number.NaN }), /client option paths/);
   assert.throws(() => tunnel(t, net, broker, { session: { streamWindow: 10 } }), /streamWindow/);
 });
+
+test('the offer sent to the broker carries no LAN or global host candidate unless asked', async (t) => {
+  const keys = generateKeyPair();
+  const candidates = [
+    'a=candidate:1 1 UDP 2122317823 192.168.1.20 50000 typ host',
+    'a=candidate:2 1 UDP 2122317823 2001:db8::20 50001 typ host',
+    'a=candidate:3 1 UDP 2122317823 127.0.0.1 50002 typ host',
+    'a=candidate:4 1 UDP 2122317823 198.18.0.1 50003 typ host',
+    'a=candidate:5 1 UDP 1686052607 203.0.113.7 40000 typ srflx raddr 0.0.0.0 rport 0',
+  ];
+  const sent = async (hostCandidates?: TunnelOptions['hostCandidates']): Promise<string> => {
+    const net = new FakeNetwork();
+    net.egress(keys, 'v1');
+    const Base = net.RTCPeerConnection;
+    const WithCandidates = class extends Base {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        // The fake's offer, with the candidates libdatachannel would have gathered.
+        const offer = async (): Promise<RTCSessionDescriptionInit> => ({
+          type: 'offer',
+          sdp: `v=0\r\n${candidates.join('\r\n')}\r\na=setup:actpass\r\n`,
+        });
+        this.createOffer = offer as RTCPeerConnection['createOffer'];
+      }
+    };
+    const broker = new FakeBroker(['v1']);
+    const tun = tunnel(t, net, broker, {
+      egressKey: keys.publicKey,
+      RTCPeerConnection: WithCandidates,
+      ...(hostCandidates === undefined ? {} : { hostCandidates }),
+    });
+    const up = once(tun, 'path');
+    tun.start();
+    await up;
+    return broker.offers[0]!.sdp;
+  };
+  const byDefault = await sent();
+  assert.doesNotMatch(byDefault, /192\.168\.1\.20|2001:db8::20|198\.18\.0\.1/);
+  assert.match(byDefault, /127\.0\.0\.1 50002 typ host/);
+  assert.match(byDefault, /typ srflx/);
+  assert.match(await sent(['198.18.0.1']), /198\.18\.0\.1 50003 typ host/);
+  assert.match(await sent('all'), /192\.168\.1\.20.*\r\n.*2001:db8::20/);
+});
