@@ -22,7 +22,10 @@ const END_FRAME_BYTES = 5;
 
 export interface StreamMuxInit {
   role: 'client' | 'egress';
-  options: Pick<SessionOptions, 'streamWindow' | 'sessionWindow' | 'maxStreams' | 'streamSendQueueBytes'>;
+  options: Pick<
+    SessionOptions,
+    'streamWindow' | 'sessionWindow' | 'maxStreams' | 'streamSendQueueBytes' | 'streamBufferBytes'
+  >;
   peerStreamWindow: number;
   peerSessionWindow: number;
   /** There is something new to send: the session should flush. */
@@ -258,6 +261,7 @@ export class StreamMux implements StreamHost {
       peerWindow: peerStreamWindow,
       localWindow: options.streamWindow,
       sendQueueBytes: options.streamSendQueueBytes,
+      bufferBytes: options.streamBufferBytes,
       opening,
     });
     this.streams.set(id, stream);

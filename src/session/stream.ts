@@ -34,6 +34,8 @@ export interface StreamInit {
   localWindow: number;
   /** Bytes queued for sending before `write()` returns false (streamSendQueueBytes). */
   sendQueueBytes: number;
+  /** High-water mark of the readable and writable sides (streamBufferBytes). */
+  bufferBytes: number;
   /** Client side, until OPENED. */
   opening: boolean;
 }
@@ -58,7 +60,11 @@ export class SessionStream extends Duplex {
     private readonly host: StreamHost,
     init: StreamInit,
   ) {
-    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: init.bufferBytes,
+      writableHighWaterMark: init.bufferBytes,
+    });
     this.credit = new CreditWindow(init.peerWindow, init.localWindow);
     this.opening = init.opening;
     this.sendQueueBytes = init.sendQueueBytes;

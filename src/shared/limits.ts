@@ -76,6 +76,11 @@ export const SESSION_DEFAULTS = {
   reorderSlackBytes: 1024 * 1024,
   /** Bytes one stream queues for sending before its `write()` returns false. @default 256 KiB */
   streamSendQueueBytes: 256 * 1024,
+  /**
+   * High-water mark of a stream's Node buffers (its readable and its writable side), bytes: how much the
+   * stream object holds for the app before it pushes back; credit (streamWindow) bounds the peer. @default 64 KiB
+   */
+  streamBufferBytes: 64 * 1024,
   /** Streams open at once in a session (session-v1 §4.1). @default 1024 */
   maxStreams: 1024,
   /**

@@ -58,3 +58,15 @@ test('a stream goes open, half-closed each way, closed; a reset is final', async
     pair.close();
   }
 });
+
+test('a stream buffers what streamBufferBytes says on each side (a named bound, not a bare 64 KiB)', async () => {
+  const pair = await sessionPair({ options: { streamBufferBytes: 4096 } });
+  try {
+    const s = await pair.session.openStream('sink', 1);
+    assert.equal(s.readableHighWaterMark, 4096);
+    assert.equal(s.writableHighWaterMark, 4096);
+    s.destroy();
+  } finally {
+    pair.close();
+  }
+});
