@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { offerAsDtlsClient } from '../src/client/offer-sdp.js';
+import { offerForVolunteer } from '../src/client/offer-sdp.js';
 import { localSdp, waitIceComplete } from '../src/shared/webrtc.js';
 import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../src/shared/webrtc-node.js';
 import { launchChromium } from '../test/helpers/chromium.js';
@@ -23,11 +23,11 @@ import { withTimeout } from './lib/tcp-target.js';
 
 const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: '127.0.0.1' });
 
-/** What the client's offer says: today's rule (`offerAsDtlsClient`), or each setup value forced. */
+/** What the client's offer says: today's rule (`offerForVolunteer`), or each setup value forced. */
 type OfferRole = 'client' | 'actpass' | 'active' | 'passive';
 
 function offerSdp(sdp: string, role: OfferRole): string {
-  if (role === 'client') return offerAsDtlsClient(sdp);
+  if (role === 'client') return offerForVolunteer(sdp);
   return sdp.replace(/^a=setup:\w+(\r?)$/gm, `a=setup:${role}$1`);
 }
 

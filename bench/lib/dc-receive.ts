@@ -4,7 +4,7 @@
  * side (`SRC bytes size`) to send and times the transfer.
  */
 import { once } from 'node:events';
-import { offerAsDtlsClient } from '../../src/client/offer-sdp.js';
+import { offerForVolunteer } from '../../src/client/offer-sdp.js';
 import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { withTimeout } from './tcp-target.js';
 
@@ -15,7 +15,7 @@ export interface OfferedChannel {
   channel: RTCDataChannel;
   /** Resolves when the channel opens (once the answer is set). */
   opened: Promise<unknown>;
-  /** The offer to send, complete (no trickle) and made as the client makes it (path-v1 §1, `a=setup:active`). */
+  /** The offer to send, complete (no trickle) and made as the client makes it (path-v1 §1, `a=setup:actpass`). */
   offer: string;
 }
 
@@ -26,7 +26,7 @@ export async function offerChannel(pc: RTCPeerConnection): Promise<OfferedChanne
   const opened = once(channel, 'open');
   await pc.setLocalDescription(await pc.createOffer());
   await waitIceComplete(pc, ICE_GATHERING_TIMEOUT_MS);
-  return { channel, opened, offer: offerAsDtlsClient(localSdp(pc)) };
+  return { channel, opened, offer: offerForVolunteer(localSdp(pc)) };
 }
 
 /** Asks the far side to send `bytes` in `size`-byte messages; resolves with ms from the request to the last byte. */

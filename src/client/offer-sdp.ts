@@ -1,14 +1,13 @@
 /**
- * The client's offer names the client as the DTLS client (path-v1 §1): `a=setup:active` instead of the
- * usual `actpass`, so the volunteer answers `passive`.
+ * The client's offer leaves the DTLS role to the volunteer (path-v1 §1): `a=setup:actpass`, as every
+ * browser offers (JSEP). A browser volunteer answers `active`, so the DTLS ClientHello that enters the
+ * censored network is the browser's own (docs/dtls.md); a Node volunteer answers `passive`
+ * (src/shared/webrtc-node.ts), so between two OpenSSL ends the client still sends the first flight.
  *
- * Why: with `actpass` the volunteer (the answerer) is the DTLS client and sends its ClientHello the moment
- * its own ICE check succeeds, which is often just before the client's ICE has selected the pair; that first
- * flight is then lost and OpenSSL resends it only after its fixed 1 s timer. Between two node-datachannel
- * peers this cost 1 s on about one data-channel open in five (docs/benchmarks.md); with the client as DTLS
- * client, whose ICE completes last, none in 60. node-datachannel and Chromium both answer such an offer with
- * `passive`.
+ * Until 2026-12 the offer said `a=setup:active` to avoid a 1 s stall; that stall is OpenSSL's fixed
+ * retransmission timer on a node-datachannel DTLS client, which a browser does not have (docs/dtls.md,
+ * "Roles").
  */
-export function offerAsDtlsClient(sdp: string): string {
-  return sdp.replace(/^a=setup:actpass(\r?)$/gm, 'a=setup:active$1');
+export function offerForVolunteer(sdp: string): string {
+  return sdp.replace(/^a=setup:(?:active|passive)(\r?)$/gm, 'a=setup:actpass$1');
 }

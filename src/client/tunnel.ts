@@ -26,7 +26,7 @@ import { SignalingError } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import { dataChannelPath } from './dc-path.js';
 import type { Dialer } from './dialer.js';
-import { offerAsDtlsClient } from './offer-sdp.js';
+import { offerForVolunteer } from './offer-sdp.js';
 import { type ClientPairing, type OfferBroker, offerPairedFirst } from './paired-offer.js';
 import { withoutHostCandidates } from './sdp-candidates.js';
 
@@ -351,7 +351,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
 
   private offerSdp(sdp: string): string {
     const keep = this.config.hostCandidates ?? [];
-    return offerAsDtlsClient(keep === 'all' ? sdp : withoutHostCandidates(sdp, keep));
+    return offerForVolunteer(keep === 'all' ? sdp : withoutHostCandidates(sdp, keep));
   }
 
   /** One match through the broker: offer, answer, data channel open (path-v1 §1). */

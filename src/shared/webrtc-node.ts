@@ -22,7 +22,7 @@ export interface NodeRtcOptions {
  * An offer as a node-datachannel answerer sees it: `actpass` becomes `active`, so that libdatachannel answers
  * `passive` and is the DTLS server (path-v1 §1). libdatachannel on its own answers `actpass` with `active`,
  * and as a DTLS client it sends its ClientHello as soon as its own ICE check succeeds, often before the
- * offerer's DTLS transport exists; OpenSSL resends it only after a fixed 1 s (docs/benchmarks.md, "First byte"). The
+ * offerer's DTLS transport exists; OpenSSL resends it only after a fixed 1 s (docs/dtls.md, "Roles"). The
  * offerer (a Starling client) keeps whatever role the answer leaves it, which RFC 8842 §5.3 allows.
  */
 export function offerForNodeAnswerer(sdp: string): string {

@@ -1,5 +1,5 @@
 // A Node volunteer (node-datachannel, as `starling volunteer` makes it) answers an `actpass` offer with
-// `passive`, so the client is the DTLS client between two OpenSSL ends (path-v1 §1).
+// `passive`, so the client is the DTLS client between two OpenSSL ends (path-v1 §1, docs/dtls.md, "Roles").
 // Real node-datachannel peers on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
