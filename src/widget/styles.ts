@@ -11,7 +11,7 @@ export const CSS = `
 :host([hidden]){display:none}
 .card{
 --bg:#fff;--fg:#17202b;--muted:#586274;--line:#dfe3ea;--soft:#f3f5f8;--accent:var(--starling-accent,#0e7a61);
---on-accent:#fff;--warn:#b25e00;--bad:#c0262d;--focus:#2563eb;--shadow:0 1px 2px rgb(15 23 42/.06),0 4px 16px rgb(15 23 42/.08);
+--on-accent:#fff;--track:#6b7585;--thumb-on:#fff;--warn:#b25e00;--bad:#c0262d;--focus:#2563eb;--shadow:0 1px 2px rgb(15 23 42/.06),0 4px 16px rgb(15 23 42/.08);
 color-scheme:light;box-sizing:border-box;display:grid;grid-template-columns:auto 1fr auto;
 grid-template-areas:"mark title control" "mark status control" "intro intro intro" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail";
 align-items:center;column-gap:.875rem;padding:1.125rem 1.25rem;max-width:34rem;background:var(--bg);color:var(--fg);
@@ -19,9 +19,9 @@ border:1px solid var(--line);border-radius:14px;box-shadow:var(--shadow);
 font:15px/1.45 var(--starling-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic","PingFang SC","Microsoft YaHei",sans-serif);
 text-align:start}
 .dark{--bg:#151b23;--fg:#e8edf3;--muted:#9aa5b5;--line:#2c3542;--soft:#1d2530;--accent:var(--starling-accent,#34c59a);
---on-accent:#06231b;--warn:#f0a640;--bad:#ff7b7f;--focus:#7aa7ff;--shadow:0 4px 18px rgb(0 0 0/.4);color-scheme:dark}
+--on-accent:#06231b;--track:#748093;--thumb-on:#06231b;--warn:#f0a640;--bad:#ff7b7f;--focus:#7aa7ff;--shadow:0 4px 18px rgb(0 0 0/.4);color-scheme:dark}
 @media (prefers-color-scheme:dark){.auto{--bg:#151b23;--fg:#e8edf3;--muted:#9aa5b5;--line:#2c3542;--soft:#1d2530;
---accent:var(--starling-accent,#34c59a);--on-accent:#06231b;--warn:#f0a640;--bad:#ff7b7f;--focus:#7aa7ff;
+--accent:var(--starling-accent,#34c59a);--on-accent:#06231b;--track:#748093;--thumb-on:#06231b;--warn:#f0a640;--bad:#ff7b7f;--focus:#7aa7ff;
 --shadow:0 4px 18px rgb(0 0 0/.4);color-scheme:dark}}
 *,*::before,*::after{box-sizing:border-box}
 p,dl,dd{margin:0}
@@ -40,11 +40,12 @@ p,dl,dd{margin:0}
 @keyframes pulse{50%{opacity:.3}}
 .control{grid-area:control;display:flex;align-items:center;gap:.6rem;cursor:pointer;user-select:none}
 .label{font-weight:600;font-size:.93em}
-.switch{all:unset;position:relative;flex:none;width:3rem;height:1.75rem;border-radius:1rem;background:var(--line);
+.switch{all:unset;position:relative;flex:none;width:3rem;height:1.75rem;border-radius:1rem;background:var(--track);
 cursor:pointer;transition:background .2s}
 .switch::after{content:"";position:absolute;top:.1875rem;inset-inline-start:.1875rem;width:1.375rem;height:1.375rem;
 border-radius:50%;background:#fff;box-shadow:0 1px 3px rgb(0 0 0/.3);transition:transform .2s}
 .switch[aria-checked=true]{background:var(--accent)}
+.switch[aria-checked=true]::after{background:var(--thumb-on)}
 .switch[aria-checked=true]::after{transform:translateX(1.25rem)}
 [dir=rtl] .switch[aria-checked=true]::after{transform:translateX(-1.25rem)}
 .switch:focus-visible{outline:3px solid var(--focus);outline-offset:3px}
