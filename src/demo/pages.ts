@@ -104,7 +104,8 @@ export function embedPage(widget: WidgetAttributes, origin: string): string {
   <ul>
     <li><code>data-layout</code>: <code>panel</code> (default), <code>banner</code> or <code>floating</code>.</li>
     <li><code>data-theme</code>: <code>auto</code> (default, follows the reader&rsquo;s system), <code>light</code> or <code>dark</code>.</li>
-    <li><code>data-lang</code>: <code>en</code>, <code>zh-CN</code>, <code>zh-TW</code>, <code>fa</code>, <code>ar</code>, <code>ru</code>, <code>es</code>; by default the page&rsquo;s <code>lang</code>, then the browser&rsquo;s.</li>
+    <li><code>data-lang</code>: <code>en</code>, <code>zh-CN</code>, <code>zh-TW</code>, <code>fa</code>, <code>ar</code>, <code>ru</code>, <code>es</code>, <code>tr</code>, <code>uk</code>, <code>vi</code>, <code>ko</code>, <code>my</code>, <code>ur</code>; by default the page&rsquo;s <code>lang</code>, then the browser&rsquo;s.</li>
+    <li><code>data-strings</code>: your own words for any of the widget&rsquo;s strings, as JSON.</li>
     <li><code>data-max-clients</code>, <code>data-max-rate</code> (bytes per second), <code>data-keep-running-hidden</code>.</li>
   </ul>
   <p>Every setting applies at once when you change the attribute. Try the layouts on the <a href="/?layout=banner">article page</a>: <a href="/?layout=panel">panel</a>, <a href="/?layout=banner">banner</a>, <a href="/?layout=floating">floating</a>, <a href="/?theme=dark">dark</a>, <a href="/?lang=zh-CN">中文</a>, <a href="/?lang=fa">فارسی</a>.</p>

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { listen } from '../shared/listen.js';
+import { LANGUAGES } from '../widget/i18n.js';
 import { articlePage, embedPage, type WidgetAttributes } from './pages.js';
 import { SITE_CSS } from './site-css.js';
 
@@ -40,7 +41,7 @@ function defaultBundlePath(): string {
 const CHOICES: Record<'layout' | 'theme' | 'lang', readonly string[]> = {
   layout: ['panel', 'banner', 'floating'],
   theme: ['auto', 'light', 'dark'],
-  lang: ['en', 'zh-CN', 'zh-TW', 'fa', 'ar', 'ru', 'es'],
+  lang: Object.keys(LANGUAGES),
 };
 
 /** `?layout=&theme=&lang=` on the article page, each only from its list. */

@@ -4,6 +4,7 @@
  */
 import { StarlingBridge } from '../widget/element.js';
 import { extensionApi } from './api.js';
+import { POPUP_STRINGS } from './popup-strings.js';
 import { popupHost } from './remote-control.js';
 import { cleanSettings, STORAGE_KEYS, withBuildDefaults } from './settings.js';
 
@@ -16,6 +17,7 @@ class PopupBridge extends StarlingBridge {
 }
 
 customElements.define('starling-bridge', PopupBridge);
+document.querySelector('starling-bridge')?.setAttribute('data-strings', JSON.stringify(POPUP_STRINGS));
 
 void api.storage.local.get([STORAGE_KEYS.settings]).then((stored) => {
   const settings = withBuildDefaults(cleanSettings(stored[STORAGE_KEYS.settings]));

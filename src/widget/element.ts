@@ -4,14 +4,14 @@
  * relay's lifecycle (controller.ts), the DOM (view.ts) and the page's visibility. It never throws into the
  * host page and touches nothing outside its own shadow root except localStorage (storage.ts).
  *
- * JS API: start(), stop(), `state`, `stats`; events `starling-state` (detail: BridgeStatus) and
+ * JS API: start(), stop(), setStrings(), `state`, `stats`; events `starling-state` (detail: BridgeStatus) and
  * `starling-stats` (detail: BridgeStats), both bubbling from the element. Where the relay runs is the
  * element's BridgeHost (host.ts): this page by default, the extension's background in its popup.
  */
 import { WIDGET_DEFAULTS } from '../shared/limits.js';
 import type { BridgeStats, BridgeStatus } from './controller.js';
 import { type BridgeControl, type BridgeHost, pageHost } from './host.js';
-import { chooseLanguage } from './i18n.js';
+import { chooseLanguage, NO_SITE_STRINGS, parseSiteStrings, type SiteStrings, stringsFor } from './i18n.js';
 import { ATTRIBUTES, readSettings, type Settings } from './settings.js';
 import { BridgeView } from './view.js';
 
@@ -22,6 +22,8 @@ export class StarlingBridge extends HTMLElement {
   readonly #host: BridgeHost;
   readonly #controller: BridgeControl;
   #settings: Settings;
+  #siteStrings: SiteStrings = NO_SITE_STRINGS;
+  readonly #warned = new Set<string>();
   #settingsQueued = false;
   #notice = false;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +80,18 @@ export class StarlingBridge extends HTMLElement {
     return this.#controller.setOn(false);
   }
 
+  /**
+   * The site's own words, over the built-in ones and `data-strings` (docs/widget.md): an object, or its JSON
+   * text; null removes them. Unusable entries are left out and named on the console.
+   */
+  setStrings(strings: unknown): void {
+    const { strings: site, problems } =
+      strings === null ? { strings: NO_SITE_STRINGS, problems: [] } : parseSiteStrings(strings);
+    this.#siteStrings = site;
+    this.#warn('setStrings', problems);
+    this.#render();
+  }
+
   connectedCallback(): void {
     document.addEventListener('visibilitychange', this.#onVisibility);
     window.addEventListener('pagehide', this.#onPageHide);
@@ -113,6 +127,7 @@ export class StarlingBridge extends HTMLElement {
 
   #applySettings(): void {
     this.#settings = readSettings(this);
+    this.#warn('data-strings', this.#settings.stringProblems);
     this.#controller.configure(this.#settings.relay, this.#settings.relayKey);
     this.#syncVisibility();
     this.#render();
@@ -140,14 +155,26 @@ export class StarlingBridge extends HTMLElement {
   #render(): void {
     const settings = this.#settings;
     const pageLang = this.closest('[lang]')?.getAttribute('lang');
+    const lang = chooseLanguage([settings.lang, pageLang, ...navigator.languages]);
     this.#view.render({
-      lang: chooseLanguage([settings.lang, pageLang, ...navigator.languages]),
+      lang,
+      strings: stringsFor(lang, settings.strings, this.#siteStrings),
       layout: settings.layout,
       theme: settings.theme,
       status: this.#controller.status,
       stats: this.#controller.stats,
       notice: this.#notice,
     });
+  }
+
+  /** Tells the site's developer, once per problem, what of their strings was left out. */
+  #warn(source: string, problems: readonly string[]): void {
+    for (const problem of problems) {
+      const line = `starling-bridge: ${source}: ${problem}; left out`;
+      if (this.#warned.has(line)) continue;
+      this.#warned.add(line);
+      console.warn(line);
+    }
   }
 
   #emit(type: string, detail: BridgeStatus | BridgeStats): void {

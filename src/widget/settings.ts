@@ -5,6 +5,7 @@
 import { VOLUNTEER_DEFAULTS, VOLUNTEER_MAX_CLIENTS } from '../shared/limits.js';
 import { PairingCodeError, parsePairingCode } from '../signaling/pairing.js';
 import type { VolunteerOptions } from '../volunteer/options.js';
+import { NO_SITE_STRINGS, parseSiteStrings, type SiteStrings } from './i18n.js';
 
 export const LAYOUTS = ['panel', 'banner', 'floating'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -23,6 +24,7 @@ export const ATTRIBUTES = [
   'data-max-rate',
   'data-keep-running-hidden',
   'data-pairing',
+  'data-strings',
 ] as const;
 
 export interface RelaySettings {
@@ -37,6 +39,9 @@ export interface Settings {
   /** `data-lang` as given, or null. */
   lang: string | null;
   keepRunningHidden: boolean;
+  /** The site's own words (`data-strings`), and what in them could not be used. */
+  strings: SiteStrings;
+  stringProblems: string[];
   /** A key that changes whenever the relay must be rebuilt. */
   relayKey: string;
   relay: RelaySettings | { problem: string };
@@ -106,7 +111,11 @@ function pairingCode(value: string | null): string | { problem: string } {
 
 export function readSettings(el: Element): Settings {
   const relay = relaySettings(el);
+  const text = el.getAttribute('data-strings');
+  const site = text === null ? { strings: NO_SITE_STRINGS, problems: [] } : parseSiteStrings(text);
   return {
+    strings: site.strings,
+    stringProblems: site.problems,
     layout: oneOf(el.getAttribute('data-layout'), LAYOUTS, 'panel'),
     theme: oneOf(el.getAttribute('data-theme'), THEMES, 'auto'),
     lang: el.getAttribute('data-lang'),

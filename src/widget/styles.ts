@@ -13,10 +13,10 @@ export const CSS = `
 --bg:#fff;--fg:#17202b;--muted:#586274;--line:#dfe3ea;--soft:#f3f5f8;--accent:var(--starling-accent,#0e7a61);
 --on-accent:#fff;--track:#6b7585;--thumb-on:#fff;--warn:#b25e00;--bad:#c0262d;--focus:#2563eb;--shadow:0 1px 2px rgb(15 23 42/.06),0 4px 16px rgb(15 23 42/.08);
 color-scheme:light;box-sizing:border-box;display:grid;grid-template-columns:auto 1fr auto;
-grid-template-areas:"mark title control" "mark status control" "intro intro intro" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail";
+grid-template-areas:"mark title control" "mark status control" "intro intro intro" "stats stats stats" "notice notice notice" "hint hint hint" "more more more" "detail detail detail";
 align-items:center;column-gap:.875rem;padding:1.125rem 1.25rem;max-width:34rem;background:var(--bg);color:var(--fg);
 border:1px solid var(--line);border-radius:14px;box-shadow:var(--shadow);
-font:15px/1.45 var(--starling-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic","PingFang SC","Microsoft YaHei",sans-serif);
+font:15px/1.45 var(--starling-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic","Noto Nastaliq Urdu","Noto Sans Myanmar","PingFang SC","Microsoft YaHei",sans-serif);
 text-align:start}
 .dark{--bg:#151b23;--fg:#e8edf3;--muted:#9aa5b5;--line:#2c3542;--soft:#1d2530;--accent:var(--starling-accent,#34c59a);
 --on-accent:#06231b;--track:#748093;--thumb-on:#06231b;--warn:#f0a640;--bad:#ff7b7f;--focus:#7aa7ff;--shadow:0 4px 18px rgb(0 0 0/.4);color-scheme:dark}
@@ -58,19 +58,23 @@ border-radius:50%;background:#fff;box-shadow:0 1px 3px rgb(0 0 0/.3);transition:
 background:color-mix(in srgb,var(--accent) 14%,var(--bg));color:var(--fg);animation:rise .3s ease-out}
 @keyframes rise{from{opacity:0;transform:translateY(.3rem)}}
 .hint{grid-area:hint;margin-top:.75rem;color:var(--muted);font-size:.85em}
+.more{grid-area:more;margin-top:.6rem;font-size:.85em;color:var(--muted)}
+.more summary{width:fit-content;cursor:pointer;color:var(--fg);text-decoration:underline;text-underline-offset:.15em}
+.more summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px;border-radius:2px}
+.more p{margin-top:.4rem}
 .detail{grid-area:detail;margin-top:.5rem;color:var(--muted);font:.78em/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .banner{max-width:none;grid-template-columns:auto 1fr auto auto;
-grid-template-areas:"mark title stats control" "mark status stats control" "notice notice notice notice" "hint hint hint hint" "detail detail detail detail";
+grid-template-areas:"mark title stats control" "mark status stats control" "notice notice notice notice" "hint hint hint hint" "more more more more" "detail detail detail detail";
 padding:.75rem 1rem;border-radius:10px}
 .banner .intro{display:none}
 .banner .stats{margin:0 .25rem;grid-template-columns:repeat(3,auto);gap:.375rem}
 .banner .stats div{padding:.25rem .6rem}
 .banner .hint{margin-top:.4rem}
 @container (max-width:44rem){.banner{grid-template-columns:auto 1fr auto;
-grid-template-areas:"mark title control" "mark status control" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail"}
+grid-template-areas:"mark title control" "mark status control" "stats stats stats" "notice notice notice" "hint hint hint" "more more more" "detail detail detail"}
 .banner .stats{margin-top:.6rem;grid-template-columns:repeat(3,1fr)}}
 .floating{position:fixed;z-index:2147483000;inset-block-end:1rem;inset-inline-end:1rem;width:min(25rem,calc(100vw - 2rem));
-grid-template-areas:"mark title control" "status status status" "stats stats stats" "notice notice notice" "hint hint hint" "detail detail detail";
+grid-template-areas:"mark title control" "status status status" "stats stats stats" "notice notice notice" "hint hint hint" "more more more" "detail detail detail";
 padding:.9rem 1rem;box-shadow:0 8px 30px rgb(15 23 42/.22)}
 .floating .title{align-self:center}
 .floating .status{margin-top:.6rem}

@@ -4,20 +4,14 @@
  * browser has them (not subject to a page's `style-src` CSP), else one `<style>` element.
  */
 import type { BridgeStats, BridgeStatus } from './controller.js';
-import {
-  direction,
-  formatBytes,
-  formatCount,
-  helpingText,
-  LANGUAGES,
-  type Language,
-  type Strings,
-} from './i18n.js';
+import { direction, formatBytes, formatCount, helpingText, type Language, type Strings } from './i18n.js';
 import type { Layout, Theme } from './settings.js';
 import { CSS } from './styles.js';
 
 export interface ViewModel {
   lang: Language;
+  /** The words in `lang`, with the site's overrides (i18n.ts stringsFor). */
+  strings: Strings;
   layout: Layout;
   theme: Theme;
   status: BridgeStatus;
@@ -79,6 +73,8 @@ export class BridgeView {
   readonly #statValues: HTMLElement[] = [];
   readonly #notice: HTMLParagraphElement;
   readonly #hint: HTMLParagraphElement;
+  readonly #moreSummary: HTMLElement;
+  readonly #moreText: HTMLParagraphElement[] = [];
   readonly #detail: HTMLParagraphElement;
 
   constructor(root: ShadowRoot, onToggle: () => void) {
@@ -113,11 +109,15 @@ export class BridgeView {
     this.#notice = el('p', 'notice', this.#card);
     this.#notice.setAttribute('role', 'status');
     this.#hint = el('p', 'hint', this.#card);
+    // "Learn more": a native disclosure, so it opens with the keyboard and needs no script of ours.
+    const more = el('details', 'more', this.#card);
+    this.#moreSummary = el('summary', '', more);
+    for (let i = 0; i < 4; i++) this.#moreText.push(el('p', '', more));
     this.#detail = el('p', 'detail', this.#card);
   }
 
   render(model: ViewModel): void {
-    const s = LANGUAGES[model.lang];
+    const s = model.strings;
     const { status, stats } = model;
     this.#wrap.className = model.layout === 'banner' ? 'cq' : '';
     this.#card.className = `card ${model.layout} ${model.theme}`;
@@ -143,6 +143,9 @@ export class BridgeView {
     setText(this.#notice, model.notice ? s.notice : '');
     this.#hint.hidden = !status.on;
     setText(this.#hint, s.hint);
+    setText(this.#moreSummary, s.learnMore);
+    const share = [s.shareIp, s.shareEgress, s.shareSite, s.shareCost];
+    for (let i = 0; i < 4; i++) setText(this.#moreText[i]!, share[i]!);
     const technical = status.problem === 'config' || status.problem === 'other';
     this.#detail.hidden = !technical || status.reason === undefined;
     setText(this.#detail, technical ? (status.reason ?? '') : '');
@@ -164,7 +167,7 @@ function statusText(s: Strings, model: ViewModel): string {
     case 'waiting':
       return s.waiting;
     case 'helping':
-      return helpingText(model.lang, Math.max(1, model.stats.helping));
+      return helpingText(model.lang, Math.max(1, model.stats.helping), s);
     case 'paused':
       return s.paused;
     case 'error':

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { POPUP_STRINGS } from '../../src/extension/popup-strings.js';
 import { getViaSocks, seededSha, startTarget } from '../helpers/http-target.js';
 import { Network } from '../helpers/network.js';
 import { type BridgeElement, shadowText, waitForState } from '../widget/host-page.js';
@@ -94,6 +95,8 @@ describe('the Chromium extension as the only volunteer', () => {
     assert.equal(await toggle().getAttribute('aria-checked'), 'false');
     await toggle().click();
     assert.equal(await toggle().getAttribute('aria-checked'), 'true');
+    // No tab to keep open: the popup says so in its own words (data-strings), not the widget's tab hint.
+    assert.equal(await shadowText(popup, '.hint'), POPUP_STRINGS.en.hint);
     await waitForState(popup, 'waiting');
     assert.equal((await browser.relayDocuments()).length, 1);
     assert.equal((await browser.stored()).on, true);

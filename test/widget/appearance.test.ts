@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { LANGUAGES } from '../../src/widget/i18n.js';
 import { type LaunchedChromium, launchChromium } from '../helpers/chromium.js';
 import { contrast } from './contrast.js';
-import { addWidget, type BridgeElement, startHostPages } from './host-page.js';
+import { addWidget, type BridgeElement, shadowText, startHostPages } from './host-page.js';
 
 /** Nothing listens there: the widget only needs a broker URL that parses. */
 const BROKER = 'http://127.0.0.1:9/';
@@ -74,4 +75,88 @@ describe('<starling-bridge> appearance', () => {
       }
     });
   }
+
+  test('"learn more" says what a volunteer shares; it opens from the keyboard', async (t) => {
+    const page = await blankPage();
+    t.after(() => page.close());
+    await addWidget(page, { 'data-broker': BROKER, 'data-lang': 'en' });
+    const en = LANGUAGES.en;
+    const shown = () =>
+      page.evaluate(() => {
+        const more = document.querySelector('starling-bridge')!.shadowRoot!.querySelector('details')!;
+        return {
+          open: more.open,
+          text: [...more.querySelectorAll('p')].map((p) => (p.checkVisibility() ? p.textContent : '')),
+        };
+      });
+    assert.deepEqual(await shown(), { open: false, text: ['', '', '', ''] });
+    await page.locator('starling-bridge summary').focus();
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await shown(), {
+      open: true,
+      text: [en.shareIp, en.shareEgress, en.shareSite, en.shareCost],
+    });
+    assert.match(en.shareIp, /see your IP address/);
+    assert.match(en.shareEgress, /not through your internet connection/);
+  });
+
+  test('the site overrides strings with data-strings (shared or per language) and setStrings()', async (t) => {
+    const page = await blankPage();
+    t.after(() => page.close());
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    const strings = { title: 'Our bridge', fa: { title: 'پل ما' }, nope: 'x', hint: 3 };
+    await addWidget(page, {
+      'data-broker': BROKER,
+      'data-lang': 'en',
+      'data-strings': JSON.stringify(strings),
+    });
+    assert.equal(await shadowText(page, '.title'), 'Our bridge');
+    assert.equal(await shadowText(page, '.intro'), LANGUAGES.en.intro, 'strings not given stay built in');
+    assert.equal(await shadowText(page, '.hint'), LANGUAGES.en.hint, 'a value of the wrong type is left out');
+    const setLang = (lang: string) =>
+      page.evaluate((l) => document.querySelector('starling-bridge')!.setAttribute('data-lang', l), lang);
+    await setLang('fa');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('starling-bridge')!.shadowRoot!.querySelector('.title')!.textContent ===
+        'پل ما',
+    );
+    await setLang('ru');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('starling-bridge')!.shadowRoot!.querySelector('.title')!.textContent ===
+        'Our bridge',
+    );
+    await page.evaluate(() =>
+      (
+        document.querySelector('starling-bridge') as BridgeElement & { setStrings(s: unknown): void }
+      ).setStrings({
+        title: 'Set from script',
+        helping: { one: '{n} person', other: '{n} people' },
+      }),
+    );
+    assert.equal(await shadowText(page, '.title'), 'Set from script');
+    await page.evaluate(() =>
+      (
+        document.querySelector('starling-bridge') as BridgeElement & { setStrings(s: unknown): void }
+      ).setStrings(null),
+    );
+    assert.equal(await shadowText(page, '.title'), 'Our bridge');
+    await page.evaluate(() =>
+      document.querySelector('starling-bridge')!.setAttribute('data-strings', '{oops'),
+    );
+    await page.waitForFunction(
+      (title) =>
+        document.querySelector('starling-bridge')!.shadowRoot!.querySelector('.title')!.textContent === title,
+      LANGUAGES.ru.title,
+    );
+    assert.deepEqual(warnings.sort(), [
+      'starling-bridge: data-strings: "hint" must be a string; left out',
+      'starling-bridge: data-strings: not valid JSON; left out',
+      'starling-bridge: data-strings: unknown string "nope"; left out',
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * `<starling-bridge>` in real Chromium on a bare host page: settings apply live, every language renders
- * (right to left for Persian and Arabic), the switch works from the keyboard, errors say what to do, and
+ * (right to left for Persian, Arabic and Urdu), the switch works from the keyboard, errors say what to do, and
  * the host page keeps its content, its globals and its cookies. The browser's languages are Spanish, to
  * test the last fallback. Run inside the private network namespace:
  *   node scripts/netns.mjs node --import tsx --test test/widget/element.test.ts
@@ -275,7 +275,8 @@ describe('<starling-bridge>', () => {
       assert.equal(await shadowText(page, '.status'), strings.off);
       assert.equal(await shadowText(page, '.label'), strings.switchLabel);
       assert.equal(await page.getByRole('switch', { name: strings.switchLabel }).count(), 1);
-      const rtl = lang === 'fa' || lang === 'ar';
+      assert.equal(await shadowText(page, '.more summary'), strings.learnMore);
+      const rtl = lang === 'fa' || lang === 'ar' || lang === 'ur';
       assert.equal((await cardInfo(page)).dir, rtl ? 'rtl' : 'ltr');
       // Right to left: the switch sits at the left edge, the title to its right.
       const [switchX, titleX] = await page.evaluate(() => {

@@ -92,7 +92,7 @@ test('screenshots of every layout in light and dark, while helping', async (t) =
       await shoot(page, `${layout}-${theme}`, layout);
     }
   }
-  for (const lang of ['fa', 'zh-CN']) {
+  for (const lang of ['fa', 'zh-CN', 'ur', 'my']) {
     await set({ 'data-layout': 'panel', 'data-theme': 'light', 'data-lang': lang });
     await shoot(page, `panel-light-${lang}`, 'panel');
   }
