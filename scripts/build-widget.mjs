@@ -1,7 +1,10 @@
 // Bundles the <starling-bridge> widget (src/widget/index.ts, with the volunteer relay core) into one
 // minified classic script, dist/widget/starling-bridge.js: an IIFE that adds no globals, so a plain
 // `<script src>` works. Prints the raw and gzipped sizes and fails above the budget (docs/widget.md).
-import { mkdirSync, readFileSync } from 'node:fs';
+// Also writes the same bytes as starling-bridge.VERSION.js (a name that never changes its content, to
+// cache for good) and dist/widget/manifest.json with its Subresource Integrity value (sha384), printed too.
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -34,3 +37,12 @@ if (gzipped > BUDGET_GZIP_BYTES) {
   console.error(`widget: over the ${kb(BUDGET_GZIP_BYTES)} gzipped budget`);
   process.exit(1);
 }
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const file = `starling-bridge.${version}.js`;
+const integrity = `sha384-${createHash('sha384').update(code).digest('base64')}`;
+copyFileSync(outfile, join(root, 'dist', 'widget', file));
+writeFileSync(
+  join(root, 'dist', 'widget', 'manifest.json'),
+  `${JSON.stringify({ version, file, integrity, bytes: code.length, gzipBytes: gzipped }, null, 2)}\n`,
+);
+console.log(`widget: dist/widget/${file} integrity="${integrity}"`);

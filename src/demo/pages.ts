@@ -35,7 +35,22 @@ export function widgetTag(a: WidgetAttributes, indent = ''): string {
   return `${indent}<starling-bridge\n${attrs.map((x) => `${indent}  ${x}`).join('\n')}>\n${indent}</starling-bridge>`;
 }
 
-function shell(title: string, body: string): string {
+/** The widget's script: its (versioned) path and, when known, its Subresource Integrity value. */
+export interface ScriptRef {
+  src: string;
+  integrity?: string | undefined;
+}
+
+/** The script tag for the widget; with `integrity`, `crossorigin` too, which SRI needs across origins. */
+export function scriptTag(script: ScriptRef, defer = false): string {
+  const sri =
+    script.integrity === undefined
+      ? ''
+      : ` integrity="${escapeHtml(script.integrity)}" crossorigin="anonymous"`;
+  return `<script src="${escapeHtml(script.src)}"${sri}${defer ? ' defer' : ''}></script>`;
+}
+
+function shell(title: string, body: string, script: ScriptRef): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -54,13 +69,13 @@ ${body}
 <footer class="footer">
   <p>The Meridian Review is a fictional publication on a Starling demo page. All text is placeholder.</p>
 </footer>
-<script src="/starling-bridge.js"></script>
+${scriptTag(script)}
 </body>
 </html>
 `;
 }
 
-export function articlePage(widget: WidgetAttributes): string {
+export function articlePage(widget: WidgetAttributes, script: ScriptRef): string {
   return shell(
     'How our readers in mainland China still reach us — The Meridian Review',
     `<main class="page">
@@ -86,11 +101,12 @@ export function articlePage(widget: WidgetAttributes): string {
 ${widgetTag(widget, '  ')}
 </section>
 </main>`,
+    script,
   );
 }
 
-export function embedPage(widget: WidgetAttributes, origin: string): string {
-  const snippet = `<script src="${origin}/starling-bridge.js" defer></script>\n${widgetTag(widget)}`;
+export function embedPage(widget: WidgetAttributes, origin: string, script: ScriptRef): string {
+  const snippet = `${scriptTag({ ...script, src: `${origin}${script.src}` }, true)}\n${widgetTag(widget)}`;
   return shell(
     'Embed the Starling bridge on your site — The Meridian Review',
     `<main class="page">
@@ -108,8 +124,10 @@ export function embedPage(widget: WidgetAttributes, origin: string): string {
     <li><code>data-strings</code>: your own words for any of the widget&rsquo;s strings, as JSON.</li>
     <li><code>data-max-clients</code>, <code>data-max-rate</code> (bytes per second), <code>data-keep-running-hidden</code>.</li>
   </ul>
+  <p>The file name carries the version, so it can be cached for good, and <code>integrity</code> makes the browser refuse the script if a single byte of it changes: the build prints the value (<code>dist/widget/manifest.json</code>).</p>
   <p>Every setting applies at once when you change the attribute. Try the layouts on the <a href="/?layout=banner">article page</a>: <a href="/?layout=panel">panel</a>, <a href="/?layout=banner">banner</a>, <a href="/?layout=floating">floating</a>, <a href="/?theme=dark">dark</a>, <a href="/?lang=zh-CN">中文</a>, <a href="/?lang=fa">فارسی</a>.</p>
 </article>
 </main>`,
+    script,
   );
 }

@@ -5,11 +5,11 @@
  * site uses, to show that the widget needs nothing beyond its own script and the broker and egress origins.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { listen } from '../shared/listen.js';
 import { LANGUAGES } from '../widget/i18n.js';
+import { loadBundle } from './bundle.js';
 import { articlePage, embedPage, type WidgetAttributes } from './pages.js';
 import { SITE_CSS } from './site-css.js';
 
@@ -93,18 +93,18 @@ export async function startDemoWeb(options: DemoWebOptions): Promise<DemoWeb> {
     }
     const url = new URL(req.url ?? '/', origin);
     const html = 'text/html; charset=utf-8';
-    if (url.pathname === '/') send(res, 200, html, articlePage({ ...widget, ...choices(url) }));
-    else if (url.pathname === '/embed') send(res, 200, html, embedPage(widget, origin));
+    const bundle = await loadBundle(bundlePath);
+    // The page names the versioned file with its integrity (SRI); without a build, the plain name (a 404).
+    const script = { src: `/${bundle?.file ?? 'starling-bridge.js'}`, integrity: bundle?.integrity };
+    if (url.pathname === '/') send(res, 200, html, articlePage({ ...widget, ...choices(url) }, script));
+    else if (url.pathname === '/embed') send(res, 200, html, embedPage(widget, origin, script));
     else if (url.pathname === '/site.css') send(res, 200, 'text/css; charset=utf-8', SITE_CSS);
-    else if (url.pathname === '/starling-bridge.js') {
-      let code: Buffer;
-      try {
-        code = await readFile(bundlePath);
-      } catch {
+    else if (url.pathname === '/starling-bridge.js' || url.pathname === script.src) {
+      if (bundle === null) {
         send(res, 404, 'text/plain; charset=utf-8', 'widget not built: run `node scripts/build.mjs`\n');
         return;
       }
-      send(res, 200, 'text/javascript; charset=utf-8', code);
+      send(res, 200, 'text/javascript; charset=utf-8', bundle.code);
     } else send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   };
 
