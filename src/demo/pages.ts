@@ -122,7 +122,7 @@ export function embedPage(widget: WidgetAttributes, origin: string, script: Scri
     <li><code>data-theme</code>: <code>auto</code> (default, follows the reader&rsquo;s system), <code>light</code> or <code>dark</code>.</li>
     <li><code>data-lang</code>: <code>en</code>, <code>zh-CN</code>, <code>zh-TW</code>, <code>fa</code>, <code>ar</code>, <code>ru</code>, <code>es</code>, <code>tr</code>, <code>uk</code>, <code>vi</code>, <code>ko</code>, <code>my</code>, <code>ur</code>; by default the page&rsquo;s <code>lang</code>, then the browser&rsquo;s.</li>
     <li><code>data-strings</code>: your own words for any of the widget&rsquo;s strings, as JSON.</li>
-    <li><code>data-max-clients</code>, <code>data-max-rate</code> (bytes per second), <code>data-keep-running-hidden</code>.</li>
+    <li><code>data-max-clients</code>, <code>data-max-rate</code> and <code>data-max-rate-per-client</code> (bytes per second), <code>data-max-total</code> (bytes), <code>data-pause-hidden</code>, <code>data-pause-battery</code>.</li>
   </ul>
   <p>The file name carries the version, so it can be cached for good, and <code>integrity</code> makes the browser refuse the script if a single byte of it changes: the build prints the value (<code>dist/widget/manifest.json</code>).</p>
   <p>Every setting applies at once when you change the attribute. Try the layouts on the <a href="/?layout=banner">article page</a>: <a href="/?layout=panel">panel</a>, <a href="/?layout=banner">banner</a>, <a href="/?layout=floating">floating</a>, <a href="/?theme=dark">dark</a>, <a href="/?lang=zh-CN">中文</a>, <a href="/?lang=fa">فارسی</a>.</p>

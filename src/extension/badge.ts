@@ -41,6 +41,8 @@ function statusLine(lang: Language, { status, stats }: Snapshot): string {
     case 'helping':
       return helpingText(lang, Math.max(1, stats.helping));
     case 'paused':
+      if (status.pausedBy === 'battery') return s.pausedBattery;
+      if (status.pausedBy === 'total-cap') return s.capReached;
       return s.paused;
     case 'error':
       return status.problem === 'broker' ? s.brokerDown : s.failed;

@@ -5,7 +5,10 @@
  */
 import { readSettings, type Settings } from '../widget/settings.js';
 
-/** The attributes the extension lets its user set (the others are the page's business: layout, hidden tabs). */
+/**
+ * The attributes the extension lets its user set (the others are the page's business: layout, and hidden
+ * tabs, since the extension's relay runs in no tab).
+ */
 export const SETTING_NAMES = [
   'data-broker',
   'data-egress',
@@ -13,6 +16,9 @@ export const SETTING_NAMES = [
   'data-max-clients',
   'data-max-rate',
   'data-pairing',
+  'data-max-rate-per-client',
+  'data-max-total',
+  'data-pause-battery',
   'data-theme',
   'data-lang',
 ] as const;

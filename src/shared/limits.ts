@@ -297,6 +297,16 @@ export const VOLUNTEER_DEFAULTS = {
   /** Bytes that may pass at once above the rate cap after an idle spell, bytes. @default 256 KiB */
   rateBurstBytes: 256 * 1024,
   /**
+   * Byte rate cap of each path on its own (one person), both directions, bytes/s, within the shared cap; 0 means
+   * no cap (path-v1 §2). Its burst is rateBurstBytes. @default 0
+   */
+  maxBytesPerSecPerClient: 0,
+  /**
+   * Bytes relayed in all, both directions, after which the relay pauses for good ('total-cap'): its paths say
+   * GOODBYE and it polls no more, bytes; 0 means no cap (path-v1 §2). Counted from the relay's start. @default 0
+   */
+  maxTotalBytes: 0,
+  /**
    * Longest life of one path, ms; each path draws its own between 3/4 of this and all of it, then says GOODBYE
    * (path-v1 §2). Bounds how long one client, honest or not, keeps a slot; 0 means no limit. @default 15 minutes
    */

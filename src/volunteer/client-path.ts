@@ -3,7 +3,7 @@
  * connection, its one data channel, and the splice to the egress.
  */
 import { CloseCode, PATH_LABEL } from '../shared/path.js';
-import type { TokenBucket } from '../shared/token-bucket.js';
+import { TokenBucket } from '../shared/token-bucket.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
 import type { RelayEnv } from './env.js';
 import type { ResolvedVolunteerOptions } from './options.js';
@@ -22,7 +22,7 @@ export class ClientPath {
   readonly #egressUrl: string;
   readonly #env: RelayEnv;
   readonly #options: ResolvedVolunteerOptions;
-  readonly #limiter: TokenBucket | null;
+  readonly #limiters: readonly TokenBucket[];
   readonly #hooks: ClientPathHooks;
   #splice: Splice | null = null;
   #openTimer: ReturnType<typeof setTimeout> | null = null;
@@ -41,7 +41,12 @@ export class ClientPath {
     this.#egressUrl = egressUrl;
     this.#env = env;
     this.#options = options;
-    this.#limiter = limiter;
+    // path-v1 §2: the shared cap, and this person's own (both directions of this path).
+    const { maxBytesPerSecPerClient: own, rateBurstBytes } = options;
+    this.#limiters = [
+      ...(limiter === null ? [] : [limiter]),
+      ...(own > 0 ? [new TokenBucket(own, rateBurstBytes)] : []),
+    ];
     this.#hooks = hooks;
     this.#pc = new env.RTCPeerConnection(env.rtcConfig);
     this.#pc.addEventListener('datachannel', (event) => this.#onChannel(event.channel));
@@ -96,7 +101,7 @@ export class ClientPath {
     this.#splice = new Splice(channel, {
       egressUrl: this.#egressUrl,
       WebSocket: this.#env.WebSocket,
-      limiter: this.#limiter,
+      limiters: this.#limiters,
       maxQueuedBytes: this.#options.maxQueuedBytes,
       maxBufferedBytes: this.#options.maxBufferedBytes,
       egressConnectTimeoutMs: this.#options.egressConnectTimeoutMs,

@@ -12,4 +12,22 @@ export interface RelayEnv {
   fetch: typeof fetch;
   /** Configuration for every peer connection (e.g. STUN servers). */
   rtcConfig?: RTCConfiguration;
+  /** What the host can tell of itself, for `pauseWhenHidden` and `pauseOnBattery`; none: never paused for them. */
+  conditions?: HostConditions;
+}
+
+/** The host's state that a volunteer may choose to pause for. */
+export interface Conditions {
+  /** Hidden: a background tab, a minimized window. */
+  hidden: boolean;
+  /** The device runs on battery (false where the host cannot tell). */
+  onBattery: boolean;
+}
+
+export interface HostConditions {
+  /**
+   * Starts watching what `wants` names (only that: the battery is asked for only when wanted) and calls
+   * `onChange` with the reading now and after each change; returns the function that stops watching.
+   */
+  watch(wants: { hidden: boolean; battery: boolean }, onChange: (now: Conditions) => void): () => void;
 }

@@ -1,6 +1,6 @@
 /**
  * One direction of a splice (path-v1 §2): a FIFO in front of a sink (a data channel or a WebSocket), paced
- * by the shared rate cap. Messages go out whole, unchanged and in order; when the cap is exceeded they wait,
+ * by the rate caps (the shared one, the path's own). Messages go out whole, unchanged and in order; when the cap is exceeded they wait,
  * never dropped. A direction that holds more than its limit is a misbehaving end: `onOverflow` is called.
  */
 import type { TokenBucket } from '../shared/token-bucket.js';
@@ -21,7 +21,7 @@ export interface ForwarderHooks {
 }
 
 export class Forwarder {
-  readonly #limiter: TokenBucket | null;
+  readonly #limiters: readonly TokenBucket[];
   readonly #hooks: ForwarderHooks;
   #sink: Sink | null = null;
   #limit: number;
@@ -36,12 +36,12 @@ export class Forwarder {
    * queues plus the sink's `bufferedAmount` may not pass `maxBufferedBytes`.
    */
   constructor(
-    limiter: TokenBucket | null,
+    limiters: readonly TokenBucket[],
     maxQueuedBytes: number,
     maxBufferedBytes: number,
     hooks: ForwarderHooks,
   ) {
-    this.#limiter = limiter;
+    this.#limiters = limiters;
     this.#limit = maxQueuedBytes;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#hooks = hooks;
@@ -84,14 +84,15 @@ export class Forwarder {
     const sink = this.#sink;
     if (sink === null) return;
     while (!this.#stopped && this.#queue.length > 0) {
-      const waitMs = this.#limiter?.waitMs() ?? 0;
+      let waitMs = 0;
+      for (const limiter of this.#limiters) waitMs = Math.max(waitMs, limiter.waitMs());
       if (waitMs > 0) {
         this.#timer = setTimeout(() => this.#pump(), waitMs);
         return;
       }
       const data = this.#queue.shift()!;
       this.#queuedBytes -= data.byteLength;
-      this.#limiter?.take(data.byteLength);
+      for (const limiter of this.#limiters) limiter.take(data.byteLength);
       try {
         sink.send(data);
       } catch (error) {

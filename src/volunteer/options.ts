@@ -31,6 +31,10 @@ export interface VolunteerOptions extends Partial<VolunteerLimits> {
    * sees a tag derived from it, never the code. @default none: serve the public pool
    */
   pairing?: string;
+  /** Pause (paths say GOODBYE, no polling) while the host is hidden, e.g. a background tab (RelayEnv.conditions). @default false */
+  pauseWhenHidden?: boolean;
+  /** Pause while the device runs on battery, where the host can tell (the Battery Status API). @default false */
+  pauseOnBattery?: boolean;
 }
 
 export interface ResolvedVolunteerOptions extends VolunteerLimits {
@@ -40,6 +44,8 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
   nat: NatClass;
   /** The pairing code in canonical form, or undefined. */
   pairing: string | undefined;
+  pauseWhenHidden: boolean;
+  pauseOnBattery: boolean;
 }
 
 /** Merges `options` over the defaults and checks every field; throws TypeError or RangeError naming it. */
@@ -48,6 +54,8 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   // nowhere else.
   const merged = resolveLimits<VolunteerLimits>('volunteer', VOLUNTEER_DEFAULTS, options, [
     'maxBytesPerSec',
+    'maxBytesPerSecPerClient',
+    'maxTotalBytes',
     'rateBurstBytes',
     'goodbyeGraceMs',
     'maxPathLifetimeMs',
@@ -69,7 +77,15 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   checkEgressChoice(allow, options.brokerEgress === true, broker);
   // A PairingCodeError is a TypeError's kin for callers: its message says what to fix.
   const pairing = options.pairing === undefined ? undefined : parsePairingCode(options.pairing);
-  return { ...merged, broker: options.broker, allow, nat: options.nat ?? 'unknown', pairing };
+  return {
+    ...merged,
+    broker: options.broker,
+    allow,
+    nat: options.nat ?? 'unknown',
+    pairing,
+    pauseWhenHidden: options.pauseWhenHidden === true,
+    pauseOnBattery: options.pauseOnBattery === true,
+  };
 }
 
 /**

@@ -4,6 +4,9 @@
  * WebSocket to the egress. Web-standard APIs only, through RelayEnv, so a browser tab, an extension and
  * Node run this same code.
  *
+ * It pauses (paths say GOODBYE, no polling) while the host is hidden or on battery, when its options ask for
+ * that, and for good once it has relayed `maxTotalBytes`.
+ *
  * Events (all `CustomEvent`, typed by RelayEvents): 'state', 'client' (a client is being served), 'stats'
  * (on changes and every `statsIntervalMs` while helping), 'refused' (an offer for an egress not on the
  * allow-list was ignored).
@@ -16,7 +19,7 @@ import { type DeliveredOffer, parseEgressUrl } from '../signaling/messages.js';
 import { pairingTag } from '../signaling/pairing.js';
 import { backoffMs, sleep } from './backoff.js';
 import { ClientPath } from './client-path.js';
-import type { RelayEnv } from './env.js';
+import type { Conditions, RelayEnv } from './env.js';
 import {
   normalizeAllowList,
   type ResolvedVolunteerOptions,
@@ -24,10 +27,16 @@ import {
   type VolunteerOptions,
 } from './options.js';
 
-export type { RelayEnv } from './env.js';
+export type { Conditions, HostConditions, RelayEnv } from './env.js';
 export type { VolunteerOptions } from './options.js';
 
-export type RelayState = 'off' | 'connecting' | 'waiting' | 'helping' | 'error';
+export type RelayState = 'off' | 'connecting' | 'waiting' | 'helping' | 'paused' | 'error';
+
+/**
+ * Why the relay is paused: the host is hidden (`pauseWhenHidden`), on battery (`pauseOnBattery`), or the
+ * relay has relayed `maxTotalBytes` (for good, until it is built again).
+ */
+export type PauseReason = 'hidden' | 'battery' | 'total-cap';
 
 /**
  * What is wrong, as a stable code for hosts to word in their own language (`reason` is English detail):
@@ -51,6 +60,8 @@ export interface RelayStateDetail {
   problem?: RelayProblem;
   /** Technical detail in English: e.g. "broker unreachable", "WebRTC unavailable: ...". */
   reason?: string;
+  /** Why, exactly when `state` is 'paused'. */
+  paused?: PauseReason;
 }
 
 export interface RelayStats {
@@ -110,11 +121,19 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   #ticket: string | undefined;
   /** signaling-v1 §8: the pairing tag sent with every poll, derived once from the code. */
   #pairingTag: string | undefined;
+  /** Switched on (start() without stop() or kill() since); the loop runs only while not paused as well. */
+  #started = false;
   #run: AbortController | null = null;
+  #unwatch: (() => void) | null = null;
+  #conditions: Conditions = { hidden: false, onBattery: false };
+  #capReached = false;
+  #paused: PauseReason | undefined;
   #wake: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   #state: RelayState = 'off';
   #trouble: Trouble | undefined;
+  /** The pause reason last reported with the state. */
+  #statePaused: PauseReason | undefined;
   #brokerTrouble: Trouble | undefined;
   #reachedBroker = false;
   #totalClients = 0;
@@ -144,35 +163,78 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     };
   }
 
-  /** Starts polling the broker. Does nothing if already started. */
+  /** Starts polling the broker (unless paused). Does nothing if already started. */
   start(): void {
-    if (this.#run !== null) return;
-    const run = new AbortController();
-    this.#run = run;
-    this.#reachedBroker = false;
-    this.#brokerTrouble = undefined;
+    if (this.#started) return;
+    this.#started = true;
     if (typeof this.#env.RTCPeerConnection !== 'function') {
       this.#setState('error', { problem: 'webrtc-unavailable', reason: 'WebRTC unavailable' });
       return;
     }
-    this.#setState('connecting');
-    void this.#loop(run.signal);
+    const { pauseWhenHidden: hidden, pauseOnBattery: battery } = this.#options;
+    if ((hidden || battery) && this.#env.conditions !== undefined) {
+      this.#unwatch = this.#env.conditions.watch({ hidden, battery }, (now) => {
+        this.#conditions = now;
+        this.#sync();
+      });
+    }
+    this.#sync();
   }
 
   /** Switches off gracefully: stops polling, GOODBYE on every path, waits `goodbyeGraceMs`, closes (path-v1 §3). */
   async stop(): Promise<void> {
-    if (!this.#halt()) return;
+    if (!this.#started) return;
+    this.#switchOff();
     await Promise.all([...this.#paths].map((path) => path.goodbye()));
     // start() may have been called again during the grace: that run owns the state now.
-    if (this.#run === null) this.#setState('off');
+    if (!this.#started) this.#setState('off');
   }
 
   /** Closes everything at once, without GOODBYE. */
   kill(): void {
     // Also during stop()'s grace, when the run is already halted: close the paths at once.
-    const wasRunning = this.#halt();
+    this.#switchOff();
     for (const path of [...this.#paths]) path.close('volunteer killed');
-    if (wasRunning || this.#run === null) this.#setState('off');
+    this.#setState('off');
+  }
+
+  #switchOff(): void {
+    this.#started = false;
+    this.#unwatch?.();
+    this.#unwatch = null;
+    this.#paused = undefined;
+    this.#halt();
+  }
+
+  /** What pauses the relay now, if anything: the total cap first, then the host's conditions. */
+  #pauseReason(): PauseReason | undefined {
+    if (this.#capReached) return 'total-cap';
+    if (this.#options.pauseWhenHidden && this.#conditions.hidden) return 'hidden';
+    if (this.#options.pauseOnBattery && this.#conditions.onBattery) return 'battery';
+    return undefined;
+  }
+
+  /** Runs the loop while started and not paused; pausing halts it and says GOODBYE on every path (path-v1 §3). */
+  #sync(): void {
+    if (!this.#started) return;
+    const paused = this.#pauseReason();
+    if (paused !== undefined) {
+      const wasRunning = this.#halt();
+      if (wasRunning) for (const path of [...this.#paths]) void path.goodbye();
+      if (wasRunning || this.#paused !== paused) {
+        this.#paused = paused;
+        this.#setState('paused', undefined, paused);
+      }
+      return;
+    }
+    this.#paused = undefined;
+    if (this.#run !== null) return;
+    const run = new AbortController();
+    this.#run = run;
+    this.#reachedBroker = false;
+    this.#brokerTrouble = undefined;
+    this.#setState('connecting');
+    void this.#loop(run.signal);
   }
 
   #halt(): boolean {
@@ -289,6 +351,12 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         },
         onBytes: (bytes) => {
           this.#bytesRelayed += bytes;
+          const cap = this.#options.maxTotalBytes;
+          if (cap > 0 && this.#bytesRelayed >= cap && !this.#capReached) {
+            this.#capReached = true;
+            // Not from inside the forwarder's send: GOODBYE goes out on the same sinks.
+            queueMicrotask(() => this.#sync());
+          }
         },
         onEnd: () => {
           this.#paths.delete(path);
@@ -315,12 +383,15 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     else this.#setState(this.#reachedBroker ? 'waiting' : 'connecting');
   }
 
-  #setState(state: RelayState, trouble?: Trouble): void {
+  #setState(state: RelayState, trouble?: Trouble, paused?: PauseReason): void {
     const now = this.#trouble;
-    if (state === this.#state && trouble?.problem === now?.problem && trouble?.reason === now?.reason) return;
+    const same = trouble?.problem === now?.problem && trouble?.reason === now?.reason;
+    if (state === this.#state && same && paused === this.#statePaused) return;
     this.#state = state;
     this.#trouble = trouble;
-    this.emit('state', trouble === undefined ? { state } : { state, ...trouble });
+    this.#statePaused = paused;
+    const detail: RelayStateDetail = trouble === undefined ? { state } : { state, ...trouble };
+    this.emit('state', paused === undefined ? detail : { ...detail, paused });
     this.#syncStatsTimer();
   }
 

@@ -10,7 +10,8 @@ import { Forwarder, type Sink } from './forwarder.js';
 export interface SpliceOptions {
   egressUrl: string;
   WebSocket: RelayEnv['WebSocket'];
-  limiter: TokenBucket | null;
+  /** Rate caps every message waits for: the relay's shared one, the path's own (none, one or both). */
+  limiters: readonly TokenBucket[];
   maxQueuedBytes: number;
   maxBufferedBytes: number;
   egressConnectTimeoutMs: number;
@@ -38,9 +39,9 @@ export class Splice {
   constructor(channel: RTCDataChannel, options: SpliceOptions) {
     this.#channel = channel;
     this.#options = options;
-    const { limiter, maxQueuedBytes, maxBufferedBytes } = options;
-    this.#toEgress = new Forwarder(limiter, maxQueuedBytes, maxBufferedBytes, this.#hooks('egress'));
-    this.#toClient = new Forwarder(limiter, maxBufferedBytes, maxBufferedBytes, this.#hooks('client'));
+    const { limiters, maxQueuedBytes, maxBufferedBytes } = options;
+    this.#toEgress = new Forwarder(limiters, maxQueuedBytes, maxBufferedBytes, this.#hooks('egress'));
+    this.#toClient = new Forwarder(limiters, maxBufferedBytes, maxBufferedBytes, this.#hooks('client'));
     channel.binaryType = 'arraybuffer';
     channel.addEventListener('message', (event) => this.#relay(event, 'client', this.#toEgress));
     channel.addEventListener('close', () => this.end(CloseCode.normal, 'data channel closed'));

@@ -5,6 +5,7 @@
  */
 import type { RelayEnv } from '../volunteer/env.js';
 import {
+  type PauseReason,
   type RelayClientDetail,
   type RelayProblem,
   type RelayStateDetail,
@@ -25,6 +26,8 @@ export interface BridgeStatus {
   problem?: BridgeProblem;
   /** Technical detail of a problem, in English, for site operators. */
   reason?: string;
+  /** Why, exactly when `state` is 'paused': the tab is hidden, the device on battery, the total cap reached. */
+  pausedBy?: PauseReason;
 }
 
 export interface BridgeStats {
@@ -94,7 +97,7 @@ export class BridgeController {
     return this.#settled();
   }
 
-  /** The tab is hidden and may not keep running (visibilitychange, `data-keep-running-hidden`). */
+  /** The page is frozen in the back/forward cache: nothing may run. (The relay pauses for hidden tabs itself.) */
   setPaused(paused: boolean): void {
     this.#hiddenPause = paused;
     this.#sync();
@@ -121,7 +124,7 @@ export class BridgeController {
     if (!this.#on) this.#setStatus({ state: 'off', on: false });
     else if ('problem' in settings) {
       this.#setStatus({ state: 'error', on: true, problem: 'config', reason: settings.problem });
-    } else if (this.#hiddenPause) this.#setStatus({ state: 'paused', on: true });
+    } else if (this.#hiddenPause) this.#setStatus({ state: 'paused', on: true, pausedBy: 'hidden' });
     else if (!this.#attached) this.#setStatus({ state: 'off', on: true });
   }
 
@@ -170,7 +173,13 @@ export class BridgeController {
 
   #setStatus(status: BridgeStatus): void {
     const now = this.#status;
-    if (now.state === status.state && now.on === status.on && now.reason === status.reason) return;
+    if (
+      now.state === status.state &&
+      now.on === status.on &&
+      now.reason === status.reason &&
+      now.pausedBy === status.pausedBy
+    )
+      return;
     this.#status = status;
     this.#hooks.status({ ...status });
   }
@@ -199,7 +208,8 @@ const BRIDGE_PROBLEM: Record<RelayProblem, BridgeProblem> = {
 };
 
 /** The relay's state as the reader should see it. */
-function bridgeStatus({ state, problem, reason }: RelayStateDetail): BridgeStatus {
+function bridgeStatus({ state, problem, reason, paused }: RelayStateDetail): BridgeStatus {
+  if (state === 'paused') return { state, on: true, ...(paused === undefined ? {} : { pausedBy: paused }) };
   const detail = reason === undefined ? {} : { reason };
   if (state !== 'error') return { state, on: true, ...detail };
   return { state, on: true, problem: BRIDGE_PROBLEM[problem ?? 'broker-error'], ...detail };

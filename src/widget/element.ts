@@ -28,7 +28,6 @@ export class StarlingBridge extends HTMLElement {
   #notice = false;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
   #restored = false;
-  readonly #onVisibility = (): void => this.#syncVisibility();
   readonly #onPageHide = (event: PageTransitionEvent): void => {
     // Say goodbye before the tab goes, so clients move at once (path-v1 §3); a restored page resumes.
     if (event.persisted) this.#controller.setPaused(true);
@@ -36,7 +35,7 @@ export class StarlingBridge extends HTMLElement {
   };
   readonly #onPageShow = (): void => {
     if (this.isConnected) void this.#controller.setAttached(true);
-    this.#syncVisibility();
+    this.#controller.setPaused(false);
   };
 
   constructor(host: BridgeHost = pageHost) {
@@ -93,11 +92,9 @@ export class StarlingBridge extends HTMLElement {
   }
 
   connectedCallback(): void {
-    document.addEventListener('visibilitychange', this.#onVisibility);
     window.addEventListener('pagehide', this.#onPageHide);
     window.addEventListener('pageshow', this.#onPageShow);
     this.#applySettings();
-    this.#syncVisibility();
     void this.#controller.setAttached(true);
     if (!this.#restored) {
       this.#restored = true;
@@ -106,7 +103,6 @@ export class StarlingBridge extends HTMLElement {
   }
 
   disconnectedCallback(): void {
-    document.removeEventListener('visibilitychange', this.#onVisibility);
     window.removeEventListener('pagehide', this.#onPageHide);
     window.removeEventListener('pageshow', this.#onPageShow);
     // A move within the page reconnects in the same task: only a real removal switches the relay off.
@@ -129,12 +125,7 @@ export class StarlingBridge extends HTMLElement {
     this.#settings = readSettings(this);
     this.#warn('data-strings', this.#settings.stringProblems);
     this.#controller.configure(this.#settings.relay, this.#settings.relayKey);
-    this.#syncVisibility();
     this.#render();
-  }
-
-  #syncVisibility(): void {
-    this.#controller.setPaused(document.visibilityState === 'hidden' && !this.#settings.keepRunningHidden);
   }
 
   #toggle(): void {

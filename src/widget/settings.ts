@@ -22,8 +22,11 @@ export const ATTRIBUTES = [
   'data-lang',
   'data-max-clients',
   'data-max-rate',
-  'data-keep-running-hidden',
   'data-pairing',
+  'data-max-rate-per-client',
+  'data-max-total',
+  'data-pause-hidden',
+  'data-pause-battery',
   'data-strings',
 ] as const;
 
@@ -38,7 +41,6 @@ export interface Settings {
   theme: Theme;
   /** `data-lang` as given, or null. */
   lang: string | null;
-  keepRunningHidden: boolean;
   /** The site's own words (`data-strings`), and what in them could not be used. */
   strings: SiteStrings;
   stringProblems: string[];
@@ -85,13 +87,27 @@ function relaySettings(el: Element): RelaySettings | { problem: string } {
   if (typeof maxClients === 'string') return { problem: maxClients };
   const maxBytesPerSec = integer(el, 'data-max-rate', 0, Number.MAX_SAFE_INTEGER, 0);
   if (typeof maxBytesPerSec === 'string') return { problem: maxBytesPerSec };
+  const maxBytesPerSecPerClient = integer(el, 'data-max-rate-per-client', 0, Number.MAX_SAFE_INTEGER, 0);
+  if (typeof maxBytesPerSecPerClient === 'string') return { problem: maxBytesPerSecPerClient };
+  const maxTotalBytes = integer(el, 'data-max-total', 0, Number.MAX_SAFE_INTEGER, 0);
+  if (typeof maxTotalBytes === 'string') return { problem: maxTotalBytes };
   // path-v1 §1: the page names the egresses its readers relay to; the broker's list is never adopted.
   const allow = words(el.getAttribute('data-egress'));
   if (allow.length === 0) return { problem: 'data-egress is missing' };
   const pairing = pairingCode(el.getAttribute('data-pairing'));
   if (typeof pairing === 'object') return pairing;
   return {
-    options: { broker, allow, maxClients, maxBytesPerSec, ...(pairing === '' ? {} : { pairing }) },
+    options: {
+      broker,
+      allow,
+      maxClients,
+      maxBytesPerSec,
+      maxBytesPerSecPerClient,
+      maxTotalBytes,
+      pauseWhenHidden: flag(el, 'data-pause-hidden'),
+      pauseOnBattery: flag(el, 'data-pause-battery'),
+      ...(pairing === '' ? {} : { pairing }),
+    },
     iceServers: words(el.getAttribute('data-stun')),
   };
 }
@@ -119,7 +135,6 @@ export function readSettings(el: Element): Settings {
     layout: oneOf(el.getAttribute('data-layout'), LAYOUTS, 'panel'),
     theme: oneOf(el.getAttribute('data-theme'), THEMES, 'auto'),
     lang: el.getAttribute('data-lang'),
-    keepRunningHidden: flag(el, 'data-keep-running-hidden'),
     relayKey: JSON.stringify(relay),
     relay,
   };

@@ -169,6 +169,8 @@ function statusText(s: Strings, model: ViewModel): string {
     case 'helping':
       return helpingText(model.lang, Math.max(1, model.stats.helping), s);
     case 'paused':
+      if (status.pausedBy === 'battery') return s.pausedBattery;
+      if (status.pausedBy === 'total-cap') return s.capReached;
       return s.paused;
     case 'error':
       if (status.problem === 'broker') return s.brokerDown;

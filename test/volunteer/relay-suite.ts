@@ -85,7 +85,7 @@ async function setup(
  * broker holds it 200 ms): then the offer finds no one and the next poll is waited for. The offering side's
  * libdatachannel race (isAnswerRace) is retried too.
  */
-async function connectWhenWaiting(
+export async function connectWhenWaiting(
   broker: FakeBroker,
   egressUrl: string,
   relay?: RelayUnderTest,
@@ -325,6 +325,44 @@ export function relaySuite(
       await until(() => client.log.bytes >= total, 'the echo of every byte', 30_000);
       assert.equal(digest(client.log.messages), digest(sent));
       await until(() => f.relay.stats.bytesRelayed === 2 * total, 'every byte counted');
+    });
+
+    test("each person's own rate cap paces their path, both directions (path-v1 §2)", async (t) => {
+      const rate = 256 * 1024;
+      const burst = 64 * 1024;
+      const f = await setup(t, host, { maxBytesPerSecPerClient: rate, rateBurstBytes: burst });
+      const client = await f.connect();
+      const sent = messages(256 * 1024);
+      const total = sent.reduce((sum, m) => sum + m.length, 0);
+      const began = performance.now();
+      await client.sendAll(sent);
+      await until(() => client.log.bytes >= total, 'the echo of every byte', 30_000);
+      const elapsedMs = performance.now() - began;
+      assert.equal(digest(client.log.messages), digest(sent));
+      // A lower bound only, which no slow machine can break: the path's bucket held `burst` and earns `rate`
+      // a second, and the echo costs it each byte twice (to the egress and back).
+      const leastMs = ((2 * total - burst) / rate) * 1000;
+      assert.ok(
+        elapsedMs >= leastMs * 0.9,
+        `${2 * total} bytes in ${elapsedMs} ms: faster than the cap allows`,
+      );
+    });
+
+    test('the total cap pauses the relay for good: GOODBYE, no more polls (path-v1 §2)', async (t) => {
+      const f = await setup(t, host, { maxTotalBytes: 100_000, goodbyeGraceMs: 100 }, { pollTimeoutMs: 50 });
+      const client = await f.connect();
+      await client.sendAll(messages(80_000)); // echoed: 160 000 bytes relayed
+      await until(() => f.relay.state === 'paused', 'the pause');
+      assert.deepEqual(f.states.at(-1), { state: 'paused', paused: 'total-cap' });
+      await until(() => client.log.closed, 'the path to close');
+      assert.ok(client.log.messages.some(isGoodbye), 'GOODBYE before the close');
+      assert.ok(f.relay.stats.bytesRelayed >= 100_000);
+      const polls = f.broker.polls.length;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // six poll periods of the fake broker
+      assert.equal(f.broker.polls.length, polls, 'no poll once paused');
+      assert.equal(f.relay.state, 'paused');
+      await f.relay.stop();
+      assert.equal(f.relay.state, 'off');
     });
 
     test('reports an unreachable broker as an error and recovers when it comes up', async (t) => {

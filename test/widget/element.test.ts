@@ -345,10 +345,10 @@ describe('<starling-bridge>', () => {
     assert.equal(await page.getByRole('switch').getAttribute('aria-checked'), 'true');
   });
 
-  test('a hidden tab pauses unless data-keep-running-hidden is set', async (t) => {
+  test('a hidden tab keeps running unless data-pause-hidden is set; then it pauses and resumes', async (t) => {
     const page = await blankPage('en');
     t.after(() => page.close());
-    await addWidget(page, { 'data-broker': deadBroker });
+    await addWidget(page, { 'data-broker': deadBroker, 'data-lang': 'en' });
     const setHidden = (hidden: boolean) =>
       page.evaluate((h) => {
         Object.defineProperty(document, 'visibilityState', {
@@ -360,14 +360,39 @@ describe('<starling-bridge>', () => {
     await page.evaluate(() => document.querySelector<BridgeElement>('starling-bridge')!.start());
     await waitForState(page, 'error');
     await setHidden(true);
-    await waitForState(page, 'paused');
-    await setHidden(false);
-    await waitForState(page, 'error');
-    await page.evaluate(() =>
-      document.querySelector('starling-bridge')!.setAttribute('data-keep-running-hidden', ''),
-    );
-    await setHidden(true);
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal((await widgetState(page)).state, 'error', 'still running (and retrying the broker)');
+    await page.evaluate(() =>
+      document.querySelector('starling-bridge')!.setAttribute('data-pause-hidden', ''),
+    );
+    await waitForState(page, 'paused');
+    assert.deepEqual(await widgetState(page), { state: 'paused', on: true, pausedBy: 'hidden' });
+    assert.equal(await shadowText(page, '.status'), LANGUAGES.en.paused);
+    await setHidden(false);
+    await waitForState(page, 'error');
+  });
+
+  test('data-pause-battery pauses while the Battery Status API says unplugged', async (t) => {
+    const page = await chromium.context.newPage();
+    t.after(() => page.close());
+    // Chromium's battery cannot be unplugged from a test: a stand-in BatteryManager the page's API returns.
+    // As text: tsx would wrap a function's inner arrows in a helper the page does not have.
+    await page.addInitScript(`{
+      const battery = Object.assign(new EventTarget(), { charging: false });
+      Object.defineProperty(window, 'testBattery', { value: battery });
+      Object.defineProperty(Navigator.prototype, 'getBattery', { value: () => Promise.resolve(battery) });
+    }`);
+    await page.goto(`${pages.url}blank?lang=en`);
+    await addWidget(page, { 'data-broker': deadBroker, 'data-lang': 'en', 'data-pause-battery': '' });
+    await page.evaluate(() => document.querySelector<BridgeElement>('starling-bridge')!.start());
+    await waitForState(page, 'paused');
+    assert.deepEqual(await widgetState(page), { state: 'paused', on: true, pausedBy: 'battery' });
+    assert.equal(await shadowText(page, '.status'), LANGUAGES.en.pausedBattery);
+    await page.evaluate(() => {
+      const battery = (window as unknown as { testBattery: EventTarget & { charging: boolean } }).testBattery;
+      battery.charging = true;
+      battery.dispatchEvent(new Event('chargingchange'));
+    });
+    await waitForState(page, 'error'); // running again: the dead broker's error
   });
 });
