@@ -37,6 +37,22 @@ if (gzipped > BUDGET_GZIP_BYTES) {
   console.error(`widget: over the ${kb(BUDGET_GZIP_BYTES)} gzipped budget`);
   process.exit(1);
 }
+// The page CSS that reserves the element's room before the script runs (src/widget/reserve.ts).
+const reserve = await build({
+  stdin: {
+    contents: "export { RESERVE_CSS } from './src/widget/reserve.ts';",
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  format: 'esm',
+  write: false,
+  logLevel: 'warning',
+});
+const { RESERVE_CSS } = await import(
+  `data:text/javascript;base64,${Buffer.from(reserve.outputFiles[0].text).toString('base64')}`
+);
+writeFileSync(join(root, 'dist', 'widget', 'starling-bridge.css'), RESERVE_CSS);
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const file = `starling-bridge.${version}.js`;
 const integrity = `sha384-${createHash('sha384').update(code).digest('base64')}`;

@@ -1,4 +1,9 @@
-/** The demo news site's own stylesheet: a plain, readable article page (the widget styles itself). */
+import { RESERVE_CSS } from '../widget/reserve.js';
+
+/**
+ * The demo news site's own stylesheet: a plain, readable article page (the widget styles itself), with the
+ * widget's reserving CSS (docs/widget.md, "No layout shift") at its end, as a site would include it.
+ */
 export const SITE_CSS = `
 :root{--ink:#1b1b1b;--muted:#5f5f5f;--rule:#e6e1d8;--paper:#fbfaf7;--red:#b3261e}
 *{box-sizing:border-box}
@@ -27,4 +32,4 @@ code{font:.85em ui-monospace,Menlo,Consolas,monospace;background:#f0ede6;padding
 .bridge>p{margin:.2rem 0 1.1rem;color:var(--muted);font:1rem/1.5 system-ui,sans-serif}
 .footer{padding:1.5rem 1.25rem 6rem;border-top:1px solid var(--rule);color:var(--muted);text-align:center;font:.8rem/1.5 system-ui,sans-serif}
 @media (max-width:40rem){body{font-size:17px}h1{font-size:1.9rem}}
-`;
+`.concat(RESERVE_CSS);

@@ -57,6 +57,7 @@ border-radius:50%;background:#fff;box-shadow:0 1px 3px rgb(0 0 0/.3);transition:
 .notice{grid-area:notice;margin-top:.75rem;padding:.5rem .75rem;border-radius:10px;font-size:.93em;
 background:color-mix(in srgb,var(--accent) 14%,var(--bg));color:var(--fg);animation:rise .3s ease-out}
 @keyframes rise{from{opacity:0;transform:translateY(.3rem)}}
+.card:not([data-on]) .hint{visibility:hidden}
 .hint{grid-area:hint;margin-top:.75rem;color:var(--muted);font-size:.85em}
 .more{grid-area:more;margin-top:.6rem;font-size:.85em;color:var(--muted)}
 .more summary{width:fit-content;cursor:pointer;color:var(--fg);text-decoration:underline;text-underline-offset:.15em}

@@ -141,7 +141,8 @@ export class BridgeView {
     }
     this.#notice.hidden = !model.notice;
     setText(this.#notice, model.notice ? s.notice : '');
-    this.#hint.hidden = !status.on;
+    // Off, the hint keeps its room (invisible): switching on, or a remembered "on", moves nothing below.
+    this.#card.toggleAttribute('data-on', status.on);
     setText(this.#hint, s.hint);
     setText(this.#moreSummary, s.learnMore);
     const share = [s.shareIp, s.shareEgress, s.shareSite, s.shareCost];
