@@ -17,9 +17,12 @@ import {
   encodePollResponse,
 } from '../signaling/messages.js';
 import { readJsonBody } from './body.js';
+import { counterSvg, MAP_CSP, MAP_CSS, MAP_HTML, MAP_JS } from './map-page.js';
 import { MemoryStore } from './memory-store.js';
 import { BrokerMetrics } from './metrics.js';
+import { NetworkMap } from './network-map.js';
 import { RateLimiter } from './rate-limit.js';
+import type { RegionOf } from './regions.js';
 import { BrokerService } from './service.js';
 import type { SignalingStore } from './store.js';
 
@@ -40,6 +43,8 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   proxyAddresses?: readonly string[];
   /** Called with unexpected (non-SignalingError) failures, answered 500. @default console.error */
   onError?: (err: unknown) => void;
+  /** The network map's coarse region of an address (regions.ts); none: one region, "all" (docs/map.md). */
+  regionOf?: RegionOf;
 }
 
 export interface BrokerServer {
@@ -48,6 +53,8 @@ export interface BrokerServer {
   readonly store: SignalingStore;
   /** Its metrics, for a `/metrics` listener (src/shared/metrics-server.ts). */
   readonly metrics: MetricsRegistry;
+  /** What GET /map, /map.json and /counter.* show. */
+  readonly map: NetworkMap;
   /** Starts listening; resolves with the bound port (pass 0 for any). */
   listen(port: number, host: string): Promise<{ port: number }>;
   /** Stops accepting, ends every pending long-poll and offer promptly, closes all connections. */
@@ -58,6 +65,10 @@ export interface BrokerServer {
 interface RequestContext {
   readonly source: string;
   readonly signal: AbortSignal;
+  /** The network map's region of the request's address (never the address itself). */
+  readonly region: string;
+  /** The page origin a browser volunteer polls from (its Origin header), for the per-site count; else null. */
+  readonly site: string | null;
 }
 
 type Route =
@@ -97,6 +108,10 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
         proxies,
       ));
   const onError = options.onError ?? ((err: unknown) => console.error('broker: unexpected error', err));
+  const map = new NetworkMap();
+  const regionOf = options.regionOf;
+  const regionOfRequest = (req: IncomingMessage): string =>
+    regionOf === undefined ? 'all' : (regionOf(addressOf(req)) ?? 'unknown');
 
   const routes = new Map<string, Route>([
     ['/v1/info', { method: 'GET', run: () => encodeInfoResponse(service.info()) }],
@@ -105,10 +120,13 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       {
         method: 'POST',
         run: async (b, r) => {
+          const poll = decodePollRequest(b);
+          map.volunteerPolled(r.source, r.region);
           metrics.pollsWaiting.inc({}, 1);
           try {
-            const polled = await service.poll(decodePollRequest(b), r.source, r.signal);
+            const polled = await service.poll(poll, r.source, r.signal);
             metrics.polls.inc({ outcome: polled.offer === null ? 'empty' : 'offer' });
+            if (polled.offer !== null) map.matched(r.region, r.site);
             return encodePollResponse(polled);
           } catch (e) {
             metrics.polls.inc({ outcome: 'error' });
@@ -134,8 +152,10 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       {
         method: 'POST',
         run: async (b, r) => {
+          const offer = decodeOfferRequest(b);
+          map.clientOffered(r.source, r.region);
           try {
-            const answer = await service.offer(decodeOfferRequest(b), r.source, r.signal);
+            const answer = await service.offer(offer, r.source, r.signal);
             metrics.offers.inc({ outcome: 'matched' });
             return encodeOfferResponse(answer);
           } catch (e) {
@@ -201,12 +221,14 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       res.end();
       return;
     }
+    if (req.method === 'GET' && sendMapRoute(req, res, path, map)) return;
     const found = routes.get(path);
     if (found === undefined) throw new SignalingError('not-found', 'no such path');
     if (req.method !== found.method) throw new SignalingError('bad-method', `use ${found.method}`);
     if (found.method === 'GET') return send(req, res, 200, found.run());
     const body = await readJsonBody(req, opts.maxBodyBytes);
-    send(req, res, 200, await found.run(body, { source, signal }));
+    const context = { source, signal, region: regionOfRequest(req), site: pageOrigin(req.headers.origin) };
+    send(req, res, 200, await found.run(body, context));
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -234,6 +256,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     service,
     store,
     metrics: metrics.registry,
+    map,
     listen: async (port, host) => ({ port: await listen(server, port, host) }),
     close: async () => {
       if (closing) return;
@@ -266,8 +289,60 @@ function routeLabel(path: string): string {
     '/v1/volunteer/answer': 'answer',
     '/v1/client/offer': 'offer',
     '/healthz': 'healthz',
+    '/map': 'map',
+    '/map.css': 'map',
+    '/map.js': 'map',
+    '/map.json': 'map',
+    '/counter.json': 'counter',
+    '/counter.svg': 'counter',
   };
   return known[path] ?? 'other';
+}
+
+/**
+ * GET /map (the page), /map.css, /map.js, /map.json, and the site counter /counter.json?site=ORIGIN and
+ * /counter.svg?site=ORIGIN (docs/map.md); false for any other path. A bad `site` is a 400 with the reason.
+ */
+function sendMapRoute(req: IncomingMessage, res: ServerResponse, path: string, map: NetworkMap): boolean {
+  const plain = (status: number, type: string, body: string, extra: Record<string, string> = {}): true => {
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...extra,
+    });
+    res.end(body);
+    return true;
+  };
+  const page = { 'content-security-policy': MAP_CSP };
+  if (path === '/map') return plain(200, 'text/html; charset=utf-8', MAP_HTML, page);
+  if (path === '/map.css') return plain(200, 'text/css; charset=utf-8', MAP_CSS);
+  if (path === '/map.js') return plain(200, 'text/javascript; charset=utf-8', MAP_JS);
+  if (path === '/map.json') return plain(200, 'application/json', JSON.stringify(map.snapshot()));
+  if (path !== '/counter.json' && path !== '/counter.svg') return false;
+  const given = new URL(req.url ?? '/', 'http://x').searchParams.get('site') ?? '';
+  const site = pageOrigin(given);
+  if (site === null) {
+    const reason = `site must be a page origin such as https://news.example, not "${given.slice(0, 100)}"`;
+    return plain(400, 'application/json', JSON.stringify({ v: 1, error: 'bad-request', message: reason }));
+  }
+  const count = map.siteCount(site);
+  if (path === '/counter.json') return plain(200, 'application/json', JSON.stringify(count));
+  return plain(200, 'image/svg+xml', counterSvg(count.helped), {
+    'content-security-policy': "default-src 'none'",
+  });
+}
+
+/** An `http:`/`https:` origin exactly as browsers write one (no path), at most 200 characters; else null. */
+function pageOrigin(value: string | string[] | undefined): string | null {
+  if (typeof value !== 'string' || value.length > 200) return null;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -221,6 +221,7 @@ export const demoCommand: Command = {
           broker: brokerUrl,
           egress: egressUrl,
           web: web.url,
+          map: `${brokerUrl}map`,
           volunteers,
         });
       } else
@@ -234,6 +235,7 @@ export const demoCommand: Command = {
             `  volunteers:    ${volunteers} headless`,
             `  web page:      open ${web.url} and flip the switch to become a bridge`,
             `                 (${web.url}embed shows how to embed the widget on a site)`,
+            `  network map:   ${brokerUrl}map   (volunteers, clients and matches, live)`,
             'Try:',
             `  curl -x socks5h://${socks.host}:${socks.port} ${target}`,
             `  curl -x http://${http.host}:${http.port} ${target}`,

@@ -75,7 +75,14 @@ ${scriptTag(script)}
 `;
 }
 
-export function articlePage(widget: WidgetAttributes, script: ScriptRef): string {
+/** The broker's live map and this site's counter image (docs/map.md), under the widget. */
+function networkLinks(broker: string, origin: string): string {
+  const map = new URL('map', broker).href;
+  const counter = new URL(`counter.svg?site=${encodeURIComponent(origin)}`, broker).href;
+  return `  <p class="network"><img src="${escapeHtml(counter)}" alt="People helped through this site today" height="28"> <a href="${escapeHtml(map)}">See the Starling network live</a></p>`;
+}
+
+export function articlePage(widget: WidgetAttributes, script: ScriptRef, origin = ''): string {
   return shell(
     'How our readers in mainland China still reach us — The Meridian Review',
     `<main class="page">
@@ -99,6 +106,7 @@ export function articlePage(widget: WidgetAttributes, script: ScriptRef): string
   <h2 id="bridge-heading">Help a reader behind the firewall</h2>
   <p>Flip the switch and keep this tab open. That is all.</p>
 ${widgetTag(widget, '  ')}
+${origin === '' ? '' : networkLinks(widget.broker, origin)}
 </section>
 </main>`,
     script,

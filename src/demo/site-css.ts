@@ -31,5 +31,7 @@ code{font:.85em ui-monospace,Menlo,Consolas,monospace;background:#f0ede6;padding
 .bridge h2{margin-top:0}
 .bridge>p{margin:.2rem 0 1.1rem;color:var(--muted);font:1rem/1.5 system-ui,sans-serif}
 .footer{padding:1.5rem 1.25rem 6rem;border-top:1px solid var(--rule);color:var(--muted);text-align:center;font:.8rem/1.5 system-ui,sans-serif}
+/* The map link and the counter image under the widget. */
+.network{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;font:.85rem/1.4 system-ui,sans-serif}
 @media (max-width:40rem){body{font-size:17px}h1{font-size:1.9rem}}
 `.concat(RESERVE_CSS);

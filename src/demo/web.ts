@@ -60,7 +60,7 @@ function contentSecurityPolicy(brokerUrl: string, egressUrl: string): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data: ${new URL(brokerUrl).origin}`,
     `connect-src ${connect}`,
     "base-uri 'none'",
     "form-action 'none'",
@@ -96,7 +96,8 @@ export async function startDemoWeb(options: DemoWebOptions): Promise<DemoWeb> {
     const bundle = await loadBundle(bundlePath);
     // The page names the versioned file with its integrity (SRI); without a build, the plain name (a 404).
     const script = { src: `/${bundle?.file ?? 'starling-bridge.js'}`, integrity: bundle?.integrity };
-    if (url.pathname === '/') send(res, 200, html, articlePage({ ...widget, ...choices(url) }, script));
+    if (url.pathname === '/')
+      send(res, 200, html, articlePage({ ...widget, ...choices(url) }, script, origin));
     else if (url.pathname === '/embed') send(res, 200, html, embedPage(widget, origin, script));
     else if (url.pathname === '/site.css') send(res, 200, 'text/css; charset=utf-8', SITE_CSS);
     else if (url.pathname === '/starling-bridge.js' || url.pathname === script.src) {

@@ -269,6 +269,17 @@ export const BROKER_DEFAULTS = {
 } as const;
 export type BrokerOptions = Limits<typeof BROKER_DEFAULTS>;
 
+/** The broker's live network map and site counter (src/broker/network-map.ts, docs/map.md). */
+export const MAP_DEFAULTS = {
+  /** A volunteer, client or match counts as live this long after it was last seen, ms. @default 30000 */
+  activeMs: 30_000,
+  /** Volunteers, clients and recent matches tracked each, at most; the oldest goes beyond. @default 10000 */
+  maxTracked: 10_000,
+  /** Sites (page origins) counted per day, at most; new ones beyond are not counted that day. @default 1000 */
+  maxSites: 1_000,
+} as const;
+export type MapOptions = Limits<typeof MAP_DEFAULTS>;
+
 /** Broker HTTP client used by clients and volunteers (src/signaling/client.ts). */
 export const BROKER_CLIENT_DEFAULTS = {
   /** Longest a single broker request may take, ms; must exceed the broker's pollTimeoutMs. @default 30000 */
