@@ -175,4 +175,23 @@ describe('network map', () => {
     assert.deepEqual(map.siteCount(SITE), { v: 1, site: SITE, day: '2026-12-03', helped: 0, rounded: false });
     assert.equal(map.snapshot().totals.matchesToday, 0);
   });
+
+  test('a region source names addresses by their block, first match first; bad blocks are refused', () => {
+    const regionOf = regionSource([
+      { cidr: '198.18.0.0/15', region: 'Lab' },
+      { cidr: '198.18.1.0/24', region: 'Never - the block above wins' },
+      { cidr: '2001:db8::/32', region: 'Docs' },
+    ]);
+    assert.equal(regionOf('198.19.4.4'), 'Lab');
+    assert.equal(regionOf('198.18.1.1'), 'Lab');
+    assert.equal(regionOf('::ffff:198.18.1.1'), 'Lab');
+    assert.equal(regionOf('2001:db8::1'), 'Docs');
+    assert.equal(regionOf('203.0.113.1'), undefined);
+    assert.equal(regionOf('not an address'), undefined);
+    assert.throws(() => regionSource([{ cidr: '10.0.0.0/33', region: 'x' }]), /block 1: "10.0.0.0\/33"/);
+    assert.throws(
+      () => regionSource([{ cidr: '10.0.0.0/8', region: '<script>' }]),
+      /block 1: the region name/,
+    );
+  });
 });
