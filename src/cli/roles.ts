@@ -362,6 +362,13 @@ export const brokerCommand: Command = {
       help: 'put before every Redis key, so deployments can share one Redis',
     },
     {
+      name: 'regions',
+      type: 'string',
+      arg: 'FILE',
+      defaultText: 'none: one region, "all"',
+      help: 'the network map\'s region source: a JSON array of {"cidr", "region"}, first match wins (docs/map.md)',
+    },
+    {
       name: 'trusted-proxies',
       type: 'integer',
       default: BROKER_DEFAULTS.trustedProxies,
@@ -433,6 +440,15 @@ export const brokerCommand: Command = {
       clientMatchBurst: num(v, 'client-match-burst'),
       clientMatchesPerMinute: num(v, 'client-matches-per-minute'),
     };
+    let regionOf: import('../broker/regions.js').RegionOf | undefined;
+    if (typeof v.regions === 'string') {
+      const { loadRegionFile } = await import('../broker/regions.js');
+      try {
+        regionOf = loadRegionFile(v.regions);
+      } catch (e) {
+        throw new UsageError(`--regions: ${(e as Error).message}`);
+      }
+    }
     const store = await openStore(v, shares, log);
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
@@ -443,6 +459,7 @@ export const brokerCommand: Command = {
       ...budget,
       onError: (e) => log.error(`error: ${String(e)}`),
       store,
+      ...(regionOf === undefined ? {} : { regionOf }),
     });
     const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
       broker.listen(port, host),
@@ -535,6 +552,26 @@ export const volunteerCommand: Command = {
       unit: 'bytes/s',
       help: 'byte rate cap across all clients (0: none)',
     },
+    {
+      name: 'max-rate-per-client',
+      type: 'integer',
+      arg: 'BYTES',
+      default: VOLUNTEER_DEFAULTS.maxBytesPerSecPerClient,
+      min: 0,
+      max: 10 ** 10,
+      unit: 'bytes/s',
+      help: 'byte rate cap of each client on their own, within --max-rate (0: none)',
+    },
+    {
+      name: 'max-total',
+      type: 'integer',
+      arg: 'BYTES',
+      default: VOLUNTEER_DEFAULTS.maxTotalBytes,
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      unit: 'bytes',
+      help: 'bytes relayed in all, after which the volunteer says GOODBYE and pauses until restarted (0: none)',
+    },
     pairingOption(
       "a code from 'starling pair': help only the clients started with the same code (none: help anyone)",
     ),
@@ -555,6 +592,8 @@ export const volunteerCommand: Command = {
       brokerEgress: v['trust-broker-egress'] === true,
       maxClients: num(v, 'max-clients'),
       maxBytesPerSec: num(v, 'max-rate'),
+      maxBytesPerSecPerClient: num(v, 'max-rate-per-client'),
+      maxTotalBytes: num(v, 'max-total'),
       ...(pairing === undefined ? {} : { pairing }),
     };
     const rtc = rtcOptions(v);

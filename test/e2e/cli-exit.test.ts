@@ -137,3 +137,20 @@ test('--metrics, --proxy-address and --ca: bad values exit 2, a port in use or a
   assert.equal(volunteer.code, 1, volunteer.output);
   assert.match(volunteer.output, /--ca: .*holds no PEM certificate/);
 });
+
+test('a --regions file that cannot be read or has a bad block is a usage error naming it', async () => {
+  const missing = await cli('broker', '--listen', '127.0.0.1:0', '--regions', join(dir, 'none.json'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.output, /--regions: region file .*none\.json/);
+  const file = join(dir, 'regions.json');
+  writeFileSync(
+    file,
+    JSON.stringify([
+      { cidr: '10.0.0.0/8', region: 'ok' },
+      { cidr: '10.0.0.0/99', region: 'x' },
+    ]),
+  );
+  const bad = await cli('broker', '--listen', '127.0.0.1:0', '--regions', file);
+  assert.equal(bad.code, 2);
+  assert.match(bad.output, /--regions: region block 2: "10\.0\.0\.0\/99" is not ADDRESS\/PREFIX/);
+});
