@@ -18,7 +18,7 @@ import type { RelayEnv } from '../../src/volunteer/env.js';
 import { nodeRelayEnv } from '../../src/volunteer/node.js';
 import { VolunteerRelay } from '../../src/volunteer/relay.js';
 import { type LaunchedChromium, launchChromium } from '../helpers/chromium.js';
-import { connectClient, type EchoEgress, startEchoEgress } from '../volunteer/harness.js';
+import { connectClient, type EchoEgress, isAnswerRace, startEchoEgress } from '../volunteer/harness.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const IPV4 = /\b\d{1,3}(\.\d{1,3}){3}\b/;
@@ -80,6 +80,18 @@ function shown(page: Page): Promise<{ volunteers: string; regions: Record<string
   });
 }
 
+/** A client matched through the broker at `url`; the offering side's libdatachannel race is retried. */
+async function connectWhenWaitingOn(url: string): Promise<Awaited<ReturnType<typeof connectClient>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectClient(url, egress.url, 10_000);
+    } catch (error) {
+      if (!isAnswerRace(error) || attempt === 5) throw error;
+      await waitingIs(1);
+    }
+  }
+}
+
 /** Waits until the broker's pool holds `n` volunteers. */
 async function waitingIs(n: number): Promise<void> {
   for (let i = 0; (await broker.store.counts()).waiting !== n; i++) {
@@ -118,14 +130,18 @@ describe('network map', () => {
     volunteer('198.18.2.9', SITE);
     await waitingIs(1);
     assert.equal(broker.map.snapshot().totals.volunteers, 2);
-    const client = await connectClient(base, egress.url, 10_000);
+    // Retries libdatachannel's offer-side answer race, as the relay suite does (harness.ts isAnswerRace).
+    const client = await connectWhenWaitingOn(base);
     t.after(() => client.close());
-    await page.waitForFunction(() => document.getElementById('matches')!.textContent === '1', null, {
+    // At least one: an offer lost to libdatachannel's race (retried above) was handed over, so it counts too.
+    await page.waitForFunction(() => Number(document.getElementById('matches')!.textContent) >= 1, null, {
       timeout: 15_000,
     });
     const { regions } = await shown(page);
     assert.equal(regions['East Asia']?.[1], '1', 'the client, from 127.0.0.1');
-    assert.deepEqual(regions['North America'], ['1', '0', '1'], 'the match, with the second volunteer');
+    assert.deepEqual(regions['North America']?.slice(0, 2), ['1', '0'], 'the second volunteer');
+    assert.ok(Number(regions['North America']?.[2]) >= 1, 'the match, with the second volunteer');
+    assert.equal(regions.Europe?.[2], '0', 'none with the first, gone before the client came');
     assert.deepEqual(errors, []);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: `${SCREENSHOTS}network-map.png`, fullPage: true });
@@ -156,7 +172,7 @@ describe('network map', () => {
     const day = new Date().toISOString().slice(0, 10);
     assert.deepEqual(other, { v: 1, site: 'https://other.example', day, helped: 0, rounded: false });
     assert.deepEqual(mine, { v: 1, site: SITE, day, helped: 0, rounded: true });
-    assert.equal(matches, 1);
+    assert.ok(matches >= 1);
     const svg = await fetch(new URL(`/counter.svg?site=${encodeURIComponent(SITE)}`, base));
     assert.equal(svg.headers.get('content-type'), 'image/svg+xml');
     assert.match(await svg.text(), /Fewer than 10 people helped through this site today/);
