@@ -47,6 +47,9 @@ export interface SessionStats {
   /** Bytes the reorder buffer holds (session-v1 §3.1). */
   bufferedBytes: number;
   resentRecords: number;
+  /** Stream bytes (DATA payload) sent and received over the session's life, resends counted once. */
+  bytesSent: number;
+  bytesReceived: number;
 }
 
 /** How a path joins the session (session-v1 §2, §5.1). */
@@ -160,6 +163,8 @@ export class Session extends EventEmitter<SessionEvents> {
       bufferedRecords: this.received.buffered,
       bufferedBytes: this.received.bufferedBytes,
       resentRecords: this.resent,
+      bytesSent: this.streams.bytesSent,
+      bytesReceived: this.streams.bytesReceived,
     };
   }
 

@@ -51,6 +51,9 @@ export class StreamMux implements StreamHost {
   private closed = false;
   /** session-v1 §7: GOAWAY sent (egress) or received (client); no new stream from now on. */
   private goingAway = false;
+  /** Stream bytes (DATA payload) handed to records and received in order, for status and metrics. */
+  private sent = 0;
+  private received = 0;
 
   constructor(private readonly init: StreamMuxInit) {
     this.credit = new CreditWindow(init.peerSessionWindow, init.options.sessionWindow);
@@ -58,6 +61,16 @@ export class StreamMux implements StreamHost {
 
   get size(): number {
     return this.streams.size;
+  }
+
+  /** DATA payload bytes put into records so far (resends not counted twice). */
+  get bytesSent(): number {
+    return this.sent;
+  }
+
+  /** DATA payload bytes received so far. */
+  get bytesReceived(): number {
+    return this.received;
   }
 
   /** Client: opens a stream to host:port; resolves when the egress has connected (session-v1 §4.1). */
@@ -185,6 +198,7 @@ export class StreamMux implements StreamHost {
         frames.push({ type: FrameType.data, streamId: s.id, data: chunk });
         room -= DATA_FRAME_OVERHEAD + chunk.length;
         this.credit.spend(chunk.length);
+        this.sent += chunk.length;
       }
       if (room >= END_FRAME_BYTES && s.takeEnd()) {
         frames.push({ type: FrameType.end, streamId: s.id });
@@ -250,6 +264,7 @@ export class StreamMux implements StreamHost {
 
   private onData(streamId: number, data: Buffer): void {
     if (!this.credit.receive(data.length)) throw new ProtocolError('peer exceeded the session window');
+    this.received += data.length;
     const stream = this.streams.get(streamId);
     if (stream) stream.receiveData(data);
     else this.freed(data.length); // the stream is gone: drop the bytes, but keep the credit honest

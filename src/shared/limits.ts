@@ -373,6 +373,15 @@ export const CLIENT_DEFAULTS = {
 } as const;
 export type ClientOptionsLimits = Limits<typeof CLIENT_DEFAULTS>;
 
+/** What the client reports about itself (src/client/status.ts): the status line, `--status`, library events. */
+export const CLIENT_STATUS_DEFAULTS = {
+  /** Period of status samples (throughput, the "no volunteer" check) and of 'status' events, ms. @default 1000 */
+  statusIntervalMs: 1_000,
+  /** With no volunteer this long (since start or since the last one left), say so as a problem, ms. @default 30000 */
+  noVolunteerNoticeMs: 30_000,
+} as const;
+export type ClientStatusLimits = Limits<typeof CLIENT_STATUS_DEFAULTS>;
+
 /** The `<starling-bridge>` widget (src/widget/). Relay limits come from VOLUNTEER_DEFAULTS. */
 export const WIDGET_DEFAULTS = {
   /** How long the "someone just connected" notice stays visible, ms. @default 5000 */

@@ -1,0 +1,209 @@
+/**
+ * The client as a library (docs/client-library.md): `createClient({ broker, egressKey })` keeps a tunnel
+ * through volunteers to one egress and opens streams through it. `starling client` is this plus the SOCKS5
+ * and HTTP front ends, the status line and `--status`.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { decodeKey } from '../session/noise.js';
+import type { Session } from '../session/session.js';
+import {
+  CLIENT_DEFAULTS,
+  CLIENT_STATUS_DEFAULTS,
+  type ClientOptionsLimits,
+  type ClientStatusLimits,
+  resolveLimits,
+  type SessionOptions,
+} from '../shared/limits.js';
+import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
+import { BrokerClient } from '../signaling/client.js';
+import type { NatClass } from '../signaling/fields.js';
+import type { Dialer } from './dialer.js';
+import { type ClientStatus, type Problem, StatusTracker } from './status.js';
+import { Tunnel } from './tunnel.js';
+
+export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<ClientStatusLimits> {
+  /** The broker's URL (http: or https:), e.g. `https://broker.example.org/`. */
+  broker: string;
+  /** The egress's static public key: base64url as `starling keygen` prints it, or its 32 bytes. Pinned. */
+  egressKey: string | Uint8Array;
+  /** The egress (ws: or wss: URL) to ask the broker for. @default the broker's first */
+  egress?: string;
+  /** This machine's NAT class, if known (signaling-v1 §2). @default 'unknown' */
+  nat?: NatClass;
+  /** Local address WebRTC gathers candidates on; `127.0.0.1` keeps it on loopback. @default all interfaces */
+  iceAddress?: string;
+  /** STUN/TURN servers for NAT traversal, `stun:host:port`. @default none: no STUN server is contacted */
+  stun?: string[];
+  /** Session protocol options (session-v1), for tuning; the defaults fit. */
+  session?: Partial<SessionOptions>;
+  /** Where the client's log lines go (path up, path closed, retries). @default nowhere */
+  log?: (line: string) => void;
+  /**
+   * Also shut down node-datachannel for the whole process on close(), so that it can exit. Leave it off if
+   * something else in the process still uses WebRTC. @default false
+   */
+  closeWebRtc?: boolean;
+}
+
+/** A volunteer came up (`up`) or left (`down`); `volunteer` is the broker's opaque name for it. */
+export interface VolunteerChange {
+  change: 'up' | 'down';
+  pathId: number;
+  volunteer?: string;
+}
+
+/** What a client tells its owner, with the arguments of each event. */
+export interface ClientEvents {
+  /** A snapshot, every statusIntervalMs and after every change. */
+  status: [status: ClientStatus];
+  volunteer: [change: VolunteerChange];
+  /** The most serious problem changed; null when the last one is over. */
+  problem: [problem: Problem | null];
+  /** A path attempt failed (the client retries by itself). */
+  'attempt-failed': [error: Error];
+  /** The client stopped: close() (no error), or it cannot go on (the error says why). */
+  stopped: [error: Error | undefined];
+}
+
+export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer {
+  readonly broker: string;
+  private readonly tunnel: Tunnel;
+  private readonly tracker: StatusTracker;
+  private readonly timer: NodeJS.Timeout;
+  private lastProblem: string | null = null;
+  private stoppedWith: { error: Error | undefined } | undefined;
+  private readonly closeWebRtc: boolean;
+
+  constructor(options: ClientOptions) {
+    super();
+    const limits = resolveLimits<ClientStatusLimits>('client', CLIENT_STATUS_DEFAULTS, {
+      statusIntervalMs: options.statusIntervalMs,
+      noVolunteerNoticeMs: options.noVolunteerNoticeMs,
+    });
+    const broker = new URL(options.broker);
+    if (broker.protocol !== 'http:' && broker.protocol !== 'https:')
+      throw new TypeError(`broker must be an http: or https: URL, not ${options.broker}`);
+    this.broker = broker.href;
+    const egressKey =
+      typeof options.egressKey === 'string' ? decodeKey(options.egressKey) : options.egressKey;
+    if (egressKey.length !== 32) throw new TypeError('egressKey must be 32 bytes');
+    this.closeWebRtc = options.closeWebRtc === true;
+    const {
+      broker: _broker,
+      egressKey: _key,
+      iceAddress,
+      stun,
+      statusIntervalMs: _interval,
+      noVolunteerNoticeMs: _notice,
+      closeWebRtc: _close,
+      ...tunnelOptions
+    } = options;
+    this.tunnel = new Tunnel({
+      ...tunnelOptions,
+      broker: new BrokerClient(this.broker),
+      egressKey,
+      RTCPeerConnection: nodeRtcPeerConnectionClass({
+        ...(iceAddress === undefined ? {} : { bindAddress: iceAddress }),
+        ...(stun && stun.length > 0 ? { iceServers: stun } : {}),
+      }),
+    });
+    this.tracker = new StatusTracker({
+      broker: this.broker,
+      wantedVolunteers: options.paths ?? CLIENT_DEFAULTS.paths,
+      noVolunteerNoticeMs: limits.noVolunteerNoticeMs,
+    });
+    this.watchTunnel();
+    this.timer = setInterval(() => {
+      this.emit('status', this.tracker.sample());
+      this.problemMaybeChanged();
+    }, limits.statusIntervalMs);
+    this.timer.unref();
+    this.tunnel.start();
+  }
+
+  /**
+   * Opens a stream to `host:port` through the tunnel, waiting (up to pathWaitMs) for a volunteer if there
+   * is none yet. The egress connects; the Duplex carries the bytes. Ending its writable side half-closes the
+   * stream; destroying it resets it. Rejects with a StreamError (`reason`: refused, unreachable, timeout, ...)
+   * or a NoPathError (no volunteer); never connects directly.
+   */
+  open(host: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+    return this.tunnel.open(host, port, signal);
+  }
+
+  /** The current snapshot. */
+  status(): ClientStatus {
+    return this.tracker.snapshot();
+  }
+
+  /** Closes every stream and path; resolves once done. Calling it again does nothing. */
+  async close(): Promise<void> {
+    if (this.stoppedWith) return;
+    this.tunnel.close();
+    this.stop(undefined);
+    if (this.closeWebRtc) closeNodeWebRtc();
+  }
+
+  private stop(error: Error | undefined): void {
+    if (this.stoppedWith) return;
+    this.stoppedWith = { error };
+    clearInterval(this.timer);
+    this.tracker.stop();
+    this.changed();
+    this.emit('stopped', error);
+  }
+
+  private watchTunnel(): void {
+    const t = this.tunnel;
+    t.on('session', (session) => this.watchSession(session));
+    t.on('path', (pathId, volunteer) => {
+      this.tracker.pathUp();
+      this.emit('volunteer', { change: 'up', pathId, volunteer });
+      this.changed();
+    });
+    t.on('path-failed', (error) => {
+      this.tracker.pathFailed(error);
+      this.emit('attempt-failed', error);
+      this.changed();
+    });
+    // Handshakes keep failing for the key through several volunteers: the tunnel warns and keeps trying.
+    t.on('key-warning', () => {
+      this.tracker.keyMayBeWrong();
+      this.changed();
+    });
+  }
+
+  private watchSession(session: Session): void {
+    const counters = () => session.stats;
+    this.tracker.sessionStarted(counters);
+    session.on('path-closed', (pathId) => {
+      this.tracker.pathClosed();
+      this.emit('volunteer', { change: 'down', pathId });
+      this.changed();
+    });
+    session.once('closed', () => {
+      this.tracker.sessionEnded(session.stats);
+      this.tracker.allPathsClosed();
+      this.changed();
+    });
+  }
+
+  private changed(): void {
+    this.emit('status', this.tracker.snapshot());
+    this.problemMaybeChanged();
+  }
+
+  private problemMaybeChanged(): void {
+    const p = this.tracker.problem();
+    const key = p ? p.kind : null;
+    if (key === this.lastProblem) return;
+    this.lastProblem = key;
+    this.emit('problem', p);
+  }
+}
+
+/** Starts a client: it finds volunteers at once and keeps them, until close(). */
+export function createClient(options: ClientOptions): StarlingClient {
+  return new StarlingClient(options);
+}
