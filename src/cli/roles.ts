@@ -646,7 +646,13 @@ export const clientCommand: Command = {
       help: 'the egress to ask for',
     },
     { name: 'socks', type: 'string', arg: 'ADDR', default: '127.0.0.1:1080', help: 'SOCKS5 proxy address' },
-    { name: 'http', type: 'string', arg: 'ADDR', default: '127.0.0.1:8080', help: 'HTTP proxy address' },
+    {
+      name: 'http',
+      type: 'string',
+      arg: 'ADDR',
+      default: '127.0.0.1:8080',
+      help: 'HTTP proxy address; it serves a proxy auto-config file at /proxy.pac too',
+    },
     {
       name: 'paths',
       type: 'integer',
@@ -664,6 +670,13 @@ export const clientCommand: Command = {
       type: 'boolean',
       help: 'with --pairing: never use the public pool; wait for a paired volunteer instead',
     },
+    {
+      name: 'status',
+      type: 'string',
+      arg: 'ADDR',
+      defaultText: 'off',
+      help: 'serve the status as JSON at http://ADDR/status, to this machine only (e.g. 127.0.0.1:8081)',
+    },
     ...RTC_OPTIONS,
     CA_OPTION,
     {
@@ -673,13 +686,16 @@ export const clientCommand: Command = {
     },
     ...LOG_OPTIONS,
   ],
-  async run(v, { log }) {
+  notes:
+    'On a terminal a status line shows volunteers, throughput, streams, reconnects and any problem, redrawn\n' +
+    'once a second, with log lines above it; otherwise only log lines are printed.',
+  async run(v, { log: baseLog }) {
     const code = pairingCode(v);
     if (v['paired-only'] === true && code === undefined)
       throw new UsageError('--paired-only needs --pairing CODE');
-    let egressKey: Uint8Array;
+    const egressKey = str(v, 'egress-key');
     try {
-      egressKey = decodeKey(str(v, 'egress-key'));
+      decodeKey(egressKey);
     } catch (e) {
       throw new UsageError(`--egress-key: ${(e as Error).message}`);
     }
@@ -688,56 +704,101 @@ export const clientCommand: Command = {
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
     const ca = await caOption(v);
-    const [{ Tunnel }, { createSocksServer }, { createHttpProxyServer }, webrtc, { BrokerClient }] =
-      await Promise.all([
-        import('../client/tunnel.js'),
-        import('../client/socks5.js'),
-        import('../client/http-proxy.js'),
-        import('../shared/webrtc-node.js'),
-        import('../signaling/client.js'),
-      ]);
+    const status = v.status === undefined ? undefined : hostPort(v, 'status', '127.0.0.1:0');
+    const { bindAddress, iceServers } = rtcOptions(v);
+    const [
+      { createClient },
+      { createSocksServer },
+      { createHttpProxyServer },
+      { StatusLine },
+      statusHttp,
+      logs,
+    ] = await Promise.all([
+      import('../client/client.js'),
+      import('../client/socks5.js'),
+      import('../client/http-proxy.js'),
+      import('../client/status-line.js'),
+      import('../client/status-http.js'),
+      import('./log.js'),
+    ]);
     const { caFetch } = await import('../shared/ca-fetch.js');
-    const { closeNodeWebRtc, nodeRtcPeerConnectionClass } = webrtc;
+    // Log lines go through the status line, which erases itself before each (on a terminal) and comes back
+    // below it; problems are logged as they begin and end.
     const pairing =
       code === undefined ? undefined : { tag: await pairingTag(code), only: v['paired-only'] === true };
-    const tunnel = new Tunnel({
-      broker: new BrokerClient(broker, ca === undefined ? {} : { fetch: caFetch(ca) }),
+    const line = new StatusLine(process.stdout, '');
+    const log = new logs.Logger({
+      role: baseLog.role,
+      format: baseLog.format,
+      level: baseLog.level,
+      addresses: baseLog.addresses,
+      write: (text) => line.log(text),
+    });
+    const client = createClient({
+      broker,
+      ...(ca === undefined ? {} : { brokerFetch: caFetch(ca) }),
       egressKey,
       ...(egress ? { egress } : {}),
       ...(pairing === undefined ? {} : { pairing }),
       paths: num(v, 'paths'),
-      RTCPeerConnection: nodeRtcPeerConnectionClass(rtcOptions(v)),
-      hostCandidates:
-        v['host-candidates'] === true
-          ? 'all'
-          : typeof v['ice-address'] === 'string'
-            ? [v['ice-address']]
-            : [],
+      ...(bindAddress === undefined ? {} : { iceAddress: bindAddress }),
+      ...(iceServers === undefined ? {} : { stun: iceServers }),
+      ...(v['host-candidates'] === true ? { hostCandidates: 'all' as const } : {}),
       log: log.info,
+      closeWebRtc: true,
     });
+    const stopped = new Promise<Error | undefined>((resolve) => client.once('stopped', resolve));
     // The proxies' "no volunteer reachable" notice says "starling: ..." itself; the logger names the role.
-    const notice = { log: (line: string) => log.warn(line.replace(/^starling: /, '')) };
-    const socksServer = createSocksServer(tunnel, notice);
-    const httpServer = createHttpProxyServer(tunnel, notice);
-    const socksPort = await startup(`cannot listen for SOCKS5 on ${socks.host}:${socks.port}`, () =>
-      listen(socksServer, socks.port, socks.host),
-    );
-    const httpPort = await startup(`cannot listen for HTTP on ${http.host}:${http.port}`, () =>
-      listen(httpServer, http.port, http.host),
-    );
-    log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
-    if (pairing !== undefined)
-      log.info(
-        `paired: ${pairing.only ? 'paired volunteers only' : 'paired volunteers first, then the public pool'}`,
+    const notice = (message: string) => log.warn(message.replace(/^starling: /, ''));
+    const socksServer = createSocksServer(client, { log: notice });
+    let socksAddress: string | undefined;
+    const httpServer = createHttpProxyServer(client, { log: notice, pacSocks: () => socksAddress });
+    const statusServer = status ? statusHttp.createStatusServer(() => client.status()) : undefined;
+    const closeAll = async () => {
+      await client.close();
+      socksServer.close();
+      httpServer.close();
+      statusServer?.close();
+      line.stop();
+    };
+    try {
+      const socksPort = await startup(`cannot listen for SOCKS5 on ${socks.host}:${socks.port}`, () =>
+        listen(socksServer, socks.port, socks.host),
       );
+      const httpPort = await startup(`cannot listen for HTTP on ${http.host}:${http.port}`, () =>
+        listen(httpServer, http.port, http.host),
+      );
+      socksAddress = `${hostForUrl(socks.host)}:${socksPort}`;
+      log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
+      log.info(`proxy auto-config: http://${hostForUrl(http.host)}:${httpPort}/proxy.pac`);
+      if (pairing !== undefined)
+        log.info(
+          `paired: ${pairing.only ? 'paired volunteers only' : 'paired volunteers first, then the public pool'}`,
+        );
+      if (status && statusServer) {
+        const statusPort = await startup(`cannot listen for --status on ${status.host}:${status.port}`, () =>
+          listen(statusServer, status.port, status.host),
+        );
+        log.info(`status on http://${hostForUrl(status.host)}:${statusPort}/status`);
+      }
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
+    client.on('status', (s) => line.update(s));
     // A wrong key looks like a hostile volunteer (issue 9, finding 1): say so, again and again, never stop.
-    tunnel.on('key-warning', (w) => log.warn(w.message));
-    tunnel.start();
-    await untilSignal();
-    tunnel.close();
-    socksServer.close();
-    httpServer.close();
-    closeNodeWebRtc();
+    client.on('key-warning', (message) => log.warn(message));
+    const outcome = await Promise.race([untilSignal(), stopped]);
+    await closeAll();
+    if (outcome instanceof Error) {
+      log.error(outcome.message);
+      return 1;
+    }
     return 0;
   },
 };
+
+/** `::1` -> `[::1]` for a URL. */
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

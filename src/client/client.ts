@@ -19,6 +19,7 @@ import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-no
 import { BrokerClient } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import type { Dialer } from './dialer.js';
+import type { ClientPairing } from './paired-offer.js';
 import { type ClientStatus, type Problem, StatusTracker } from './status.js';
 import { Tunnel } from './tunnel.js';
 
@@ -29,6 +30,18 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
   egressKey: string | Uint8Array;
   /** The egress (ws: or wss: URL) to ask the broker for. @default the broker's first */
   egress?: string;
+  /**
+   * A private bridge (signaling-v1 §8): use the volunteers paired with this tag first (`only`: never the
+   * public pool). The tag is `pairingTag(code)` (src/signaling/pairing.ts) of a `starling pair` code. @default the public pool
+   */
+  pairing?: ClientPairing;
+  /**
+   * Host candidates the offers may carry: 'all', or besides loopback only these addresses.
+   * @default [iceAddress] when given, else []: no LAN or global address is told to strangers
+   */
+  hostCandidates?: 'all' | readonly string[];
+  /** The fetch the broker is reached with (e.g. one trusting a private CA). @default the global fetch */
+  brokerFetch?: typeof fetch;
   /** This machine's NAT class, if known (signaling-v1 §2). @default 'unknown' */
   nat?: NatClass;
   /** Local address WebRTC gathers candidates on; `127.0.0.1` keeps it on loopback. @default all interfaces */
@@ -64,6 +77,11 @@ export interface ClientEvents {
   'attempt-failed': [error: Error];
   /** The client stopped: close() (no error), or it cannot go on (the error says why). */
   stopped: [error: Error | undefined];
+  /**
+   * Handshakes keep failing for the pinned key through several volunteers: the key may be wrong, or they
+   * are all hostile (a volunteer can forge a refusal). Repeated while it lasts; the client keeps trying.
+   */
+  'key-warning': [message: string];
 }
 
 export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer {
@@ -97,11 +115,14 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       statusIntervalMs: _interval,
       noVolunteerNoticeMs: _notice,
       closeWebRtc: _close,
+      brokerFetch,
+      hostCandidates,
       ...tunnelOptions
     } = options;
     this.tunnel = new Tunnel({
       ...tunnelOptions,
-      broker: new BrokerClient(this.broker),
+      hostCandidates: hostCandidates ?? (iceAddress === undefined ? [] : [iceAddress]),
+      broker: new BrokerClient(this.broker, brokerFetch === undefined ? {} : { fetch: brokerFetch }),
       egressKey,
       RTCPeerConnection: nodeRtcPeerConnectionClass({
         ...(iceAddress === undefined ? {} : { bindAddress: iceAddress }),
@@ -168,8 +189,9 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       this.changed();
     });
     // Handshakes keep failing for the key through several volunteers: the tunnel warns and keeps trying.
-    t.on('key-warning', () => {
+    t.on('key-warning', (warning) => {
       this.tracker.keyMayBeWrong();
+      this.emit('key-warning', warning.message);
       this.changed();
     });
   }

@@ -21,6 +21,7 @@ import {
   withoutHeader,
 } from './http-message.js';
 import { NoPathNotice, type OpenFailure, openStream, toOpenFailure } from './open-stream.js';
+import { pacAddress, proxyPac } from './pac.js';
 
 export type HttpProxyOptions = Partial<
   Pick<
@@ -30,6 +31,11 @@ export type HttpProxyOptions = Partial<
 > & {
   /** Where the one-line "no volunteer reachable" notice goes. @default console.warn */
   log?: (message: string) => void;
+  /**
+   * The SOCKS5 proxy's address (host:port) named as the fallback in `/proxy.pac`, read at each request.
+   * @default none: the PAC file names this proxy only
+   */
+  pacSocks?: () => string | undefined;
 };
 
 /**
@@ -82,6 +88,19 @@ export function createHttpProxyServer(dialer: Dialer, opts: HttpProxyOptions = {
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // A request for the proxy itself (origin-form): the PAC file, naming the address it was reached on.
+    if (req.url === '/proxy.pac' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const { localAddress, localPort } = req.socket;
+      const self = pacAddress(localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1', localPort ?? 0);
+      const pac = proxyPac(self, opts.pacSocks?.());
+      res.writeHead(200, {
+        'Content-Type': 'application/x-ns-proxy-autoconfig',
+        'Content-Length': Buffer.byteLength(pac),
+        'Cache-Control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : pac);
+      return;
+    }
     const target = parseAbsoluteTarget(req.url ?? '');
     if (!target.ok) {
       textReply(res, 400, `${target.why}\n`);

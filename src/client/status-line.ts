@@ -1,0 +1,105 @@
+/**
+ * The client's status line on a terminal (`starling client`): one line, redrawn in place once a second,
+ * with log lines printed above it. When the output is not a terminal there is no status line at all: log
+ * lines only, and a line whenever the problem changes, so logs and pipes never see control sequences.
+ */
+import type { ClientStatus } from './status.js';
+
+/** 1234567 -> "1.2 MB"; bytes in SI units, as download tools show them. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = -1;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The status line as plain text, at most `width` characters (a longer one is cut with "..."), e.g.
+ * `2/2 volunteers | up 12.0 kB/s down 1.2 MB/s | 3 streams | 1 reconnect`, then ` | ` and the problem.
+ */
+export function formatStatusLine(s: ClientStatus, width = Number.POSITIVE_INFINITY): string {
+  const head =
+    s.state === 'stopped'
+      ? 'stopped'
+      : s.volunteers === 0
+        ? `connecting: 0/${s.wantedVolunteers} volunteers`
+        : `${s.volunteers}/${s.wantedVolunteers} volunteers`;
+  const parts = [
+    head,
+    `up ${formatBytes(s.upBytesPerSec)}/s down ${formatBytes(s.downBytesPerSec)}/s`,
+    plural(s.streams, 'stream'),
+    plural(s.reconnects, 'reconnect'),
+  ];
+  if (s.problem) parts.push(s.problem.message);
+  const line = parts.join(' | ');
+  if (line.length <= width) return line;
+  return width <= 3 ? line.slice(0, Math.max(0, width)) : `${line.slice(0, width - 3)}...`;
+}
+
+/** Where the status line is drawn: a stream and whether it is a terminal (and how wide). */
+export interface StatusOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/**
+ * Draws the status line on a terminal and prints log lines above it; on anything else prints log lines and
+ * problem changes only.
+ */
+export class StatusLine {
+  private drawn = false;
+  private lastProblem: string | null = null;
+  private lastStatus: ClientStatus | undefined;
+  private readonly tty: boolean;
+
+  constructor(
+    private readonly out: StatusOutput,
+    private readonly prefix = 'starling client: ',
+  ) {
+    this.tty = out.isTTY === true;
+  }
+
+  /** A log line: above the status line on a terminal. */
+  log(line: string): void {
+    if (this.tty && this.drawn) this.out.write('\r\x1b[2K');
+    this.out.write(`${this.prefix}${line}\n`);
+    if (this.tty && this.lastStatus) this.draw(this.lastStatus);
+  }
+
+  /** A new snapshot: redraws on a terminal; logs the problem when it changed, everywhere. */
+  update(s: ClientStatus): void {
+    const problem = s.problem?.kind ?? null;
+    const changed = problem !== this.lastProblem;
+    this.lastProblem = problem;
+    this.lastStatus = s;
+    if (changed) {
+      this.lastStatus = undefined;
+      this.log(s.problem ? `problem: ${s.problem.message}` : 'working again: a volunteer carries the tunnel');
+      this.lastStatus = s;
+    }
+    if (this.tty) this.draw(s);
+  }
+
+  /** Leaves the terminal on a fresh line. */
+  stop(): void {
+    if (this.tty && this.drawn) this.out.write('\n');
+    this.drawn = false;
+    this.lastStatus = undefined;
+  }
+
+  private draw(s: ClientStatus): void {
+    // A pseudo-terminal with no size says 0 columns: assume 80. One column is left free, or the cursor wraps.
+    const columns = this.out.columns;
+    const width = (columns !== undefined && columns >= 20 ? columns : 80) - 1;
+    this.out.write(`\r\x1b[2K${formatStatusLine(s, width)}`);
+    this.drawn = true;
+  }
+}
