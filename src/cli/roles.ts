@@ -751,7 +751,7 @@ export const clientCommand: Command = {
     // The proxies' "no volunteer reachable" notice says "starling: ..." itself; the logger names the role.
     const notice = (message: string) => log.warn(message.replace(/^starling: /, ''));
     const socksServer = createSocksServer(client, { log: notice });
-    let socksAddress: string | undefined;
+    let socksAddress: { host: string; port: number } | undefined;
     const httpServer = createHttpProxyServer(client, { log: notice, pacSocks: () => socksAddress });
     const statusServer = status ? statusHttp.createStatusServer(() => client.status()) : undefined;
     const closeAll = async () => {
@@ -768,7 +768,7 @@ export const clientCommand: Command = {
       const httpPort = await startup(`cannot listen for HTTP on ${http.host}:${http.port}`, () =>
         listen(httpServer, http.port, http.host),
       );
-      socksAddress = `${hostForUrl(socks.host)}:${socksPort}`;
+      socksAddress = { host: socks.host, port: socksPort };
       log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
       log.info(`proxy auto-config: http://${hostForUrl(http.host)}:${httpPort}/proxy.pac`);
       if (pairing !== undefined)

@@ -32,10 +32,10 @@ export type HttpProxyOptions = Partial<
   /** Where the one-line "no volunteer reachable" notice goes. @default console.warn */
   log?: (message: string) => void;
   /**
-   * The SOCKS5 proxy's address (host:port) named as the fallback in `/proxy.pac`, read at each request.
-   * @default none: the PAC file names this proxy only
+   * The SOCKS5 proxy's address, named as the fallback in `/proxy.pac`, read at each request; a wildcard
+   * host (0.0.0.0, ::) becomes the address the PAC file was fetched on. @default none: this proxy only
    */
-  pacSocks?: () => string | undefined;
+  pacSocks?: () => { host: string; port: number } | undefined;
 };
 
 /**
@@ -90,9 +90,13 @@ export function createHttpProxyServer(dialer: Dialer, opts: HttpProxyOptions = {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // A request for the proxy itself (origin-form): the PAC file, naming the address it was reached on.
     if (req.url === '/proxy.pac' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const { localAddress, localPort } = req.socket;
-      const self = pacAddress(localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1', localPort ?? 0);
-      const pac = proxyPac(self, opts.pacSocks?.());
+      const here = req.socket.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+      const socks = opts.pacSocks?.();
+      const socksHost = socks && (socks.host === '0.0.0.0' || socks.host === '::') ? here : socks?.host;
+      const pac = proxyPac(
+        pacAddress(here, req.socket.localPort ?? 0),
+        socks && socksHost ? pacAddress(socksHost, socks.port) : undefined,
+      );
       res.writeHead(200, {
         'Content-Type': 'application/x-ns-proxy-autoconfig',
         'Content-Length': Buffer.byteLength(pac),

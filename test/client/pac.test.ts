@@ -54,9 +54,9 @@ test('everything goes through the HTTP proxy, then SOCKS5; never DIRECT, except 
   assert.equal(findProxy(proxyPac('127.0.0.1:8080'), 'https://example.com/'), 'PROXY 127.0.0.1:8080');
 });
 
-test('the HTTP proxy serves it at /proxy.pac, naming the address it was reached on', async (t) => {
+test('the HTTP proxy serves it at /proxy.pac, naming the address it was reached on (for a wildcard SOCKS too)', async (t) => {
   const server = createHttpProxyServer(failingDialer(new NoPathError('unused')), {
-    pacSocks: () => '127.0.0.1:1080',
+    pacSocks: () => ({ host: '0.0.0.0', port: 1080 }),
   });
   const port = await listen(server, 0, '127.0.0.1');
   t.after(() => server.close());
