@@ -21,8 +21,9 @@ export function formatBytes(n: number): string {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * The status line as plain text, at most `width` characters (a longer one is cut with "..."), e.g.
- * `2/2 volunteers | up 12.0 kB/s down 1.2 MB/s | 3 streams | 1 reconnect`, then ` | ` and the problem.
+ * The status line as plain text, at most `width` characters, e.g.
+ * `2/2 volunteers | up 12.0 kB/s down 1.2 MB/s | 3 streams | 1 reconnect`, then ` | ` and the problem. When
+ * that is too wide, the counters give way to the problem, and what is still too long is cut with "...".
  */
 export function formatStatusLine(s: ClientStatus, width = Number.POSITIVE_INFINITY): string {
   const head =
@@ -37,8 +38,13 @@ export function formatStatusLine(s: ClientStatus, width = Number.POSITIVE_INFINI
     plural(s.streams, 'stream'),
     plural(s.reconnects, 'reconnect'),
   ];
-  if (s.problem) parts.push(s.problem.message);
-  const line = parts.join(' | ');
+  const full = [...parts, ...(s.problem ? [s.problem.message] : [])].join(' | ');
+  if (full.length <= width) return full;
+  // Too wide: the problem matters more than the counters (its whole text is in the log line above).
+  return cut(s.problem ? `${head} | ${s.problem.message}` : full, width);
+}
+
+function cut(line: string, width: number): string {
   if (line.length <= width) return line;
   return width <= 3 ? line.slice(0, Math.max(0, width)) : `${line.slice(0, width - 3)}...`;
 }
