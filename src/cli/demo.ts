@@ -103,6 +103,13 @@ export const demoCommand: Command = {
     },
     { name: 'socks', type: 'string', arg: 'ADDR', default: '127.0.0.1:1080', help: 'client SOCKS5 proxy' },
     { name: 'http', type: 'string', arg: 'ADDR', default: '127.0.0.1:8080', help: 'client HTTP proxy' },
+    {
+      name: 'status',
+      type: 'string',
+      arg: 'ADDR',
+      default: '127.0.0.1:8081',
+      help: "the client's status as JSON, at http://ADDR/status",
+    },
     { name: 'broker', type: 'string', arg: 'ADDR', default: '127.0.0.1:8700', help: 'broker address' },
     { name: 'egress', type: 'string', arg: 'ADDR', default: '127.0.0.1:8701', help: 'egress address' },
     {
@@ -118,6 +125,7 @@ export const demoCommand: Command = {
     const volunteers = num(v, 'volunteers');
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
+    const status = hostPort(v, 'status', '127.0.0.1:8081');
     const broker = hostPort(v, 'broker', '127.0.0.1:8700');
     const egress = hostPort(v, 'egress', '127.0.0.1:8701');
     const webAddr = hostPort(v, 'web', '127.0.0.1:8702');
@@ -205,12 +213,17 @@ export const demoCommand: Command = {
           String(Math.min(2, Math.max(1, volunteers))),
           '--ice-address',
           '127.0.0.1',
+          '--status',
+          `${status.host}:${status.port}`,
         ],
         children,
         log,
         v,
       );
-      await waitForLine(c, /SOCKS5 proxy on/, 'its proxies were up');
+      // The client prints where its status is after its proxies are up.
+      await waitForLine(c, /status on http/, 'its proxies were up');
+      const statusUrl = `http://${status.host}:${status.port}/status`;
+      const pacUrl = `http://${http.host}:${http.port}/proxy.pac`;
       web = await startDemoWeb({ host: webAddr.host, port: webAddr.port, brokerUrl, egressUrl });
       const target = allowPrivate ? `http://${broker.host}:${broker.port}/healthz` : 'https://example.com/';
       // The banner is the demo's user interface; as JSON it is one record like any other line.
@@ -218,6 +231,8 @@ export const demoCommand: Command = {
         log.info('demo network is up', {
           socks: `${socks.host}:${socks.port}`,
           http: `${http.host}:${http.port}`,
+          pac: pacUrl,
+          status: statusUrl,
           broker: brokerUrl,
           egress: egressUrl,
           web: web.url,
@@ -230,7 +245,8 @@ export const demoCommand: Command = {
             '',
             'Starling demo network is up.',
             `  SOCKS5 proxy:  ${socks.host}:${socks.port}`,
-            `  HTTP proxy:    ${http.host}:${http.port}`,
+            `  HTTP proxy:    ${http.host}:${http.port}   (auto-config: ${pacUrl})`,
+            `  client status: ${statusUrl}`,
             `  broker:        ${brokerUrl}   egress: ${egressUrl}`,
             `  volunteers:    ${volunteers} headless`,
             `  web page:      open ${web.url} and flip the switch to become a bridge`,
