@@ -190,7 +190,7 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
     });
     // Handshakes keep failing for the key through several volunteers: the tunnel warns and keeps trying.
     t.on('key-warning', (warning) => {
-      this.tracker.keyMayBeWrong();
+      this.tracker.keyMayBeWrong(warning.message);
       this.emit('key-warning', warning.message);
       this.changed();
     });

@@ -6,7 +6,6 @@
  * Plain code with an injected clock: the tunnel's events are fed in (pathUp, pathClosed, pathFailed, ...),
  * `sample()` is called once per statusIntervalMs. Tested without sockets (test/client/status.test.ts).
  */
-import { HandshakeError } from '../shared/errors.js';
 import { SignalingError } from '../signaling/errors.js';
 
 /**
@@ -138,7 +137,8 @@ export class StatusTracker {
   /** A path attempt failed with `error`; returns the problem it raised, if any. */
   pathFailed(error: Error): Problem | undefined {
     this.failed += 1;
-    if (error instanceof HandshakeError && error.failure === 'wrong-key') return this.keyMayBeWrong();
+    // A failed handshake alone proves nothing (a volunteer can forge a REFUSE, session-v1 §6): the tunnel
+    // decides when failures through several volunteers mean the key may be wrong, and says so (keyMayBeWrong).
     if (!(error instanceof SignalingError)) return undefined;
     if (error.code === 'no-match' || error.code === 'overloaded' || error.code === 'rate-limited') {
       this.problems.delete('broker-unreachable');
@@ -166,12 +166,16 @@ export class StatusTracker {
     );
   }
 
-  /** The egress failed to prove the pinned key (through one volunteer or several). */
-  keyMayBeWrong(): Problem {
+  /**
+   * Handshakes failed for the key through several volunteers: the pinned key may be wrong (or they were all
+   * hostile). `what` says what happened; the problem adds what to do.
+   */
+  keyMayBeWrong(
+    what = 'the egress did not prove the key given with --egress-key: the key may be wrong',
+  ): Problem {
     return this.raise(
       'egress-key',
-      'the egress did not prove the key given with --egress-key: the key may be wrong; ' +
-        "check it against the one the egress's operator published",
+      `${what}; check --egress-key against the key the egress's operator published, and keep this running`,
     );
   }
 

@@ -100,14 +100,21 @@ test('an answer that is not a broker says a filter may be in the way', () => {
   assert.match(s.snapshot().problem?.message ?? '', /not a Starling broker \(a filter may be in the way\)/);
 });
 
-test('a key the egress does not prove is "the key may be wrong", the most serious problem', () => {
+test('"the key may be wrong" comes from the tunnel, not from one failed handshake; it outranks the rest', () => {
   const { s, clock } = tracker(1000);
   s.pathFailed(new SignalingError('unreachable', 'broker unreachable'));
+  // One volunteer can forge a REFUSE: by itself it is no reason to doubt the key.
   s.pathFailed(new HandshakeError('egress did not prove the key', 'wrong-key'));
+  assert.equal(s.snapshot().problem?.kind, 'broker-unreachable');
+  s.keyMayBeWrong('no egress handshake succeeded through 2 volunteers in 3 s: the egress key may be wrong');
   clock.t += 5000;
   const p = s.sample().problem;
   assert.equal(p?.kind, 'egress-key');
-  assert.match(p?.message ?? '', /the key may be wrong/);
+  assert.equal(
+    p?.message,
+    'no egress handshake succeeded through 2 volunteers in 3 s: the egress key may be wrong; check ' +
+      "--egress-key against the key the egress's operator published, and keep this running",
+  );
   s.pathUp();
   assert.equal(s.snapshot().problem, null);
 });
