@@ -723,16 +723,19 @@ export const clientCommand: Command = {
     ]);
     const { caFetch } = await import('../shared/ca-fetch.js');
     // Log lines go through the status line, which erases itself before each (on a terminal) and comes back
-    // below it; problems are logged as they begin and end.
+    // below it; warnings and errors go to stderr. Problems are logged as they begin (warn) and end (info).
     const pairing =
       code === undefined ? undefined : { tag: await pairingTag(code), only: v['paired-only'] === true };
-    const line = new StatusLine(process.stdout, '');
+    const line: InstanceType<typeof StatusLine> = new StatusLine(process.stdout, (text, level) =>
+      log.log(level, text),
+    );
     const log = new logs.Logger({
       role: baseLog.role,
       format: baseLog.format,
       level: baseLog.level,
       addresses: baseLog.addresses,
-      write: (text) => line.log(text),
+      write: (text, level) =>
+        line.print(text, level === 'error' || level === 'warn' ? process.stderr : process.stdout),
     });
     const client = createClient({
       broker,

@@ -1,7 +1,7 @@
 /**
  * The client's status line on a terminal (`starling client`): one line, redrawn in place once a second,
  * with log lines printed above it. When the output is not a terminal there is no status line at all: log
- * lines only, and a line whenever the problem changes, so logs and pipes never see control sequences.
+ * lines only, and one whenever the problem changes, so logs and pipes never see control sequences.
  */
 import type { ClientStatus } from './status.js';
 
@@ -56,9 +56,12 @@ export interface StatusOutput {
   columns?: number;
 }
 
+/** How a problem beginning or ending is told: a sentence and how serious it is. */
+export type Announce = (text: string, level: 'info' | 'warn') => void;
+
 /**
- * Draws the status line on a terminal and prints log lines above it; on anything else prints log lines and
- * problem changes only.
+ * Draws the status line on a terminal, with log lines printed above it; on anything else it draws nothing.
+ * Either way a problem beginning or ending is announced (as a log line, by the caller's logger).
  */
 export class StatusLine {
   private drawn = false;
@@ -68,28 +71,31 @@ export class StatusLine {
 
   constructor(
     private readonly out: StatusOutput,
-    private readonly prefix = 'starling client: ',
+    private readonly announce: Announce,
   ) {
     this.tty = out.isTTY === true;
   }
 
-  /** A log line: above the status line on a terminal. */
-  log(line: string): void {
+  /**
+   * Prints a finished log line (no newline) to `to` (default: the status line's stream); on a terminal the
+   * status line is erased first and drawn again below it.
+   */
+  print(line: string, to: StatusOutput = this.out): void {
     if (this.tty && this.drawn) this.out.write('\r\x1b[2K');
-    this.out.write(`${this.prefix}${line}\n`);
+    this.drawn = false;
+    to.write(`${line}\n`);
     if (this.tty && this.lastStatus) this.draw(this.lastStatus);
   }
 
-  /** A new snapshot: redraws on a terminal; logs the problem when it changed, everywhere. */
+  /** A new snapshot: redraws on a terminal; announces the problem when it changed, everywhere. */
   update(s: ClientStatus): void {
     const problem = s.problem?.kind ?? null;
     const changed = problem !== this.lastProblem;
     this.lastProblem = problem;
     this.lastStatus = s;
     if (changed) {
-      this.lastStatus = undefined;
-      this.log(s.problem ? `problem: ${s.problem.message}` : 'working again: a volunteer carries the tunnel');
-      this.lastStatus = s;
+      if (s.problem) this.announce(`problem: ${s.problem.message}`, 'warn');
+      else this.announce('working again: a volunteer carries the tunnel', 'info');
     }
     if (this.tty) this.draw(s);
   }

@@ -84,21 +84,31 @@ function output(isTTY: boolean, columns?: number): StatusOutput & { text: string
   return o;
 }
 
-test('on a terminal: redrawn in place, log lines above it', () => {
+test('on a terminal: redrawn in place, log lines above it, to stderr too', () => {
   const out = output(true, 100);
-  const line = new StatusLine(out, 'c: ');
+  const line = new StatusLine(out, (text) => line.print(`c: ${text}`));
   line.update(base);
   line.update({ ...base, streams: 4 });
-  line.log('path 2 up');
+  line.print('c: path 2 up');
+  const err = output(true, 100);
+  line.print('c: warning', err);
   line.stop();
+  assert.equal(err.text, 'c: warning\n');
   const s = formatStatusLine(base);
   const s4 = formatStatusLine({ ...base, streams: 4 });
-  assert.equal(out.text, `\r\x1b[2K${s}\r\x1b[2K${s4}\r\x1b[2Kc: path 2 up\n\r\x1b[2K${s4}\n`);
+  assert.equal(
+    out.text,
+    `\r\x1b[2K${s}\r\x1b[2K${s4}\r\x1b[2Kc: path 2 up\n\r\x1b[2K${s4}\r\x1b[2K\r\x1b[2K${s4}\n`,
+  );
 });
 
 test('not a terminal: no status line, no control sequence; problems logged when they change', () => {
   const out = output(false);
-  const line = new StatusLine(out, 'c: ');
+  const levels: string[] = [];
+  const line = new StatusLine(out, (text, level) => {
+    levels.push(level);
+    line.print(`c: ${text}`);
+  });
   line.update(base);
   line.update({ ...base, problem: noVolunteer });
   line.update({ ...base, problem: { ...noVolunteer, message: 'no volunteer has answered for 31 s; ...' } });
@@ -108,11 +118,12 @@ test('not a terminal: no status line, no control sequence; problems logged when 
     out.text,
     `c: problem: ${noVolunteer.message}\nc: working again: a volunteer carries the tunnel\n`,
   );
+  assert.deepEqual(levels, ['warn', 'info']);
 });
 
 test('a terminal that reports no size gets an 80-column line', () => {
   const out = output(true, 0);
-  new StatusLine(out).update({ ...base, problem: noVolunteer });
+  new StatusLine(out, () => {}).update({ ...base, problem: noVolunteer });
   const drawn = out.text.split('\r\x1b[2K').pop() ?? '';
   assert.equal(drawn.length, 79);
 });
