@@ -101,6 +101,9 @@ export function createHttpProxyServer(dialer: Dialer, opts: HttpProxyOptions = {
         'Content-Type': 'application/x-ns-proxy-autoconfig',
         'Content-Length': Buffer.byteLength(pac),
         'Cache-Control': 'no-store',
+        // The PAC file is JavaScript: without this a page could run it with <script src> and so learn that
+        // its visitor runs Starling; browsers refuse a nosniff script whose type is not JavaScript.
+        'X-Content-Type-Options': 'nosniff',
       });
       res.end(req.method === 'HEAD' ? undefined : pac);
       return;

@@ -60,23 +60,32 @@ test('the HTTP proxy serves it at /proxy.pac, naming the address it was reached 
   });
   const port = await listen(server, 0, '127.0.0.1');
   t.after(() => server.close());
-  const { status, type, body } = await new Promise<{ status: number; type: string; body: string }>(
-    (resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/proxy.pac', agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
-        );
-      })
-        .on('error', reject)
-        .end();
-    },
-  );
+  const { status, type, nosniff, body } = await new Promise<{
+    status: number;
+    type: string;
+    nosniff: string;
+    body: string;
+  }>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/proxy.pac', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type']),
+          nosniff: String(res.headers['x-content-type-options']),
+          body,
+        }),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
   assert.equal(status, 200);
   assert.equal(type, 'application/x-ns-proxy-autoconfig');
+  assert.equal(nosniff, 'nosniff', 'a page cannot run it with <script src>');
   assert.equal(body, proxyPac(`127.0.0.1:${port}`, '127.0.0.1:1080'));
 });

@@ -27,6 +27,11 @@ let browser: LaunchedChromium;
 let statusUrl: URL;
 const seen: IncomingHttpHeaders[] = [];
 const server = createServer((req, res) => {
+  if (req.url === '/probe') {
+    // A page that tries to run the PAC file as a script, to learn that its visitor runs Starling.
+    const probe = `<!doctype html><title>probe</title><script src="http://127.0.0.1:${net.httpPort}/proxy.pac"></script>`;
+    return void res.writeHead(200, { 'content-type': 'text/html' }).end(probe);
+  }
   if (req.url !== '/page') return void res.writeHead(404).end();
   seen.push(req.headers);
   res.writeHead(200, {
@@ -83,6 +88,20 @@ test('Chromium with --proxy-pac-url loads a page through the tunnel', {
   assert.ok(
     after.bytesDown - before.bytesDown >= PAGE.length,
     `down ${before.bytesDown} -> ${after.bytesDown}`,
+  );
+  await page.close();
+});
+
+test('a page cannot run /proxy.pac as a script (nosniff)', {
+  skip: !hasVeth && 'needs the test namespace (198.18.0.1)',
+}, async () => {
+  const page = await browser.context.newPage();
+  const served = page.waitForResponse((r) => r.url().endsWith('/proxy.pac'));
+  await page.goto(`http://${VETH}:${pagePort}/probe`);
+  assert.equal((await served).status(), 200, 'the browser did fetch it');
+  assert.equal(
+    await page.evaluate(() => typeof (globalThis as { FindProxyForURL?: unknown }).FindProxyForURL),
+    'undefined',
   );
   await page.close();
 });
