@@ -147,6 +147,6 @@ if (process.env[netns.NETNS_ENV] === undefined) {
   netns.runIsolated([process.execPath, ...process.execArgv, self, ...process.argv.slice(2)]);
 } else {
   const code = await main();
-  closeNodeWebRtc();
+  await closeNodeWebRtc();
   process.exit(code);
 }

@@ -55,4 +55,4 @@ for await (const line of createInterface({ input: process.stdin })) {
   process.stdout.write(`${JSON.stringify({ answer: localSdp(pc) })}\n`);
 }
 for (const pc of peers) pc.close();
-closeNodeWebRtc();
+await closeNodeWebRtc();

@@ -98,6 +98,20 @@ function untilSignal(): Promise<string> {
   });
 }
 
+/**
+ * The last step of a WebRTC role's shutdown (issue 9, finding 11): 0 once node-datachannel has stopped;
+ * if it cannot (libdatachannel gives up after 10 s), the reason on stderr and exit 1, not a hang.
+ */
+async function stopWebRtc(close: () => Promise<void>, error: (line: string) => void): Promise<number> {
+  try {
+    await close();
+    return 0;
+  } catch (e) {
+    error(`WebRTC did not shut down cleanly: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
 /** Runs a step of starting up; its failure (a port in use, say) is a StartupError `what: reason`, exit 1. */
 async function startup<T>(what: string, step: () => Promise<T>): Promise<T> {
   try {
@@ -621,8 +635,7 @@ export const volunteerCommand: Command = {
     await untilSignal();
     metricsServer?.close();
     await relay.stop();
-    closeNodeWebRtc();
-    return 0;
+    return stopWebRtc(() => closeNodeWebRtc(), log.error);
   },
 };
 
@@ -792,12 +805,12 @@ export const clientCommand: Command = {
     // A wrong key looks like a hostile volunteer (issue 9, finding 1): say so, again and again, never stop.
     client.on('key-warning', (message) => log.warn(message));
     const outcome = await Promise.race([untilSignal(), stopped]);
-    await closeAll();
+    const closed = await stopWebRtc(closeAll, log.error);
     if (outcome instanceof Error) {
       log.error(outcome.message);
       return 1;
     }
-    return 0;
+    return closed;
   },
 };
 

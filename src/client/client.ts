@@ -163,7 +163,7 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
     if (this.stoppedWith) return;
     this.tunnel.close();
     this.stop(undefined);
-    if (this.closeWebRtc) closeNodeWebRtc();
+    if (this.closeWebRtc) await closeNodeWebRtc();
   }
 
   private stop(error: Error | undefined): void {

@@ -115,6 +115,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
   private readonly random: () => number;
   private lastFailure = '';
   private closed = false;
+  /** Aborted by close(): path attempts still negotiating close their peer connections (issue 9, finding 11). */
+  private readonly closing = new AbortController();
   private readonly log: (line: string) => void;
 
   constructor(private readonly config: TunnelOptions) {
@@ -149,6 +151,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
 
   close(): void {
     this.closed = true;
+    this.closing.abort(new NoPathError('client is shutting down'));
     clearTimeout(this.retryTimer);
     this.session?.close();
     this.failWaiters(new NoPathError('client is shutting down'));
@@ -360,7 +363,10 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     volunteer: string;
   }> {
     const pc = new this.config.RTCPeerConnection(this.config.rtcConfig ?? { iceServers: [] });
-    const deadline = AbortSignal.timeout(this.opts.pathConnectTimeoutMs);
+    const deadline = AbortSignal.any([
+      AbortSignal.timeout(this.opts.pathConnectTimeoutMs),
+      this.closing.signal,
+    ]);
     try {
       const dc = pc.createDataChannel(PATH_LABEL, { ordered: true });
       await pc.setLocalDescription(await pc.createOffer());
