@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('./rtc-cleanup-child.ts', import.meta.url));
 const [runs = '30', pairs = '100', concurrency = '8', ...rest] = process.argv.slice(2);
-const hangMs = 40_000;
+const hangMs = 25_000;
 const tally: Record<string, number> = {};
 
 for (let i = 0; i < Number(runs); i++) {

@@ -34,15 +34,14 @@ type RtcPeerConnectionClass = { new (config?: RTCConfiguration): RTCPeerConnecti
 let created = 0;
 
 /**
- * Every peer connection made here and not yet closed (issue 9, finding 11): closeNodeWebRtc() closes what an
- * owner forgot before it stops libdatachannel, and `liveNodePeerConnections()` lets tests and shutdown see a
- * leak.
+ * Every peer connection made here whose close() has not been called (issue 9, finding 11), whatever its
+ * state: one that libdatachannel closed by itself (after a failure) still holds its native connection until
+ * close(), and node-datachannel's cleanup() no longer sees it, so it waits for it for good. closeNodeWebRtc()
+ * closes them all; `liveNodePeerConnections()` lets tests see a leak.
  */
 const live = new Set<{ close(): void }>();
-/** Closed here (by an owner or by closeNodeWebRtc) but not yet reported closed by libdatachannel. */
-const closing = new Set<object>();
 
-/** How many peer connections made by nodeRtcPeerConnectionClass() are neither closed nor failed-and-closed. */
+/** How many peer connections made by nodeRtcPeerConnectionClass() have not been closed with close(). */
 export function liveNodePeerConnections(): number {
   return live.size;
 }
@@ -75,15 +74,10 @@ export function nodeRtcPeerConnectionClass(opts: NodeRtcOptions): RtcPeerConnect
       });
       super({ ...config, iceServers: [], peerConnection: native });
       live.add(this);
-      this.addEventListener('connectionstatechange', () => {
-        if (this.connectionState !== 'closed') return;
-        live.delete(this);
-        closing.delete(this);
-      });
     }
 
     override close(): void {
-      if (live.delete(this)) closing.add(this);
+      live.delete(this);
       super.close();
     }
 
@@ -98,35 +92,29 @@ export function nodeRtcPeerConnectionClass(opts: NodeRtcOptions): RtcPeerConnect
   return NodeRtcPeerConnection as unknown as RtcPeerConnectionClass;
 }
 
-/** How long closeNodeWebRtc() lets closed peer connections finish closing before it stops libdatachannel. */
-export const RTC_SETTLE_MS = 2000;
-
 /**
- * Stops node-datachannel for this process: closes every peer connection still open (the owners should have,
- * but a negotiation cut short at shutdown has not), waits up to `settleMs` (ms) with the event loop free for
- * libdatachannel to report them closed, then stops its threads (`cleanup()`). A process with an unclosed peer
- * connection does not exit by itself; call this at shutdown, after the components have closed what they own.
- * Peer connections cannot be created afterwards.
+ * Stops node-datachannel for this process: calls close() on every peer connection made here that has not
+ * had it (the owners should have, but a negotiation cut short at shutdown has not), lets the closes run,
+ * then stops libdatachannel's threads (`cleanup()`). A process with an unclosed peer connection does not
+ * exit by itself; call this at shutdown, after the components have closed what they own. Peer connections
+ * cannot be created afterwards.
  *
- * Issue 9, finding 11: `cleanup()` called while libdatachannel is still tearing down a connection that had
- * failed mid-negotiation (say its answer was refused with "Got a remote candidate without ICE transport")
- * can wait for it for good: it gives up after 10 s ("cleanup timeout (possible deadlock)"), and the process
- * then hangs or crashes on exit. Closing first and letting the teardown run before `cleanup()` avoids that
- * (bench/lib/rtc-cleanup.ts, test/e2e/rtc-shutdown.test.ts). Rejects if `cleanup()` still fails.
+ * Issue 9, finding 11: a peer connection that libdatachannel closed by itself after a failure (its answer
+ * refused with "Got a remote candidate without ICE transport", say) is dropped from node-datachannel's own
+ * list when it reports "closed", yet keeps its native connection until close() or garbage collection.
+ * `cleanup()` then waits for it, gives up after 10 s ("cleanup timeout (possible deadlock)"), and the
+ * process hangs or crashes on exit (bench/lib/rtc-cleanup.ts, docs/security.md). Rejects if `cleanup()`
+ * still fails.
  */
-export async function closeNodeWebRtc(settleMs = RTC_SETTLE_MS): Promise<void> {
+export async function closeNodeWebRtc(): Promise<void> {
   for (const pc of [...live]) {
     try {
       pc.close();
     } catch {
-      // already closed natively
+      // the native side is already gone
     }
   }
-  const deadline = Date.now() + settleMs;
-  // The polyfill defers a data channel's close to setImmediate, and libdatachannel reports each close back
-  // through the event loop: let both run.
+  // The polyfill defers a data channel's close to setImmediate: let those run first.
   await new Promise((resolve) => setImmediate(resolve));
-  while (closing.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  await new Promise((resolve) => setTimeout(resolve, 50));
   cleanup();
 }
