@@ -28,7 +28,7 @@ function nodeWebSocket(ca: string | undefined) {
 
 /**
  * A RelayEnv for Node; with `ca` (PEM), the broker's HTTPS and the egress's `wss:` are trusted only under
- * those certificates (`--ca FILE`). Call `closeNodeWebRtc()` (src/shared/webrtc-node.ts) at process
+ * those certificates (`--ca FILE`). Await `closeNodeWebRtc()` (src/shared/webrtc-node.ts) at process
  * shutdown if needed.
  */
 export function nodeRelayEnv(opts: NodeRtcOptions = {}, ca?: string): RelayEnv {
