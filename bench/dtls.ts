@@ -261,5 +261,5 @@ try {
     process.exitCode = 2;
   }
 } finally {
-  closeNodeWebRtc();
+  await closeNodeWebRtc();
 }
