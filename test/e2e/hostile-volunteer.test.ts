@@ -38,8 +38,11 @@ class Front {
   private forge(ws: WebSocket): void {
     ws.once('message', () => {
       this.answered += 1;
+      // Two forged REFUSEs, then two garbage answers, and so on: the broker alternates between the two
+      // volunteers, and a strict one-one alternation would give one volunteer only REFUSEs and the other
+      // only garbage, so the key warning (which needs two volunteers) would come only by chance.
       ws.send(
-        this.answered % 2 === 1
+        Math.floor((this.answered - 1) / 2) % 2 === 0
           ? encodeRefuse(RefuseCode.badHandshake, '\x1b]0;owned\x07\x1b[2J\x1b[31mkey mismatch')
           : Buffer.from('HTTP/1.1 200 OK\r\n\r\nnot a HELLO_REPLY'),
       );
