@@ -4,13 +4,13 @@
  * logged when it begins and ends, and in `--status`.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { createClient, type Problem } from '../../src/client/index.js';
 import type { ClientStatus } from '../../src/client/status.js';
 import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { listen } from '../../src/shared/listen.js';
+import { getJson } from '../helpers/http-target.js';
 import { Network, run } from '../helpers/network.js';
 
 /** A loopback port with nobody listening (bound, then closed). */
@@ -21,20 +21,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function getStatus(url: string): Promise<ClientStatus> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve(JSON.parse(body) as ClientStatus));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const getStatus = (url: string) => getJson<ClientStatus>(url);
 
 test('a broker nobody answers at: the URL, what was tried, what to do; in the log and --status', async () => {
   const port = await closedPort();

@@ -31,23 +31,7 @@ const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 const redraws = (raw: string) => raw.split('\r\x1b[2K').slice(1);
 
 test('on a terminal the status line is redrawn in place and follows a transfer', async () => {
-  const argv = [
-    process.execPath,
-    BIN,
-    'client',
-    '--broker',
-    net.brokerUrl,
-    '--egress-key',
-    encodeKey(net.keys.publicKey),
-    '--socks',
-    '127.0.0.1:0',
-    '--http',
-    '127.0.0.1:0',
-    '--paths',
-    '1',
-    '--ice-address',
-    '127.0.0.1',
-  ];
+  const argv = [process.execPath, BIN, ...net.clientArgs(1, encodeKey(net.keys.publicKey))];
   // script -q: no banner; -f: flush as written; -e: its exit code is the command's; the log to /dev/null.
   const child = spawn('script', ['-qfec', argv.map(quote).join(' '), '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],

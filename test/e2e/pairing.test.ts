@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { encodeKey } from '../../src/session/noise.js';
 import { getViaSocks, seededSha, startTarget, viaHttpProxy } from '../helpers/http-target.js';
 import { Network, type Proc, run } from '../helpers/network.js';
 
@@ -25,25 +24,9 @@ async function pair(): Promise<string> {
 
 /** A `starling client` with these extra flags; resolves with its proxies' ports once it listens. */
 async function client(extra: string[]): Promise<{ proc: Proc; socks: number; http: number }> {
-  const proc = run(`client ${extra.join(' ')}`, [
-    'client',
-    '--broker',
-    net.brokerUrl,
-    '--egress-key',
-    encodeKey(net.keys.publicKey),
-    '--socks',
-    '127.0.0.1:0',
-    '--http',
-    '127.0.0.1:0',
-    '--paths',
-    '1',
-    '--ice-address',
-    '127.0.0.1',
-    ...extra,
-  ]);
-  clients.push(proc);
-  const m = await proc.waitFor(/SOCKS5 proxy on [\d.]+:(\d+), HTTP proxy on [\d.]+:(\d+)/);
-  return { proc, socks: Number(m[1]), http: Number(m[2]) };
+  const started = await net.runClient(`client ${extra.join(' ')}`, extra);
+  clients.push(started.proc);
+  return started;
 }
 
 before(async () => {

@@ -9,13 +9,14 @@
  * --status counted the page's bytes, and with the client stopped the page does not load (no DIRECT fallback).
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import type { ClientStatus } from '../../src/client/status.js';
 import { encodeKey } from '../../src/session/noise.js';
 import { listen } from '../../src/shared/listen.js';
 import { type LaunchedChromium, launchChromium } from '../helpers/chromium.js';
+import { getJson } from '../helpers/http-target.js';
 import { Network } from '../helpers/network.js';
 
 const VETH = '198.18.0.1';
@@ -57,20 +58,7 @@ after(async () => {
   server.close();
 });
 
-function status(): Promise<ClientStatus> {
-  return new Promise((resolve, reject) => {
-    request(statusUrl, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve(JSON.parse(body) as ClientStatus));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const status = () => getJson<ClientStatus>(statusUrl);
 
 test('Chromium with --proxy-pac-url loads a page through the tunnel', {
   skip: !hasVeth && 'needs the test namespace (198.18.0.1)',

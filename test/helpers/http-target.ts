@@ -252,3 +252,20 @@ export function uploadViaSocks(
     pump();
   });
 }
+
+/** GET `url` directly (no proxy, no keep-alive) and parse its body as JSON. */
+export function getJson<T>(url: string | URL): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false }, (res) => {
+      collect(res).then((got) => {
+        try {
+          resolve(JSON.parse(got.body) as T);
+        } catch (e) {
+          reject(e);
+        }
+      }, reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}

@@ -170,8 +170,9 @@ export class Network {
   }
 
   /** Starts `starling client`; its SOCKS5 proxy listens on `socks` (host:port, default: a port the OS picks). */
-  async startClient(paths: number, key: string, extra: string[] = [], socks = '127.0.0.1:0'): Promise<Proc> {
-    this.client = run('client', [
+  /** `starling client ...` for this network: the egress key `key`, `paths` paths, ports the OS picks. */
+  clientArgs(paths: number, key: string, extra: string[] = [], socks = '127.0.0.1:0'): string[] {
+    return [
       'client',
       '--broker',
       this.brokerUrl,
@@ -186,7 +187,24 @@ export class Network {
       '--ice-address',
       '127.0.0.1',
       ...extra,
-    ]);
+    ];
+  }
+
+  /** Starts one more `starling client` (not `this.client`); resolves with its proxies' ports once it listens. */
+  async runClient(
+    name: string,
+    extra: string[] = [],
+    paths = 1,
+    socks = '127.0.0.1:0',
+  ): Promise<{ proc: Proc; socks: number; http: number }> {
+    const proc = run(name, this.clientArgs(paths, encodeKey(this.keys.publicKey), extra, socks));
+    const m = await proc.waitFor(/SOCKS5 proxy on [\d.]+:(\d+), HTTP proxy on [\d.]+:(\d+)/);
+    return { proc, socks: Number(m[1]), http: Number(m[2]) };
+  }
+
+  /** Starts `starling client` as `this.client`; its SOCKS5 proxy listens on `socks` (default: a port the OS picks). */
+  async startClient(paths: number, key: string, extra: string[] = [], socks = '127.0.0.1:0'): Promise<Proc> {
+    this.client = run('client', this.clientArgs(paths, key, extra, socks));
     const m = await this.client.waitFor(/SOCKS5 proxy on [\d.]+:(\d+), HTTP proxy on [\d.]+:(\d+)/);
     this.socksPort = Number(m[1]);
     this.httpPort = Number(m[2]);

@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { encodeKey } from '../../src/session/noise.js';
 import { newPairingCode } from '../../src/signaling/pairing.js';
 import { type LaunchedChromium, launchChromium } from '../helpers/chromium.js';
 import { getViaSocks, seededSha, startTarget, viaHttpProxy } from '../helpers/http-target.js';
-import { Network, type Proc, run } from '../helpers/network.js';
+import { Network, type Proc } from '../helpers/network.js';
 import { addWidget, type BridgeElement, shadowText, startHostPages, waitForState } from './host-page.js';
 
 const MiB = 1024 * 1024;
@@ -29,25 +28,9 @@ describe('a widget with data-pairing in Chromium', () => {
 
   /** A `starling client` with these extra flags, once its proxies listen. */
   async function client(extra: string[]): Promise<{ proc: Proc; socks: number; http: number }> {
-    const proc = run(`client ${extra.join(' ')}`, [
-      'client',
-      '--broker',
-      net.brokerUrl,
-      '--egress-key',
-      encodeKey(net.keys.publicKey),
-      '--socks',
-      '127.0.0.1:0',
-      '--http',
-      '127.0.0.1:0',
-      '--paths',
-      '1',
-      '--ice-address',
-      '127.0.0.1',
-      ...extra,
-    ]);
-    clients.push(proc);
-    const m = await proc.waitFor(/SOCKS5 proxy on [\d.]+:(\d+), HTTP proxy on [\d.]+:(\d+)/);
-    return { proc, socks: Number(m[1]), http: Number(m[2]) };
+    const started = await net.runClient(`client ${extra.join(' ')}`, extra);
+    clients.push(started.proc);
+    return started;
   }
 
   before(async () => {
