@@ -3,7 +3,7 @@
  * renders in real Chromium and updates when a real volunteer (the Node relay core) joins and a real client
  * is matched with it; regions come from the operator's region source; /map.json and /counter.json hold no
  * IP address; the per-site count follows the Origin a browser volunteer polls with, rounded. Saves the
- * screenshot docs/screenshots/network-map.png. Run inside the private network namespace:
+ * screenshot artifacts/screenshots/network-map.png (docs/screenshots/ holds the copy the README shows). Run inside the private network namespace:
  *   node scripts/netns.mjs node --import tsx --test test/broker/map.test.ts
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import { VolunteerRelay } from '../../src/volunteer/relay.js';
 import { type LaunchedChromium, launchChromium } from '../helpers/chromium.js';
 import { connectClient, type EchoEgress, isAnswerRace, startEchoEgress } from '../volunteer/harness.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const IPV4 = /\b\d{1,3}(\.\d{1,3}){3}\b/;
 /** Three or more colons, or `::` (the snapshot's ISO time has two). */
 const IPV6 = /([0-9a-f]{1,4}:){3,}[0-9a-f]{1,4}|::/i;
