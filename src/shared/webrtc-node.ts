@@ -3,7 +3,11 @@
  * options that the standard configuration cannot express (bind address, plain ICE server URLs). Used by the
  * Node volunteer (src/volunteer/node.ts) and the client.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cleanup, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
+import { chromiumShapedCertificate } from './dtls-certificate.js';
 
 // STARLING_RTC_LOG=Debug (or Verbose, Info, Warning, Error) turns on libdatachannel's own log, for diagnosis.
 const rtcLog = process.env.STARLING_RTC_LOG;
@@ -46,6 +50,25 @@ export function liveNodePeerConnections(): number {
   return live.size;
 }
 
+/**
+ * A native peer connection with a fresh Chromium-shaped DTLS certificate (src/shared/dtls-certificate.ts,
+ * docs/dtls.md "Certificates"). libdatachannel reads certificates only from files, and reads them in the
+ * constructor, so they exist for that long only, in a directory of their own that only this user can read.
+ */
+function nativePeerConnection(name: string, config: ConstructorParameters<typeof PeerConnection>[1]) {
+  const { certificatePem, keyPem } = chromiumShapedCertificate();
+  const dir = mkdtempSync(join(tmpdir(), 'starling-dtls-'));
+  try {
+    const certificatePemFile = join(dir, 'certificate.pem');
+    const keyPemFile = join(dir, 'key.pem');
+    writeFileSync(certificatePemFile, certificatePem, { mode: 0o600 });
+    writeFileSync(keyPemFile, keyPem, { mode: 0o600 });
+    return new PeerConnection(name, { ...config, certificatePemFile, keyPemFile });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function iceServerUrls(config: RTCConfiguration | undefined): string[] {
   const urls: string[] = [];
   for (const server of config?.iceServers ?? []) {
@@ -68,7 +91,7 @@ export function nodeRtcPeerConnectionClass(opts: NodeRtcOptions): RtcPeerConnect
   class NodeRtcPeerConnection extends PolyfillPeerConnection {
     constructor(config?: RTCConfiguration) {
       created += 1;
-      const native = new PeerConnection(`starling-${created}`, {
+      const native = nativePeerConnection(`starling-${created}`, {
         iceServers: opts.iceServers ?? iceServerUrls(config),
         ...(opts.bindAddress === undefined ? {} : { bindAddress: opts.bindAddress }),
       });

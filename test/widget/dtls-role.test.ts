@@ -3,6 +3,7 @@
 // does (offerForVolunteer), real Chromium answering as the widget's relay does (a default
 // RTCPeerConnection). The Node volunteer's side: test/volunteer/dtls-role.test.ts.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -38,6 +39,44 @@ const PAGE_DTLS_ROLE = `(async () => {
   return role;
 })()`;
 
+// Both certificates of the page's transport once its channel is open: its own and the client's, DER base64.
+const PAGE_CERTIFICATES = `(async () => {
+  await globalThis.volunteerOpened;
+  const stats = await globalThis.volunteerPeer.getStats();
+  const byId = new Map();
+  let transport;
+  stats.forEach((s) => { byId.set(s.id, s); if (s.type === 'transport') transport = s; });
+  globalThis.volunteerPeer.close();
+  return {
+    local: byId.get(transport.localCertificateId).base64Certificate,
+    remote: byId.get(transport.remoteCertificateId).base64Certificate,
+  };
+})()`;
+
+/** The DER tree's shape: each element's depth and tag, in order (values and lengths left out). */
+function derShape(der: Buffer): string[] {
+  const out: string[] = [];
+  const walk = (start: number, end: number, depth: number) => {
+    let at = start;
+    while (at < end) {
+      const tag = der[at] ?? 0;
+      let len = der[at + 1] ?? 0;
+      let head = 2;
+      if (len & 0x80) {
+        const n = len & 0x7f;
+        len = 0;
+        for (let i = 0; i < n; i++) len = len * 256 + (der[at + 2 + i] ?? 0);
+        head += n;
+      }
+      out.push(`${depth}:${tag.toString(16)}`);
+      if (tag & 0x20) walk(at + head, at + head + len, depth + 1); // constructed
+      at += head + len;
+    }
+  };
+  walk(0, der.length, 0);
+  return out;
+}
+
 const setupOf = (sdp: string): string | undefined => /^a=setup:(\w+)/m.exec(sdp)?.[1];
 
 /** The client's side of a path up to the answer: one channel, a complete offer as the client sends it. */
@@ -72,6 +111,31 @@ test('the client offers actpass and a Chromium volunteer is the DTLS client', as
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await opened;
     assert.equal(await page.evaluate(PAGE_DTLS_ROLE), 'client connected');
+  } finally {
+    pc.close();
+  }
+});
+
+test("the certificate the client shows Chromium has the shape of Chromium's own", async () => {
+  if (page === undefined) throw new Error('the browser is not up');
+  const pc = new RtcPeerConnection();
+  try {
+    const { offer, opened } = await clientOffer(pc);
+    const answer = (await page.evaluate(`(${PAGE_ANSWER})(${JSON.stringify(offer)})`)) as string;
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    await opened;
+    const certs = (await page.evaluate(PAGE_CERTIFICATES)) as { local: string; remote: string };
+    const chromiums = Buffer.from(certs.local, 'base64');
+    const ours = Buffer.from(certs.remote, 'base64');
+    assert.deepEqual(derShape(ours), derShape(chromiums), 'the same DER structure: v3, no extensions');
+    const [a, b] = [new X509Certificate(ours), new X509Certificate(chromiums)];
+    assert.equal(a.subject, b.subject);
+    assert.equal(a.issuer, b.issuer);
+    assert.equal(a.serialNumber.length, b.serialNumber.length);
+    const span = (x: X509Certificate) => Date.parse(x.validTo) - Date.parse(x.validFrom);
+    assert.equal(span(a), span(b), 'valid for as long');
+    assert.ok(Math.abs(Date.parse(a.validFrom) - Date.parse(b.validFrom)) < 3_600_000, 'from the same time');
+    assert.equal(a.publicKey.asymmetricKeyDetails?.namedCurve, b.publicKey.asymmetricKeyDetails?.namedCurve);
   } finally {
     pc.close();
   }
