@@ -11,6 +11,7 @@
  * one Chromium page) and, for timing, `client-node` (two node-datachannel peers, as client and Node volunteer).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,7 +137,7 @@ async function startCapture(file: string): Promise<ChildProcess> {
       });
       tshark.on('exit', () => reject(new Error(`tshark exited: ${err}`)));
     }),
-    10_000,
+    60_000,
     'tshark start',
   );
   return tshark;
@@ -175,7 +176,37 @@ const FIELDS = [
   'dtls.handshake.ja3s',
 ];
 
-/** Writes `<name>.pcapng`, `<name>.txt` (tshark -V of the DTLS packets) and `<name>.fields.tsv`. */
+/** One line per certificate in the clear: who sent it and the fields docs/dtls.md compares. */
+function certificates(pcap: string): string[] {
+  const fields = spawnSync(
+    'tshark',
+    [
+      ...['-r', pcap, '-d', 'udp.port==1-65535,dtls', '-Y', 'dtls.handshake.type==11'],
+      ...['-T', 'fields', '-E', 'aggregator=,', '-e', 'udp.srcport', '-e', 'dtls.handshake.certificate'],
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
+  const lines = new Set<string>();
+  for (const row of fields.stdout.split('\n').filter(Boolean)) {
+    const [port, hex = ''] = row.split('\t');
+    for (const h of hex.split(',').filter(Boolean)) {
+      const der = Buffer.from(h.replace(/:/g, ''), 'hex');
+      const x = new X509Certificate(der);
+      const version = der[7] === 0xa0 ? 'v3' : 'v1';
+      const days = (Date.parse(x.validTo) - Date.parse(x.validFrom)) / 86_400_000;
+      lines.add(
+        `from port ${port}: ${x.subject}, ${version}, serial ${x.serialNumber.length / 2} bytes, ` +
+          `${x.publicKey.asymmetricKeyDetails?.namedCurve}, valid ${x.validFrom} .. ${x.validTo} (${days} days)`,
+      );
+    }
+  }
+  return [...lines];
+}
+
+/**
+ * Writes `<name>.pcapng`, `<name>.txt` (tshark -V of the DTLS packets), `<name>.fields.tsv` and
+ * `<name>.certificates.txt` (the certificates that crossed in the clear), and prints the last.
+ */
 function summarize(dir: string, name: string): void {
   const pcap = join(dir, `${name}.pcapng`);
   const decode = ['-r', pcap, '-d', 'udp.port==1-65535,dtls', '-Y', 'dtls'];
@@ -187,6 +218,9 @@ function summarize(dir: string, name: string): void {
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   writeFileSync(join(dir, `${name}.fields.tsv`), fields.stdout);
+  const certs = certificates(pcap);
+  writeFileSync(join(dir, `${name}.certificates.txt`), certs.map((l) => `${l}\n`).join(''));
+  for (const line of certs) console.log(`  ${name}: certificate ${line}`);
 }
 
 async function capture(dir: string): Promise<void> {
