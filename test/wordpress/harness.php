@@ -4,8 +4,9 @@
  * included), runs one scenario read as JSON from stdin, and prints what happened as JSON. Used by
  * plugin.test.ts:  php test/wordpress/harness.php < scenario.json
  *
- * Scenario: { "options": {...stored option...}, "can": true, "run": "shortcode"|"block"|"sanitize"|"page",
- *             "atts": {...}, "input": {...} }
+ * Scenario: { "options": {...stored option...}, "can": true,
+ *             "run": "shortcode"|"block"|"sanitize"|"page"|"tags", "atts": {...}, "input": {...},
+ *             "plugin": "/path/to/starling-bridge" (default: the source tree's) }
  */
 
 define( 'ABSPATH', __DIR__ . '/' );
@@ -16,11 +17,21 @@ $log      = array(
 	'shortcodes' => array(),
 	'blocks'     => array(),
 	'scripts'    => array(),
+	'filters'    => array(),
 	'enqueued'   => array(),
 	'errors'     => array(),
 	'nonces'     => 0,
 );
 
+function add_filter( $hook, $callback, $priority = 10, $args = 1 ) {
+	$GLOBALS['log']['filters'][ $hook ][] = $callback;
+}
+function apply_filters( $hook, $value, ...$args ) {
+	foreach ( $GLOBALS['log']['filters'][ $hook ] ?? array() as $callback ) {
+		$value = $callback( $value, ...$args );
+	}
+	return $value;
+}
 function add_action( $hook, $callback ) {
 	$GLOBALS['log']['actions'][ $hook ][] = $callback;
 }
@@ -112,13 +123,21 @@ function submit_button() {
 	echo '<button type="submit">Save</button>';
 }
 
-require dirname( __DIR__, 2 ) . '/wordpress/starling-bridge/starling-bridge.php';
+require ( $scenario['plugin'] ?? dirname( __DIR__, 2 ) . '/wordpress/starling-bridge' ) . '/starling-bridge.php';
 do_action( 'init' );
 
 $result = array();
 switch ( $scenario['run'] ) {
 	case 'shortcode':
 		$result['html'] = $log['shortcodes']['starling_bridge']( $scenario['atts'] ?? '' );
+		break;
+	case 'tags':
+		// The tags WordPress would print for the widget's script and for another one, through the filter.
+		foreach ( array( 'starling-bridge', 'other' ) as $handle ) {
+			$src                      = $log['scripts'][ $handle ]['src'] ?? 'https://news.example/other.js';
+			$tag                      = '<script src="' . esc_attr( $src ) . '" id="' . $handle . '-js" defer data-wp-strategy="defer"></script>';
+			$result['tags'][ $handle ] = apply_filters( 'script_loader_tag', $tag, $handle, $src );
+		}
 		break;
 	case 'block':
 		$result['html'] = $log['blocks']['starling/bridge']( $scenario['atts'] ?? array(), '' );
@@ -134,4 +153,5 @@ switch ( $scenario['run'] ) {
 		$result['html'] = ob_get_clean();
 		break;
 }
+unset( $log['filters'] );
 echo json_encode( $result + $log );

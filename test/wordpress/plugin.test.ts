@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -23,7 +24,11 @@ interface Outcome {
   enqueued: string[];
   errors: string[];
   nonces: number;
-  scripts: Record<string, { src: string; ver: string; args: { in_footer: boolean; strategy: string } }>;
+  scripts: Record<
+    string,
+    { src: string; ver: string | null; args: { in_footer: boolean; strategy: string } }
+  >;
+  tags?: Record<string, string>;
   menu?: { capability: string };
   setting?: { sanitize: string };
 }
@@ -89,9 +94,7 @@ describe('the WordPress plugin', () => {
       'data-lang': 'fa',
     });
     assert.deepEqual(out.enqueued, ['starling-bridge']);
-    const script = out.scripts['starling-bridge']!;
-    assert.match(script.src, /\/starling-bridge\/assets\/starling-bridge\.js$/);
-    assert.deepEqual(script.args, { in_footer: true, strategy: 'defer' });
+    assert.equal(Object.keys(out.scripts).length, 0, 'a plugin from the source tree has no built script');
   });
 
   test('shortcode attributes choose layout, theme and language; unusable ones fall back to the site', () => {
@@ -179,7 +182,7 @@ describe('the WordPress plugin', () => {
     assert.match(page.html!, /<option value="dark" selected>dark<\/option>/);
   });
 
-  test('build:wordpress makes an installable zip with the current widget bundle', () => {
+  test('build:wordpress makes an installable zip that loads the current bundle with its integrity', () => {
     const out = mkdtempSync(join(tmpdir(), 'starling-wordpress-'));
     try {
       execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-wordpress.mjs'), '--out', out], {
@@ -195,11 +198,43 @@ describe('the WordPress plugin', () => {
         'one folder, as WordPress expects',
       );
       assert.ok(names.includes('starling-bridge/starling-bridge.php'));
-      const shipped = execFileSync('unzip', ['-p', file, 'starling-bridge/assets/starling-bridge.js']);
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'dist', 'widget', 'manifest.json'), 'utf8')) as {
+        file: string;
+        integrity: string;
+      };
+      assert.equal(manifest.file, `starling-bridge.${version}.js`);
+      const shipped = execFileSync('unzip', ['-p', file, `starling-bridge/assets/${manifest.file}`]);
       assert.ok(
         shipped.equals(readFileSync(join(ROOT, 'dist', 'widget', 'starling-bridge.js'))),
         'the current bundle',
       );
+      assert.deepEqual(
+        JSON.parse(
+          execFileSync('unzip', ['-p', file, 'starling-bridge/assets/manifest.json'], { encoding: 'utf8' }),
+        ),
+        JSON.parse(readFileSync(join(ROOT, 'dist', 'widget', 'manifest.json'), 'utf8')),
+      );
+
+      // The installed plugin loads that file under its versioned name, with its integrity value.
+      execFileSync('unzip', ['-q', file, '-d', out]);
+      const plugin = join(out, 'starling-bridge');
+      const out2 = run({ run: 'tags', options: SITE, plugin });
+      const script = out2.scripts['starling-bridge']!;
+      assert.equal(
+        script.src,
+        `https://news.example/wp-content/plugins/starling-bridge/assets/${manifest.file}`,
+      );
+      assert.equal(script.ver, null, 'no ?ver= query: the name carries the version');
+      assert.deepEqual(script.args, { in_footer: true, strategy: 'defer' });
+      const integrity = `sha384-${createHash('sha384').update(shipped).digest('base64')}`;
+      assert.equal(manifest.integrity, integrity);
+      const tag = out2.tags!['starling-bridge']!;
+      assert.match(
+        tag,
+        /^<script integrity="([^"]+)" crossorigin="anonymous" src="[^"]+" id="starling-bridge-js"/,
+      );
+      assert.equal(/integrity="([^"]+)"/.exec(tag)?.[1], integrity);
+      assert.doesNotMatch(out2.tags!.other!, /integrity|crossorigin/, "other scripts' tags are left alone");
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
