@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { cleanup, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
 import { chromiumShapedCertificate } from './dtls-certificate.js';
 
-// STARLING_RTC_LOG=Debug (or Verbose, Info, Warning, Error) turns on libdatachannel's own log, for diagnosis.
+// STARLING_RTC_LOG=Debug (or Verbose, Info, Warning, Error) turns on libdatachannel's own log on stderr, for
+// diagnosis. (The callback is not optional at run time, whatever the typings say: without it, initLogger throws.)
 const rtcLog = process.env.STARLING_RTC_LOG;
-if (rtcLog) initLogger(rtcLog as LogLevel);
+if (rtcLog) initLogger(rtcLog as LogLevel, (level, message) => console.error(`rtc ${level} ${message}`));
 
 import { RTCPeerConnection as PolyfillPeerConnection } from 'node-datachannel/polyfill';
 
