@@ -5,7 +5,8 @@
  *   `ECHO`        from now on sends every binary message straight back.
  */
 import { createInterface } from 'node:readline';
-import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
+import { VOLUNTEER_DEFAULTS } from '../../src/shared/limits.js';
+import { holdCandidates, localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../../src/shared/webrtc-node.js';
 
 const HIGH_WATER = 1024 * 1024;
@@ -49,10 +50,16 @@ for await (const line of createInterface({ input: process.stdin })) {
   const pc = new RtcPeerConnection();
   peers.push(pc);
   pc.addEventListener('datachannel', (event) => serve((event as RTCDataChannelEvent).channel));
-  await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+  // As a volunteer does (path-v1 §1.2): no check of ours before the offerer has the answer.
+  const { sdp, candidates } = holdCandidates(offer);
+  await pc.setRemoteDescription({ type: 'offer', sdp });
   await pc.setLocalDescription(await pc.createAnswer());
   await waitIceComplete(pc, 5000);
   process.stdout.write(`${JSON.stringify({ answer: localSdp(pc) })}\n`);
+  setTimeout(() => {
+    if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') return;
+    for (const candidate of candidates) pc.addIceCandidate(candidate).catch(() => {});
+  }, VOLUNTEER_DEFAULTS.checkHoldMs);
 }
 for (const pc of peers) pc.close();
 await closeNodeWebRtc();

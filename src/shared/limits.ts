@@ -326,6 +326,12 @@ export const VOLUNTEER_DEFAULTS = {
   goodbyeGraceMs: 500,
   /** ICE gathering for the answer is cut off after, ms (signaling-v1: no trickle). @default 5000 */
   iceGatherTimeoutMs: 5000,
+  /**
+   * The volunteer sends no connectivity check until the client has its answer (path-v1 §1.2): it sets the offer
+   * without its candidates and adds them only if the client's own checks have not connected it this long after
+   * the answer was posted (a volunteer behind a NAT must send first to let them in), ms. @default 250
+   */
+  checkHoldMs: 250,
   /** A path whose data channel has not opened this long after the answer was posted is dropped, ms. @default 15000 */
   channelOpenTimeoutMs: 15_000,
   /** The WebSocket to the egress must open within, ms (path-v1 §1). @default 10000 */

@@ -23,17 +23,6 @@ export interface NodeRtcOptions {
   iceServers?: string[];
 }
 
-/**
- * An offer as a node-datachannel answerer sees it: `actpass` becomes `active`, so that libdatachannel answers
- * `passive` and is the DTLS server (path-v1 §1). libdatachannel on its own answers `actpass` with `active`,
- * and as a DTLS client it sends its ClientHello as soon as its own ICE check succeeds, often before the
- * offerer's DTLS transport exists; OpenSSL resends it only after a fixed 1 s (docs/dtls.md, "Roles"). The
- * offerer (a Starling client) keeps whatever role the answer leaves it, which RFC 8842 §5.3 allows.
- */
-export function offerForNodeAnswerer(sdp: string): string {
-  return sdp.replace(/^a=setup:actpass(\r?)$/gm, 'a=setup:active$1');
-}
-
 type RtcPeerConnectionClass = { new (config?: RTCConfiguration): RTCPeerConnection };
 
 let created = 0;
@@ -103,12 +92,6 @@ export function nodeRtcPeerConnectionClass(opts: NodeRtcOptions): RtcPeerConnect
     override close(): void {
       live.delete(this);
       super.close();
-    }
-
-    override setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
-      if (description.type !== 'offer' || description.sdp === undefined)
-        return super.setRemoteDescription(description);
-      return super.setRemoteDescription({ ...description, sdp: offerForNodeAnswerer(description.sdp) });
     }
   }
   // The polyfill types `ondatachannel` with its own event class (runtime-compatible with the DOM one), so

@@ -37,3 +37,36 @@ export function localSdp(pc: RTCPeerConnection): string {
   if (sdp === undefined || sdp === '') throw new Error('no local description');
   return sdp;
 }
+
+/** A remote description without its candidates, and those candidates, to add later (`addIceCandidate`). */
+export interface HeldCandidates {
+  sdp: string;
+  candidates: RTCIceCandidateInit[];
+}
+
+/**
+ * Splits the candidates (and `a=end-of-candidates`) off a complete SDP, so that a peer that sets the rest
+ * sends no connectivity check of its own until the candidates are added (path-v1 §1.2: the volunteer holds
+ * its checks until the client has the answer). Each candidate keeps the `a=mid` of its media section.
+ */
+export function holdCandidates(sdp: string): HeldCandidates {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const kept: string[] = [];
+  const candidates: RTCIceCandidateInit[] = [];
+  // One media section after another: its candidates get its own a=mid, wherever in it they stand.
+  let section: string[] = [];
+  const flush = (): void => {
+    const mid = section.find((l) => l.startsWith('a=mid:'))?.slice('a=mid:'.length) ?? '0';
+    for (const line of section) {
+      if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), sdpMid: mid });
+      else if (line !== 'a=end-of-candidates') kept.push(line);
+    }
+    section = [];
+  };
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) flush();
+    section.push(line);
+  }
+  flush();
+  return { sdp: kept.join(eol), candidates };
+}

@@ -4,7 +4,7 @@
  */
 import { CloseCode, PATH_LABEL } from '../shared/path.js';
 import { TokenBucket } from '../shared/token-bucket.js';
-import { localSdp, waitIceComplete } from '../shared/webrtc.js';
+import { holdCandidates, localSdp, waitIceComplete } from '../shared/webrtc.js';
 import type { RelayEnv } from './env.js';
 import type { ResolvedVolunteerOptions } from './options.js';
 import { Splice } from './splice.js';
@@ -26,6 +26,9 @@ export class ClientPath {
   readonly #hooks: ClientPathHooks;
   #splice: Splice | null = null;
   #openTimer: ReturnType<typeof setTimeout> | null = null;
+  #holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The offer's candidates, not yet given to the peer connection (path-v1 §1.2). */
+  #held: RTCIceCandidateInit[] = [];
   #lifeTimer: ReturnType<typeof setTimeout> | null = null;
   #opened = false;
   #ended = false;
@@ -56,9 +59,14 @@ export class ClientPath {
     });
   }
 
-  /** Answers the client's complete offer; resolves with the complete answer SDP (no trickle). */
+  /**
+   * Answers the client's complete offer; resolves with the complete answer SDP (no trickle). The offer's
+   * candidates are held back (path-v1 §1.2), so no check of ours reaches the client before it has the answer.
+   */
   async answer(offerSdp: string): Promise<string> {
-    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const { sdp, candidates } = holdCandidates(offerSdp);
+    this.#held = candidates;
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp });
     await this.#pc.setLocalDescription(await this.#pc.createAnswer());
     await waitIceComplete(this.#pc, this.#options.iceGatherTimeoutMs);
     return localSdp(this.#pc);
@@ -67,10 +75,27 @@ export class ClientPath {
   /** The answer was delivered: the data channel and the WebSocket must now open within `channelOpenTimeoutMs`. */
   answered(): void {
     if (this.#ended || this.#opened) return;
+    this.#holdTimer = setTimeout(() => this.#releaseCandidates(), this.#options.checkHoldMs);
     this.#openTimer = setTimeout(
       () => this.close('the data channel did not open in time'),
       this.#options.channelOpenTimeoutMs,
     );
+  }
+
+  /**
+   * path-v1 §1.2: the client's checks have not connected us by now; perhaps a NAT in front of us drops them
+   * until we send to the client first, so the offer's candidates go in and our own checks start.
+   */
+  #releaseCandidates(): void {
+    this.#holdTimer = null;
+    const held = this.#held;
+    this.#held = [];
+    const ice = this.#pc.iceConnectionState;
+    if (this.#ended || ice === 'connected' || ice === 'completed') return;
+    for (const candidate of held) {
+      // A candidate this engine cannot use is one path fewer to try, not an error of the path.
+      this.#pc.addIceCandidate(candidate).catch(() => {});
+    }
   }
 
   /** path-v1 §3: GOODBYE, grace, close. A path not yet spliced is closed at once. */
@@ -133,6 +158,7 @@ export class ClientPath {
     this.#ended = true;
     if (this.#lifeTimer !== null) clearTimeout(this.#lifeTimer);
     if (this.#openTimer !== null) clearTimeout(this.#openTimer);
+    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
     this.#pc.close(); // the path ends with its peer connection (path-v1 §4)
     this.#hooks.onEnd(reason);
   }
