@@ -18,6 +18,8 @@ export type AgentRequest =
   | { op: 'offer'; id: string; config: PeerConfig }
   | { op: 'answer'; id: string; config: PeerConfig; sdp: string }
   | { op: 'accept'; id: string; sdp: string }
+  /** To the answerer: the offerer has the answer (as the broker tells a volunteer, path-v1 §1.2). */
+  | { op: 'answered'; id: string }
   | { op: 'close'; id: string };
 
 /** From an agent to the test process. */
@@ -35,18 +37,7 @@ export interface PairResult {
   remote?: string;
   /** Why not, when not connected. */
   reason?: string;
-  /** Attempts lost to libdatachannel's early-check race before this one (see connectPair). */
-  raced?: number;
 }
-
-/**
- * libdatachannel's race, not a NAT's doing: when the answerer's connectivity checks reach the offerer before
- * the answer does, the offerer's ICE transport is sometimes torn down and applying the answer throws this
- * (seen on every kind of pair, on loopback too). The tunnel retries such an attempt at once; so does the lab,
- * a bounded number of times, and says so, since what it measures is which NATs let peers connect.
- */
-const EARLY_CHECK_RACE = /Got a remote candidate without ICE transport/;
-const MAX_RACE_RETRIES = 3;
 
 const DESCRIPTION_TIMEOUT_MS = 20_000;
 let pairs = 0;
@@ -109,20 +100,6 @@ export async function connectPair(
   config: PeerConfig,
   timeoutMs: number,
 ): Promise<PairResult> {
-  for (let raced = 0; ; raced++) {
-    const result = await connectOnce(offerer, answerer, config, timeoutMs);
-    if (result.connected || !EARLY_CHECK_RACE.test(result.reason ?? '') || raced === MAX_RACE_RETRIES) {
-      return raced === 0 ? result : { ...result, raced };
-    }
-  }
-}
-
-async function connectOnce(
-  offerer: PeerAgent,
-  answerer: PeerAgent,
-  config: PeerConfig,
-  timeoutMs: number,
-): Promise<PairResult> {
   pairs += 1;
   const id = `pair-${pairs}`;
   try {
@@ -135,6 +112,7 @@ async function connectOnce(
     const echoed = offerer.next('echoed', id, timeoutMs);
     const start = performance.now();
     offerer.send({ op: 'accept', id, sdp: answerSdp });
+    answerer.send({ op: 'answered', id });
     const event = await echoed;
     if (event?.op === 'echoed') {
       return { connected: true, ms: performance.now() - start, local: event.local, remote: event.remote };

@@ -83,7 +83,7 @@ describe('lab NAT and STUN/TURN', { skip }, () => {
     return [...results]
       .map(
         ([pair, r]) =>
-          `${pair}: ${r.connected ? `${r.local}/${r.remote} in ${r.ms?.toFixed(0)} ms` : r.reason}${r.raced ? ` (after ${r.raced} lost to the early-check race)` : ''}`,
+          `${pair}: ${r.connected ? `${r.local}/${r.remote} in ${r.ms?.toFixed(0)} ms` : r.reason}`,
       )
       .join('; ');
   }

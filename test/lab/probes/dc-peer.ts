@@ -4,6 +4,8 @@
  * back what it receives; the offerer reports `echoed` with the selected candidate pair's types.
  */
 import { cleanup, type IceServer, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
+import { VOLUNTEER_DEFAULTS } from '../../../src/shared/limits.js';
+import { holdCandidates } from '../../../src/shared/webrtc.js';
 import type { AgentEvent, AgentRequest, PeerConfig } from '../dc-peers.js';
 
 const bindAddress = process.argv[2];
@@ -15,6 +17,8 @@ if (process.env.STARLING_RTC_LOG) {
   );
 }
 const peers = new Map<string, PeerConnection>();
+/** An answerer's offer candidates, held as a volunteer holds them (path-v1 §1.2) until `answered`. */
+const held = new Map<string, RTCIceCandidateInit[]>();
 
 function send(event: AgentEvent): void {
   process.send?.(event);
@@ -64,10 +68,22 @@ function handle(req: AgentRequest): void {
   } else if (req.op === 'answer') {
     const pc = create(req.id, req.config);
     pc.onDataChannel((channel) => channel.onMessage((msg) => channel.sendMessage(String(msg))));
-    pc.setRemoteDescription(req.sdp, 'offer');
+    const { sdp, candidates } = holdCandidates(req.sdp);
+    held.set(req.id, candidates);
+    pc.setRemoteDescription(sdp, 'offer');
   } else if (req.op === 'accept') {
     peers.get(req.id)?.setRemoteDescription(req.sdp, 'answer');
+  } else if (req.op === 'answered') {
+    // As ClientPath does: our own checks start only if the offerer's have not connected us by then.
+    setTimeout(() => {
+      const pc = peers.get(req.id);
+      const candidates = held.get(req.id) ?? [];
+      held.delete(req.id);
+      if (pc === undefined || pc.iceState() === 'connected' || pc.iceState() === 'completed') return;
+      for (const c of candidates) pc.addRemoteCandidate(c.candidate ?? '', c.sdpMid ?? '0');
+    }, VOLUNTEER_DEFAULTS.checkHoldMs);
   } else {
+    held.delete(req.id);
     peers.get(req.id)?.close();
     peers.delete(req.id);
   }
