@@ -1,5 +1,6 @@
 /**
- * HTTP client for the broker (docs/spec/signaling-v1.md), used by clients and volunteers alike. Only
+ * HTTP client for the broker (docs/spec/signaling-v1.md), used by clients and volunteers alike: encodes and
+ * decodes the messages, and sends them by its rendezvous methods (src/signaling/rendezvous.ts). Only
  * web-standard APIs (fetch, AbortController, TextDecoder): it runs unchanged in browsers and Node.
  */
 import { BROKER_CLIENT_DEFAULTS, type BrokerClientLimits, withDefaults } from '../shared/limits.js';
@@ -18,6 +19,8 @@ import {
   type OfferAnswer,
   type PollResponse,
 } from './messages.js';
+import { Rendezvous, type RendezvousAnswer } from './rendezvous.js';
+import { postMethod } from './rendezvous-http.js';
 
 export { SignalingError } from './errors.js';
 export type { NatClass } from './fields.js';
@@ -25,24 +28,37 @@ export type { NatClass } from './fields.js';
 export interface BrokerClientOptions extends Partial<BrokerClientLimits> {
   /** The fetch to use; defaults to the global one. */
   fetch?: typeof fetch;
+  /**
+   * The ways to the broker, tried in turn from the one that last worked (src/signaling/rendezvous.ts).
+   * @default one method, `direct`: the broker's routes over `fetch`
+   */
+  rendezvous?: Rendezvous;
 }
 
 export class BrokerClient {
-  readonly #base: URL;
-  readonly #fetch: typeof fetch;
   readonly #limits: BrokerClientLimits;
+  readonly #rendezvous: Rendezvous;
 
   constructor(baseUrl: string, options: BrokerClientOptions = {}) {
     const base = new URL(baseUrl);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
-    this.#base = base;
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#limits = withDefaults<BrokerClientLimits>(BROKER_CLIENT_DEFAULTS, options);
+    this.#rendezvous =
+      options.rendezvous ??
+      new Rendezvous([
+        postMethod({
+          name: 'direct',
+          base,
+          fetch: fetchFn,
+          maxResponseBytes: this.#limits.maxResponseBytes,
+        }),
+      ]);
   }
 
   /** signaling-v1 §3. */
   async info(signal?: AbortSignal): Promise<{ egress: string[] }> {
-    return this.#call('GET', 'v1/info', undefined, signal, decodeInfoResponse);
+    return this.#call('v1/info', undefined, signal, decodeInfoResponse);
   }
 
   /**
@@ -54,19 +70,13 @@ export class BrokerClient {
     signal?: AbortSignal,
   ): Promise<{ ticket: string; offer: DeliveredOffer | null; retryAfterMs: number; paired?: true }> {
     const body = encodePollRequest(req);
-    const res: PollResponse = await this.#call('POST', 'v1/volunteer/poll', body, signal, decodePollResponse);
+    const res: PollResponse = await this.#call('v1/volunteer/poll', body, signal, decodePollResponse);
     return { ...res, retryAfterMs: this.#clampRetry(res.retryAfterMs) };
   }
 
   /** signaling-v1 §5. */
   async answer(offerId: string, sdp: string, signal?: AbortSignal): Promise<void> {
-    await this.#call(
-      'POST',
-      'v1/volunteer/answer',
-      encodeAnswerRequest({ offerId, sdp }),
-      signal,
-      decodeOkResponse,
-    );
+    await this.#call('v1/volunteer/answer', encodeAnswerRequest({ offerId, sdp }), signal, decodeOkResponse);
   }
 
   /**
@@ -78,22 +88,33 @@ export class BrokerClient {
     signal?: AbortSignal,
   ): Promise<{ sdp: string; volunteer: string; paired?: true }> {
     const body = encodeOfferRequest({ ...req, exclude: req.exclude ?? [] });
-    const res: OfferAnswer = await this.#call('POST', 'v1/client/offer', body, signal, decodeOfferResponse);
+    const res: OfferAnswer = await this.#call('v1/client/offer', body, signal, decodeOfferResponse);
     return res;
   }
 
   /**
-   * One request. Non-2xx answers throw the broker's SignalingError; a failed fetch or the client's own
-   * timeout throws `unreachable`; an unreadable answer throws `bad-response`. If `signal` aborts, its
-   * reason is thrown unchanged.
+   * One request, by the rendezvous methods in turn (src/signaling/rendezvous.ts), each try with its own
+   * `requestTimeoutMs`. Non-2xx answers throw the broker's SignalingError; when no method got an answer, the
+   * last one's `unreachable` (a failed request or the client's own timeout) or `bad-response` (an answer
+   * it cannot read) is thrown. If `signal` aborts, its reason is thrown unchanged.
    */
   async #call<T>(
-    method: 'GET' | 'POST',
     path: string,
     body: object | undefined,
     signal: AbortSignal | undefined,
     decode: (body: unknown) => T,
   ): Promise<T> {
+    signal?.throwIfAborted();
+    const bytes = body === undefined ? null : new TextEncoder().encode(JSON.stringify(body));
+    return this.#rendezvous.exchange(
+      { path, body: bytes },
+      (run) => this.#attempt(run, signal),
+      (answer) => this.#decode(answer, decode),
+    );
+  }
+
+  /** One try of one method, under the caller's signal and the client's own timeout. */
+  async #attempt<R>(run: (signal: AbortSignal) => Promise<R>, signal: AbortSignal | undefined): Promise<R> {
     signal?.throwIfAborted();
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
@@ -104,24 +125,9 @@ export class BrokerClient {
       timeoutMs,
     );
     try {
-      const init: RequestInit = { method, signal: controller.signal, credentials: 'omit' };
-      if (body !== undefined) {
-        init.headers = { 'content-type': 'application/json' };
-        init.body = JSON.stringify(body);
-      }
-      let res: Response;
-      try {
-        res = await this.#fetch(new URL(path, this.#base), init);
-      } catch (err) {
-        throw this.#failure(err, signal, controller.signal);
-      }
-      let text: string;
-      try {
-        text = await readCapped(res, this.#limits.maxResponseBytes);
-      } catch (err) {
-        throw this.#failure(err, signal, controller.signal);
-      }
-      return this.#decode(res, text, decode);
+      return await run(controller.signal);
+    } catch (err) {
+      throw this.#failure(err, signal, controller.signal);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -135,33 +141,28 @@ export class BrokerClient {
     return new SignalingError('unreachable', 'broker unreachable', { cause: err });
   }
 
-  #decode<T>(res: Response, text: string, decode: (body: unknown) => T): T {
+  #decode<T>(answer: RendezvousAnswer, decode: (body: unknown) => T): T {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text) as unknown;
+      parsed = JSON.parse(new TextDecoder().decode(answer.body)) as unknown;
     } catch {
       parsed = undefined;
     }
-    if (!res.ok) {
-      const err = decodeErrorBody(parsed, res.status);
-      const hint = err?.retryAfterMs ?? retryAfterHeaderMs(res.headers.get('retry-after'));
+    const { status } = answer;
+    if (status < 200 || status > 299) {
+      const err = decodeErrorBody(parsed, status);
+      const hint = err?.retryAfterMs ?? answer.retryAfterMs;
       const retryAfterMs = hint === undefined ? undefined : this.#clampRetry(hint);
       if (err === undefined) {
-        throw new SignalingError('bad-response', `broker answered HTTP ${res.status}`, {
-          status: res.status,
-          retryAfterMs,
-        });
+        throw new SignalingError('bad-response', `broker answered HTTP ${status}`, { status, retryAfterMs });
       }
-      throw new SignalingError(err.code, err.message, { status: res.status, retryAfterMs });
+      throw new SignalingError(err.code, err.message, { status, retryAfterMs });
     }
     try {
       return decode(parsed);
     } catch (err) {
       const message = err instanceof Error ? err.message : 'unreadable answer';
-      throw new SignalingError('bad-response', `broker answer: ${message}`, {
-        status: res.status,
-        cause: err,
-      });
+      throw new SignalingError('bad-response', `broker answer: ${message}`, { status, cause: err });
     }
   }
 
@@ -169,37 +170,4 @@ export class BrokerClient {
   #clampRetry(ms: number): number {
     return Math.min(ms, this.#limits.maxRetryAfterMs);
   }
-}
-
-/** `Retry-After` in seconds (signaling-v1 §1); an HTTP-date or junk is ignored. */
-function retryAfterHeaderMs(value: string | null): number | undefined {
-  if (value === null || !/^\d{1,7}$/.test(value.trim())) return undefined;
-  return Number(value.trim()) * 1000;
-}
-
-/** Reads a response body as UTF-8, failing with `bad-response` once it passes `maxBytes`. */
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  const tooLarge = (): SignalingError =>
-    new SignalingError('bad-response', `broker answer over ${maxBytes} bytes`, { status: res.status });
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
 }

@@ -11,6 +11,7 @@ export const SIGNALING_STATUS = {
   'unknown-offer': 404,
   'bad-method': 405,
   'too-large': 413,
+  'too-long': 414,
   'bad-type': 415,
   'rate-limited': 429,
   internal: 500,

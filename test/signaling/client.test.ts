@@ -38,7 +38,7 @@ test('requests are versioned JSON on paths under the base URL', async () => {
     retryAfterMs: 900,
   });
   assert.equal(calls[0]?.url, 'https://broker.example/prefix/v1/client/offer');
-  assert.deepEqual(JSON.parse(String(calls[0]?.init.body)), {
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(calls[0]?.init.body as Uint8Array)), {
     v: 1,
     nat: 'restricted',
     sdp: 'o',
@@ -46,7 +46,7 @@ test('requests are versioned JSON on paths under the base URL', async () => {
   });
   assert.equal(calls[0]?.init.credentials, 'omit');
   assert.equal(calls[1]?.url, 'https://broker.example/prefix/v1/volunteer/poll');
-  assert.deepEqual(JSON.parse(String(calls[1]?.init.body)), {
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(calls[1]?.init.body as Uint8Array)), {
     v: 1,
     ticket: TICKET,
     nat: 'unknown',
