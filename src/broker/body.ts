@@ -62,7 +62,11 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   if (!isJsonContentType(req.headers['content-type'])) {
     throw new SignalingError('bad-type', 'content-type must be application/json');
   }
-  const bytes = await readBody(req, maxBytes);
+  return jsonOfBytes(await readBody(req, maxBytes));
+}
+
+/** A body's bytes as JSON (signaling-v1 §1): valid UTF-8, then valid JSON, else 400. */
+export function jsonOfBytes(bytes: Uint8Array): unknown {
   let text: string;
   try {
     text = utf8.decode(bytes);

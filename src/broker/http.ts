@@ -1,5 +1,5 @@
 /**
- * The broker's HTTP edge (signaling-v1 §1 to §6) on node:http: rate-limits, caps and decodes the body,
+ * The broker's HTTP edge (signaling-v1 §1 to §6, and §9's GET encoding of them) on node:http: rate-limits, caps and decodes the body,
  * calls BrokerService, and maps SignalingError to a status and JSON error body. No matching here.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +8,7 @@ import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/lim
 import { listen } from '../shared/listen.js';
 import type { MetricsRegistry } from '../shared/metrics.js';
 import { errorBody, SignalingError } from '../signaling/errors.js';
+import { decodeGetTarget, encodeGetEnvelope, GET_PREFIX } from '../signaling/get-encoding.js';
 import {
   decodeAnswerRequest,
   decodeOfferRequest,
@@ -16,7 +17,7 @@ import {
   encodeOfferResponse,
   encodePollResponse,
 } from '../signaling/messages.js';
-import { readJsonBody } from './body.js';
+import { jsonOfBytes, readJsonBody } from './body.js';
 import { counterSvg, MAP_CSP, MAP_CSS, MAP_HTML, MAP_JS } from './map-page.js';
 import { MemoryStore } from './memory-store.js';
 import { BrokerMetrics } from './metrics.js';
@@ -77,6 +78,11 @@ type Route =
 
 /** Browsers may cache a preflight answer this long, seconds. */
 const PREFLIGHT_MAX_AGE_S = 600;
+/**
+ * signaling-v1 §9: caches may keep a GET-encoded answer this long, seconds. Each request target is used
+ * once (it carries a fresh nonce), so a cached answer is never handed to anyone else.
+ */
+const GET_ANSWER_MAX_AGE_S = 60;
 
 export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const opts = withDefaults<BrokerOptions>(BROKER_DEFAULTS, options);
@@ -174,13 +180,19 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   let drained: (() => void) | undefined;
 
   /** Writes a JSON answer with CORS and, when the body has one, a Retry-After header (signaling-v1 §1). */
-  const send = (req: IncomingMessage, res: ServerResponse, status: number, body: object): void => {
+  const send = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    body: object,
+    cacheControl = 'no-store',
+  ): void => {
     if (res.headersSent || res.destroyed) return;
     const text = JSON.stringify(body);
     res.statusCode = status;
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(text));
-    res.setHeader('cache-control', 'no-store');
+    res.setHeader('cache-control', cacheControl);
     const retryAfterMs = (body as { retryAfterMs?: unknown }).retryAfterMs;
     if (typeof retryAfterMs === 'number')
       res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
@@ -191,25 +203,86 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     res.end(text);
   };
 
-  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+  /** An error as the broker states it; anything but a SignalingError is a bug, reported and answered 500. */
+  const stated = (err: unknown): SignalingError => {
     if (!(err instanceof SignalingError)) onError(err);
-    const e = err instanceof SignalingError ? err : new SignalingError('internal', 'internal error');
+    return err instanceof SignalingError ? err : new SignalingError('internal', 'internal error');
+  };
+
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+    const e = stated(err);
     if (e.code === 'bad-method') {
-      const route = routes.get(pathOf(req));
-      if (route !== undefined) res.setHeader('allow', `${route.method}, OPTIONS`);
+      const path = pathOf(req);
+      const route = routes.get(path);
+      if (path.startsWith(GET_PREFIX)) res.setHeader('allow', 'GET, OPTIONS');
+      else if (route !== undefined) res.setHeader('allow', `${route.method}, OPTIONS`);
     }
     send(req, res, e.status, errorBody(e));
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
-    const path = pathOf(req);
-    if (path === '/healthz' && req.method === 'GET') return send(req, res, 200, { v: 1, ok: true });
+  /** The request's source key, once it passes the rate limit (signaling-v1 §1). */
+  const admit = (req: IncomingMessage): string => {
     const source = service.sourceKey(addressOf(req));
     const decision = limiter.take(source);
     if (!decision.ok) {
       metrics.rateLimited.inc({ limit: 'requests' });
       throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
     }
+    return source;
+  };
+
+  const contextOf = (req: IncomingMessage, source: string, signal: AbortSignal): RequestContext => ({
+    source,
+    signal,
+    region: regionOfRequest(req),
+    site: pageOrigin(req.headers.origin),
+  });
+
+  /**
+   * signaling-v1 §9: a GET standing for a POST route. A target that cannot be read is an ordinary error
+   * answer; once it is read, whatever the route answers (rate limit, no-match, ...) comes in a 200 envelope.
+   */
+  const getEncoded = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: AbortSignal,
+  ): Promise<void> => {
+    // Counted first, so that unreadable targets cost a token too; refused inside the envelope.
+    let source: string | undefined;
+    let refused: unknown;
+    try {
+      source = admit(req);
+    } catch (err) {
+      refused = err;
+    }
+    if (req.method !== 'GET') throw new SignalingError('bad-method', 'use GET');
+    const { route, body } = decodeGetTarget(req.url ?? '/', opts);
+    let status = 200;
+    let answer: object;
+    try {
+      if (source === undefined) throw refused;
+      const found = routes.get(`/${route}`);
+      if (found?.method !== 'POST') throw new Error(`no POST route for ${route}`);
+      answer = await found.run(jsonOfBytes(body), contextOf(req, source, signal));
+    } catch (err) {
+      const e = stated(err);
+      status = e.status;
+      answer = errorBody(e);
+    }
+    const retryAfterMs = (answer as { retryAfterMs?: unknown }).retryAfterMs;
+    const envelope = encodeGetEnvelope({
+      status,
+      body: new TextEncoder().encode(JSON.stringify(answer)),
+      ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+    });
+    send(req, res, 200, envelope, `public, max-age=${GET_ANSWER_MAX_AGE_S}`);
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
+    const path = pathOf(req);
+    if (path === '/healthz' && req.method === 'GET') return send(req, res, 200, { v: 1, ok: true });
+    if (path.startsWith(GET_PREFIX) && req.method !== 'OPTIONS') return getEncoded(req, res, signal);
+    const source = admit(req);
     if (req.method === 'OPTIONS') {
       metrics.requests.inc({ route: routeLabel(path), code: '204' });
       res.writeHead(204, {
@@ -227,8 +300,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     if (req.method !== found.method) throw new SignalingError('bad-method', `use ${found.method}`);
     if (found.method === 'GET') return send(req, res, 200, found.run());
     const body = await readJsonBody(req, opts.maxBodyBytes);
-    const context = { source, signal, region: regionOfRequest(req), site: pageOrigin(req.headers.origin) };
-    send(req, res, 200, await found.run(body, context));
+    send(req, res, 200, await found.run(body, contextOf(req, source, signal)));
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -283,6 +355,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
 
 /** The route a path names in the request metric: a fixed few, so strangers cannot mint label values. */
 function routeLabel(path: string): string {
+  if (path.startsWith(GET_PREFIX)) return 'get';
   const known: Record<string, string> = {
     '/v1/info': 'info',
     '/v1/volunteer/poll': 'poll',

@@ -220,6 +220,11 @@ export type EgressDialOptions = Limits<typeof EGRESS_DIAL_DEFAULTS>;
 export const BROKER_DEFAULTS = {
   /** Largest request body accepted, bytes; checked against content-length and while reading (signaling-v1 §1). @default 65536 */
   maxBodyBytes: 65_536,
+  /**
+   * Longest request target (path and query) of a GET-encoded request (signaling-v1 §9), bytes; a longer one
+   * is 414. 8 KiB is what nginx (`large_client_header_buffers`) and common CDNs take by default. @default 8192
+   */
+  maxGetTargetBytes: 8_192,
   /** How long a volunteer's long-poll is held waiting for a client, ms (signaling-v1 §4). @default 20000 */
   pollTimeoutMs: 20_000,
   /** How long a client waits for the matched volunteer's answer, ms (signaling-v1 §6). @default 10000 */
@@ -288,6 +293,11 @@ export const BROKER_CLIENT_DEFAULTS = {
   maxResponseBytes: 65_536,
   /** Largest retry hint honoured from the broker, ms (longer ones are clamped). @default 600000 */
   maxRetryAfterMs: 600_000,
+  /**
+   * Longest request target a client writes in the GET encoding (signaling-v1 §9), bytes; a longer request
+   * goes by the next rendezvous method instead. @default 8192, the broker's maxGetTargetBytes
+   */
+  maxGetTargetBytes: 8_192,
 } as const;
 export type BrokerClientLimits = Limits<typeof BROKER_CLIENT_DEFAULTS>;
 

@@ -6,7 +6,13 @@
  */
 import { SignalingError } from './errors.js';
 import { decodeGetEnvelope, encodeGetTarget, isGetRoute } from './get-encoding.js';
-import type { RendezvousAnswer, RendezvousMethod, RendezvousRequest } from './rendezvous.js';
+import {
+  Rendezvous,
+  type RendezvousAnswer,
+  type RendezvousMethod,
+  type RendezvousOptions,
+  type RendezvousRequest,
+} from './rendezvous.js';
 
 export interface HttpMethodOptions {
   /** The method's name (`direct`, `front`, `get`). */
@@ -129,4 +135,42 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> 
     at += c.byteLength;
   }
   return out;
+}
+
+/** The methods `--rendezvous` names (issue 12, item 1). */
+export const RENDEZVOUS_METHODS = ['direct', 'front', 'get'] as const;
+export type RendezvousMethodName = (typeof RENDEZVOUS_METHODS)[number];
+
+export function isRendezvousMethodName(value: string): value is RendezvousMethodName {
+  return (RENDEZVOUS_METHODS as readonly string[]).includes(value);
+}
+
+export interface HttpRendezvousOptions extends RendezvousOptions {
+  base: URL;
+  /** The ordinary fetch: `direct`, and `get` when there is no front. */
+  fetch: typeof fetch;
+  /** A fetch through the front (src/shared/ca-fetch.ts): `front`, and `get` through it. */
+  frontFetch?: typeof fetch;
+  maxResponseBytes: number;
+  maxGetTargetBytes: number;
+}
+
+/**
+ * The methods named in `order`, in that order: `direct` (the broker's routes, straight), `front` (the same
+ * through the front), `get` (signaling-v1 §9, through the front when there is one, else straight).
+ */
+export function httpRendezvous(
+  order: readonly RendezvousMethodName[],
+  options: HttpRendezvousOptions,
+): Rendezvous {
+  const { base, fetch, frontFetch, maxResponseBytes, maxGetTargetBytes } = options;
+  const methods = order.map((name): RendezvousMethod => {
+    if (name === 'direct') return postMethod({ name, base, fetch, maxResponseBytes });
+    if (name === 'get') {
+      return getMethod({ name, base, fetch: frontFetch ?? fetch, maxResponseBytes, maxGetTargetBytes });
+    }
+    if (frontFetch === undefined) throw new TypeError('the rendezvous method front needs a front');
+    return postMethod({ name, base, fetch: frontFetch, maxResponseBytes });
+  });
+  return new Rendezvous(methods, options);
 }
