@@ -1,7 +1,9 @@
 /** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
 import type { SignalingStore } from '../broker/store.js';
+import type { ClientRendezvous } from '../client/client.js';
 import { DEFAULT_DENIED_PORTS, DestinationPolicy, parsePortRanges } from '../egress/policy.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
+import { parseFront, readCaFile } from '../shared/ca-fetch.js';
 import {
   BROKER_DEFAULTS,
   CLIENT_DEFAULTS,
@@ -14,6 +16,11 @@ import {
 import { listen } from '../shared/listen.js';
 import { normalizeEgressUrls } from '../signaling/fields.js';
 import { PairingCodeError, pairingTag, parsePairingCode } from '../signaling/pairing.js';
+import {
+  isRendezvousMethodName,
+  RENDEZVOUS_METHODS,
+  type RendezvousMethodName,
+} from '../signaling/rendezvous-http.js';
 import {
   type Command,
   checkUrl,
@@ -693,6 +700,35 @@ export const clientCommand: Command = {
     ...RTC_OPTIONS,
     CA_OPTION,
     {
+      name: 'rendezvous',
+      type: 'string',
+      arg: 'LIST',
+      defaultText: 'direct,front,get with --front, else direct',
+      heading: 'Reaching a blocked broker (docs/deploy.md#a-front-for-censored-clients)',
+      help: 'how to reach the broker, comma-separated, in the order first tried: direct (the --broker URL), front (TLS to --front, the broker named inside), get (a GET encoding for caches and CDNs that carry no POST body, through --front when given); the one that worked is tried first next time',
+    },
+    {
+      name: 'front',
+      type: 'string',
+      arg: 'HOST[:PORT]',
+      defaultText: 'none',
+      help: 'a front for domain fronting: a name on the CDN that also carries the broker (port 443 unless given); the censor sees TLS to HOST only',
+    },
+    {
+      name: 'front-ca',
+      type: 'string',
+      arg: 'FILE',
+      defaultText: "the system's CAs",
+      help: "trust only these CA certificates (PEM) for the front's certificate, e.g. a test's own CA",
+    },
+    {
+      name: 'state-dir',
+      type: 'string',
+      arg: 'DIR',
+      defaultText: 'none',
+      help: 'a directory for what the client remembers between runs: the rendezvous method that worked, in DIR/rendezvous.json',
+    },
+    {
       name: 'host-candidates',
       type: 'boolean',
       help: "tell the broker and volunteers this machine's LAN and IPv6 addresses too (default: only loopback and --ice-address; STUN/TURN candidates are always sent)",
@@ -717,6 +753,7 @@ export const clientCommand: Command = {
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
     const ca = await caOption(v);
+    const rendezvous = await rendezvousOptions(v);
     const status = v.status === undefined ? undefined : hostPort(v, 'status', '127.0.0.1:0');
     const { bindAddress, iceServers } = rtcOptions(v);
     const [
@@ -753,6 +790,7 @@ export const clientCommand: Command = {
     const client = createClient({
       broker,
       ...(ca === undefined ? {} : { brokerFetch: caFetch(ca) }),
+      rendezvous,
       egressKey,
       ...(egress ? { egress } : {}),
       ...(pairing === undefined ? {} : { pairing }),
@@ -813,6 +851,44 @@ export const clientCommand: Command = {
     return closed;
   },
 };
+
+/** `--rendezvous`, `--front`, `--front-ca` and `--state-dir` as the client's rendezvous options. */
+async function rendezvousOptions(v: Values): Promise<ClientRendezvous> {
+  const out: ClientRendezvous = {};
+  if (v.front !== undefined) {
+    try {
+      parseFront(str(v, 'front'));
+    } catch (e) {
+      throw new UsageError(`--front: ${(e as Error).message}`);
+    }
+    out.front = str(v, 'front');
+  }
+  if (v.rendezvous !== undefined) {
+    const names = str(v, 'rendezvous')
+      .split(',')
+      .map((n) => n.trim());
+    const order: RendezvousMethodName[] = [];
+    for (const name of names) {
+      if (!isRendezvousMethodName(name))
+        throw new UsageError(`--rendezvous: ${name} is not one of ${RENDEZVOUS_METHODS.join(', ')}`);
+      if (order.includes(name)) throw new UsageError(`--rendezvous: ${name} is named twice`);
+      order.push(name);
+    }
+    if (order.includes('front') && out.front === undefined)
+      throw new UsageError('--rendezvous front needs --front HOST[:PORT]');
+    out.order = order;
+  }
+  if (v['front-ca'] !== undefined) {
+    const file = str(v, 'front-ca');
+    try {
+      out.frontCa = await readCaFile(file);
+    } catch (e) {
+      throw new StartupError(`--front-ca: ${(e as Error).message}`);
+    }
+  }
+  if (v['state-dir'] !== undefined) out.stateDir = str(v, 'state-dir');
+  return out;
+}
 
 /** `::1` -> `[::1]` for a URL. */
 function hostForUrl(host: string): string {

@@ -7,7 +7,9 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { decodeKey } from '../session/noise.js';
 import type { Session } from '../session/session.js';
+import { frontFetch, parseFront } from '../shared/ca-fetch.js';
 import {
+  BROKER_CLIENT_DEFAULTS,
   CLIENT_DEFAULTS,
   CLIENT_STATUS_DEFAULTS,
   type ClientOptionsLimits,
@@ -18,8 +20,11 @@ import {
 import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
 import { BrokerClient } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
+import type { Rendezvous } from '../signaling/rendezvous.js';
+import { httpRendezvous, type RendezvousMethodName } from '../signaling/rendezvous-http.js';
 import type { Dialer } from './dialer.js';
 import type { ClientPairing } from './paired-offer.js';
+import { fileRendezvousMemory } from './rendezvous-state.js';
 import { type ClientStatus, type Problem, StatusTracker } from './status.js';
 import { Tunnel } from './tunnel.js';
 
@@ -42,6 +47,12 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
   hostCandidates?: 'all' | readonly string[];
   /** The fetch the broker is reached with (e.g. one trusting a private CA). @default the global fetch */
   brokerFetch?: typeof fetch;
+  /**
+   * How the broker is reached when its address may be blocked (issue 12): the methods and their order, a
+   * front, and where to remember the method that worked (docs/client-library.md#rendezvous).
+   * @default direct only
+   */
+  rendezvous?: ClientRendezvous;
   /** This machine's NAT class, if known (signaling-v1 §2). @default 'unknown' */
   nat?: NatClass;
   /** Local address WebRTC gathers candidates on; `127.0.0.1` keeps it on loopback. @default all interfaces */
@@ -57,6 +68,25 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
    * something else in the process still uses WebRTC. @default false
    */
   closeWebRtc?: boolean;
+}
+
+/** The client's rendezvous with the broker (src/signaling/rendezvous.ts; signaling-v1 §9 for `get`). */
+export interface ClientRendezvous {
+  /**
+   * The methods, in the order first tried: `direct` (the broker's URL), `front` (TLS to `front`, the broker
+   * named in the Host header), `get` (signaling-v1 §9's GET encoding, through `front` when given).
+   * @default ['direct', 'front', 'get'] with a front, else ['direct']
+   */
+  order?: readonly RendezvousMethodName[];
+  /** The front, `HOST[:PORT]` (port 443 unless given): a CDN's name that also carries the broker. */
+  front?: string;
+  /** CA certificates (PEM) the front's certificate must chain to. @default the system's */
+  frontCa?: string;
+  /**
+   * A directory of the client's own: the method that worked is kept in `rendezvous.json` there, and tried
+   * first at the next start. @default none: remembered while the process runs
+   */
+  stateDir?: string;
 }
 
 /** A volunteer came up (`up`) or left (`down`); `volunteer` is the broker's opaque name for it. */
@@ -117,12 +147,15 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       closeWebRtc: _close,
       brokerFetch,
       hostCandidates,
+      rendezvous,
       ...tunnelOptions
     } = options;
     this.tunnel = new Tunnel({
       ...tunnelOptions,
       hostCandidates: hostCandidates ?? (iceAddress === undefined ? [] : [iceAddress]),
-      broker: new BrokerClient(this.broker, brokerFetch === undefined ? {} : { fetch: brokerFetch }),
+      broker: new BrokerClient(this.broker, {
+        rendezvous: clientRendezvous(broker, rendezvous, brokerFetch, options.log),
+      }),
       egressKey,
       RTCPeerConnection: nodeRtcPeerConnectionClass({
         ...(iceAddress === undefined ? {} : { bindAddress: iceAddress }),
@@ -228,4 +261,33 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
 /** Starts a client: it finds volunteers at once and keeps them, until close(). */
 export function createClient(options: ClientOptions): StarlingClient {
   return new StarlingClient(options);
+}
+
+/** The Rendezvous of `options` for `broker`; checks the order and the front (TypeError naming them). */
+function clientRendezvous(
+  broker: URL,
+  options: ClientRendezvous = {},
+  brokerFetch: typeof fetch | undefined,
+  log: ((line: string) => void) | undefined,
+): Rendezvous {
+  const front = options.front === undefined ? undefined : parseFront(options.front);
+  const order = options.order ?? (front === undefined ? ['direct'] : ['direct', 'front', 'get']);
+  if (order.length === 0) throw new TypeError('rendezvous.order names no method');
+  if (order.includes('front') && front === undefined) {
+    throw new TypeError('the rendezvous method front needs rendezvous.front');
+  }
+  const fetchFn = brokerFetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = new URL(broker.href);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return httpRendezvous(order, {
+    base,
+    fetch: fetchFn,
+    ...(front === undefined ? {} : { frontFetch: frontFetch(front, options.frontCa) }),
+    maxResponseBytes: BROKER_CLIENT_DEFAULTS.maxResponseBytes,
+    maxGetTargetBytes: BROKER_CLIENT_DEFAULTS.maxGetTargetBytes,
+    ...(options.stateDir === undefined
+      ? {}
+      : { memory: fileRendezvousMemory(options.stateDir, broker.href, log) }),
+    ...(log === undefined ? {} : { log }),
+  });
 }
