@@ -17,8 +17,18 @@ import { Proc } from './network.js';
 
 export const NGINX = process.env.STARLING_NGINX ?? '/usr/sbin/nginx';
 
-/** One public TLS port: a reverse proxy to an http upstream on 127.0.0.1, or a static site. */
-export type NginxServer = { proxyTo: number; timeout: string } | { root: string };
+/**
+ * One public TLS port: a reverse proxy to an http upstream on 127.0.0.1, or a static site. Optionally on
+ * another loopback address, for one `server_name` (nginx picks the server by the Host header, as a CDN
+ * does), on the port of an earlier server (`samePortAs`, its index), with an access log of SNI, Host,
+ * method and path (`accessLog`, a file).
+ */
+export type NginxServer = ({ proxyTo: number; timeout: string } | { root: string }) & {
+  address?: string;
+  serverName?: string;
+  samePortAs?: number;
+  accessLog?: string;
+};
 
 export interface NginxOptions {
   servers: NginxServer[];
@@ -63,9 +73,12 @@ export function nginxConfig(dir: string, opts: NginxOptions, ports: number[]): s
       proxy_read_timeout ${server.timeout};
       proxy_send_timeout ${server.timeout};
     }`;
-  const servers = opts.servers.map(
-    (server, i) => `  server {\n    listen 127.0.0.1:${ports[i]} ssl;\n    ${body(server)}\n  }`,
-  );
+  const servers = opts.servers.map((server, i) => {
+    const lines = [`listen ${server.address ?? '127.0.0.1'}:${ports[i]} ssl;`];
+    if (server.serverName !== undefined) lines.push(`server_name ${server.serverName};`);
+    if (server.accessLog !== undefined) lines.push(`access_log ${server.accessLog} fronting;`);
+    return `  server {\n    ${lines.join('\n    ')}\n    ${body(server)}\n  }`;
+  });
   return `daemon off;
 master_process off;
 pid ${join(dir, 'nginx.pid')};
@@ -73,6 +86,7 @@ error_log stderr warn;
 events { worker_connections 512; }
 http {
   access_log off;
+  log_format fronting '$ssl_server_name $host $request_method $uri';
   client_body_temp_path ${tmp('body')};
   proxy_temp_path ${tmp('proxy')};
   fastcgi_temp_path ${tmp('fastcgi')};
@@ -94,28 +108,32 @@ export async function startNginx(dir: string, opts: NginxOptions): Promise<Runni
   const conf = join(dir, 'nginx.conf');
   for (let attempt = 1; ; attempt++) {
     const ports: number[] = [];
-    for (const _ of opts.servers) ports.push(await freePort());
+    for (const server of opts.servers) {
+      ports.push(server.samePortAs === undefined ? await freePort() : ports[server.samePortAs]!);
+    }
     writeFileSync(conf, nginxConfig(dir, opts, ports));
     const proc = new Proc(
       'nginx',
       spawn(NGINX, ['-p', dir, '-e', 'stderr', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
-    if (await waitListening(ports, proc, opts.ca)) return { ports, proc, stop: () => proc.stop('SIGTERM') };
+    const addresses = opts.servers.map((server) => server.address ?? '127.0.0.1');
+    if (await waitListening(ports, addresses, proc, opts.ca))
+      return { ports, proc, stop: () => proc.stop('SIGTERM') };
     await proc.stop('SIGKILL');
     const inUse = proc.lines.some((l) => /Address already in use/.test(l));
     if (!inUse || attempt === 3) throw new Error(`nginx did not start:\n${proc.lines.join('\n')}`);
   }
 }
 
-/** Whether all `ports` answer TLS with a certificate under `ca` before nginx exits. */
-async function waitListening(ports: number[], proc: Proc, ca: string): Promise<boolean> {
+/** Whether all `ports` (on `addresses`) answer TLS with a certificate under `ca` before nginx exits. */
+async function waitListening(ports: number[], addresses: string[], proc: Proc, ca: string): Promise<boolean> {
   let exited = false;
   void proc.exited.then(() => {
     exited = true;
   });
-  const accepts = (port: number) =>
+  const accepts = (port: number, host: string) =>
     new Promise<boolean>((resolve) => {
-      const s = connect({ port, host: '127.0.0.1', ca });
+      const s = connect({ port, host, ca });
       s.once('secureConnect', () => {
         s.destroy();
         resolve(s.authorized);
@@ -123,7 +141,7 @@ async function waitListening(ports: number[], proc: Proc, ca: string): Promise<b
       s.once('error', () => resolve(false));
     });
   for (let i = 0; i < 200 && !exited; i++) {
-    const all = await Promise.all(ports.map(accepts));
+    const all = await Promise.all(ports.map((port, i) => accepts(port, addresses[i]!)));
     if (all.every(Boolean)) return !exited;
     await new Promise((r) => setTimeout(r, 25));
   }

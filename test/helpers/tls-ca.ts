@@ -1,6 +1,6 @@
 /**
  * A certificate authority of the test's own, made with the openssl CLI: a CA and one server certificate for
- * 127.0.0.1 and localhost, both valid for two days, and the server key's SPKI hash in Chromium's form.
+ * 127.0.0.1 (and `extraAddresses`) and localhost, both valid for two days, and the server key's SPKI hash in Chromium's form.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -17,7 +17,8 @@ export interface TestCa {
   spki: string;
 }
 
-export function makeTestCa(dir: string): TestCa {
+export function makeTestCa(dir: string, extraAddresses: readonly string[] = []): TestCa {
+  const sans = [...['127.0.0.1', ...extraAddresses].map((a) => `IP:${a}`), 'DNS:localhost'].join(',');
   const p = (name: string) => join(dir, name);
   const openssl = (...args: string[]) =>
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -42,7 +43,7 @@ export function makeTestCa(dir: string): TestCa {
   openssl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1');
   writeFileSync(
     p('server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n',
+    `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n`,
   );
   openssl(
     'x509',
