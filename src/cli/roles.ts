@@ -704,8 +704,7 @@ export const clientCommand: Command = {
       type: 'string',
       arg: 'LIST',
       defaultText: 'direct,front,get with --front, else direct',
-      heading: 'Reaching a blocked broker (docs/deploy.md#a-front-for-censored-clients)',
-      help: 'how to reach the broker, comma-separated, in the order first tried: direct (the --broker URL), front (TLS to --front, the broker named inside), get (a GET encoding for caches and CDNs that carry no POST body, through --front when given); the one that worked is tried first next time',
+      help: 'how to reach the broker, comma-separated, in the order first tried: direct (the --broker URL), front (TLS to --front, the broker named inside), get (a GET encoding for caches and CDNs that carry no POST body, through --front when given); the one that worked is tried first next time (docs/deploy.md, "A front for censored clients")',
     },
     {
       name: 'front',

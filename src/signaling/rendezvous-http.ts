@@ -61,9 +61,14 @@ export function getMethod(options: HttpMethodOptions & { maxGetTargetBytes: numb
         );
       }
       const answer = await send(options, url, init, signal);
-      // Not 200: the broker refused the encoding itself (§9), with an ordinary error body, or it is not
-      // the broker at all; the layer above tells the two apart.
-      if (answer.status !== 200) return answer;
+      // Not 200: the broker refused the encoding itself (§9; or it is from before §9 and knows no such
+      // path), or this is not the broker at all. Either way this method cannot carry the request.
+      if (answer.status !== 200) {
+        const said = new TextDecoder().decode(answer.body.subarray(0, 200)).replace(/[^\x20-\x7e]+/g, ' ');
+        throw new SignalingError('bad-response', `GET encoding refused: HTTP ${answer.status} ${said}`, {
+          status: answer.status,
+        });
+      }
       let envelope: ReturnType<typeof decodeGetEnvelope>;
       try {
         envelope = decodeGetEnvelope(JSON.parse(new TextDecoder().decode(answer.body)) as unknown);

@@ -9,7 +9,7 @@ import { toBase64url } from '../../src/signaling/base64url.js';
 import { BrokerClient } from '../../src/signaling/client.js';
 import { decodeGetEnvelope } from '../../src/signaling/get-encoding.js';
 import { Rendezvous } from '../../src/signaling/rendezvous.js';
-import { getMethod } from '../../src/signaling/rendezvous-http.js';
+import { getMethod, postMethod } from '../../src/signaling/rendezvous-http.js';
 import { EGRESS, isCode, startBroker, until } from './helpers.js';
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -120,6 +120,30 @@ test('a request too long for the GET encoding fails locally as unreachable, befo
       return true;
     });
     assert.deepEqual(urls, []);
+  } finally {
+    await broker.close();
+  }
+});
+
+test('a front or broker that refuses the GET form is a way that failed: the next method is tried', async () => {
+  const { broker, url } = await startBroker();
+  // Under /old/ the broker knows no /v1/get/ path and answers 404, as a broker from before §9 would.
+  const fetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init);
+  const get = getMethod({
+    name: 'get',
+    base: new URL(`${url}/old/`),
+    fetch,
+    maxResponseBytes: 65_536,
+    maxGetTargetBytes: 8192,
+  });
+  const direct = postMethod({ name: 'direct', base: new URL(`${url}/`), fetch, maxResponseBytes: 65_536 });
+  const lines: string[] = [];
+  const rendezvous = new Rendezvous([get, direct], { log: (l) => lines.push(l) });
+  const client = new BrokerClient(url, { rendezvous });
+  try {
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('no-match', 503));
+    assert.equal(rendezvous.preferred, 'direct');
+    assert.match(lines[0] ?? '', /get failed \(GET encoding refused: HTTP 404 .*not-found/);
   } finally {
     await broker.close();
   }

@@ -138,6 +138,25 @@ test('--metrics, --proxy-address and --ca: bad values exit 2, a port in use or a
   assert.match(volunteer.output, /--ca: .*holds no PEM certificate/);
 });
 
+test('--rendezvous, --front and --front-ca: bad values exit 2 naming the flag, a bad file exits 1', async () => {
+  const client = ['client', '--egress-key', 'A'.repeat(43), '--broker', 'https://127.0.0.1:9/'];
+  const cases: [string[], RegExp][] = [
+    [['--rendezvous', 'direct,smoke'], /--rendezvous: smoke is not one of direct, front, get/],
+    [['--rendezvous', 'get,get'], /--rendezvous: get is named twice/],
+    [['--rendezvous', 'direct,front'], /--rendezvous front needs --front HOST\[:PORT\]/],
+    [['--front', 'cdn.example:99999'], /--front: a front is HOST\[:PORT\], not cdn\.example:99999/],
+  ];
+  for (const [args, message] of cases) {
+    const got = await cli(...client, ...args);
+    assert.equal(got.code, 2, got.output);
+    assert.match(got.output, message);
+    assert.match(got.output, usage);
+  }
+  const noCa = await cli(...client, '--front', 'cdn.example', '--front-ca', join(dir, 'absent.pem'));
+  assert.equal(noCa.code, 1, noCa.output);
+  assert.match(noCa.output, /--front-ca: .*absent\.pem/);
+});
+
 test('a --regions file that cannot be read or has a bad block is a usage error naming it', async () => {
   const missing = await cli('broker', '--listen', '127.0.0.1:0', '--regions', join(dir, 'none.json'));
   assert.equal(missing.code, 2);
