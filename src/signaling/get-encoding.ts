@@ -3,8 +3,8 @@
  * request carried in a GET's path, its answer in a 200 body, for CDNs and caches that carry no POST body.
  * Web-standard only.
  *
- *   GET /v1/get/<role>/<action>/<nonce>/<payload>
- *     <role>/<action>  the POST route it stands for: client/offer, volunteer/poll, volunteer/answer
+ *   GET /v1/get/<route>/<nonce>/<payload>
+ *     <route>          the POST route it stands for, after /v1/: client/offer, volunteer/poll, volunteer/answer
  *     <nonce>          8 to 64 of [A-Za-z0-9_-], fresh per request, ignored: no cache answers it twice
  *     <payload>        the POST body, base64url without padding
  *
@@ -47,14 +47,13 @@ export function decodeGetTarget(
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   const parts = path.slice(GET_PREFIX.length).split('/');
-  if (!path.startsWith(GET_PREFIX) || parts.length !== 4) {
-    throw new SignalingError(
-      'not-found',
-      'a GET-encoded request is /v1/get/<role>/<action>/<nonce>/<payload>',
-    );
+  if (!path.startsWith(GET_PREFIX) || parts.length < 3) {
+    throw new SignalingError('not-found', 'a GET-encoded request is /v1/get/<route>/<nonce>/<payload>');
   }
-  const [role, action, nonce, payload] = parts as [string, string, string, string];
-  const route = `v1/${role}/${action}`;
+  // The last two segments are the nonce and the payload; the route before them may have any depth.
+  const payload = parts.pop()!;
+  const nonce = parts.pop()!;
+  const route = `v1/${parts.join('/')}`;
   if (!isGetRoute(route)) throw new SignalingError('not-found', `no GET form of /${route}`);
   if (!NONCE_RE.test(nonce))
     throw new SignalingError('bad-request', 'nonce must be 8 to 64 of [A-Za-z0-9_-]');

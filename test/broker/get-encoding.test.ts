@@ -94,7 +94,8 @@ test('an unreadable target is a plain 4xx naming what is wrong, never a 200', as
     assert.match(await expect('/v1/get/client/offer/n0nce-123/QQ==', 400, 'bad-request'), /base64url/);
     assert.match(await expect(getTarget('client/offer', offer, 'short'), 400, 'bad-request'), /nonce/);
     assert.match(await expect(getTarget('client/info', offer), 404, 'not-found'), /no GET form/);
-    assert.match(await expect('/v1/get/client/offer', 404, 'not-found'), /role/);
+    assert.match(await expect('/v1/get/client/offer', 404, 'not-found'), /<route>\/<nonce>/);
+    assert.match(await expect('/v1/get/offer/n0nce-123/e30', 404, 'not-found'), /no GET form of \/v1\/offer/);
     await expect(getTarget('client/offer', offer), 405, 'bad-method', { method: 'POST' });
     const big = { ...offer, sdp: 'x'.repeat(1100) };
     assert.match(await expect(getTarget('client/offer', big), 413, 'too-large'), /1024 bytes/);
