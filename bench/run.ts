@@ -15,6 +15,7 @@ import { chromiumGroup } from './chromium.js';
 import { cpuGroup } from './cpu.js';
 import { failoverGroup } from './failover.js';
 import { floodGroup } from './flood.js';
+import { labGroup } from './lab.js';
 import type { FigureDef, Group, Samples } from './lib/group.js';
 import { type FigureResult, formatTable, summarize } from './lib/report.js';
 import { memoryGroup } from './memory.js';
@@ -34,6 +35,7 @@ const GROUPS: Group[] = [
   brokerGroup,
   widgetGroup,
   floodGroup,
+  labGroup,
 ];
 
 const usage = `npm run bench [-- --only NAME]... [--runs N] [--json FILE] [--list]

@@ -1,6 +1,7 @@
 /**
- * The far end of a bare data channel (bench/lib/dc-pair.ts), in its own process: answers the offer it reads
- * on stdin (JSON lines, no trickle) and serves text commands on the channel:
+ * The far end of a bare data channel (bench/lib/dc-pair.ts; in the lab, bench/lib/lab-dc.ts), in its own
+ * process bound to the address in argv[2] (default 127.0.0.1): answers each offer it reads on stdin (JSON
+ * lines, no trickle) and serves text commands on the channel:
  *   `SRC n size`  sends n bytes in binary messages of `size` bytes, honouring bufferedAmount;
  *   `ECHO`        from now on sends every binary message straight back.
  */
@@ -12,7 +13,7 @@ import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../../src/shared/we
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 
-const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: '127.0.0.1' });
+const RtcPeerConnection = nodeRtcPeerConnectionClass({ bindAddress: process.argv[2] ?? '127.0.0.1' });
 
 function source(channel: RTCDataChannel, total: number, size: number): void {
   let sent = 0;

@@ -74,19 +74,20 @@ function sink(sock: Socket, total: number, already: number): void {
   check();
 }
 
-export async function startTcpTarget(): Promise<TcpTarget> {
+/** Listens on `host`:`port` (default 127.0.0.1 and a port the OS picks; the lab's servers bind theirs). */
+export async function startTcpTarget(host = '127.0.0.1', port = 0): Promise<TcpTarget> {
   const server: Server = createServer(serve);
-  server.listen(0, '127.0.0.1');
+  server.listen(port, host);
   await once(server, 'listening');
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const bound = typeof addr === 'object' && addr ? addr.port : 0;
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   return {
-    port,
+    port: bound,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
