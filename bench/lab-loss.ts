@@ -10,8 +10,13 @@
  * For each it prints MB/s and, from iptables counters on the client's wire, how many packets went down it
  * and how many of them the loss rule dropped, with their mean size: with offloads on, one dropped TCP
  * "packet" is a GSO super-packet of many MSS, so TCP meets far fewer loss events than the configured share.
+ * A tshark capture on the client's wire (the sender's data packets only) gives the trace of each transfer: how
+ * often and how long the sender fell silent for more than 2 RTT, a retransmission timeout or a closed window.
  * Prints one JSON object per line, then a summary table (docs/benchmarks.md, "Loss").
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Proc } from '../test/helpers/network.js';
 import type { LabHost } from '../test/lab/lab.js';
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
     clients: { lossy: { delayMs: 20, loss: LOSS } },
     offloadsOff: false,
   });
-  const results = new Map<string, { mbps: number; down: Counters; up: Counters }[]>();
+  const results = new Map<string, { mbps: number; down: Counters; up: Counters; trace: Trace }[]>();
   try {
     const volunteer = net.volunteerHosts[0]!;
     const client = net.clientHosts.get('lossy')!;
@@ -117,10 +122,12 @@ async function main(): Promise<void> {
     const measure = async (name: string, transfer: () => Promise<number>): Promise<void> => {
       await readCounters(net, dev, 'POSTROUTING');
       await readCounters(net, dev, 'PREROUTING');
+      const capture = await startCapture(client, volunteer.address);
       const ms = await transfer();
+      const trace = await capture();
       const down = await readCounters(net, dev, 'POSTROUTING');
       const up = await readCounters(net, dev, 'PREROUTING');
-      const r = { mbps: mbPerS(BYTES, ms), down, up };
+      const r = { mbps: mbPerS(BYTES, ms), down, up, trace };
       console.log(JSON.stringify({ name, ...r }));
       results.set(name, [...(results.get(name) ?? []), r]);
     };
@@ -149,9 +156,9 @@ async function main(): Promise<void> {
     `\nloss ${LOSS} each way, 40 ms RTT, ${BYTES / MiB} MiB, ${RUNS} runs, load ${(await loadavg()).toFixed(1)}`,
   );
   console.log(
-    '| transfer | MB/s median (min-max) | packets down | dropped | mean packet (B) | dropped share |',
+    '| transfer | MB/s median (min-max) | packets down | dropped | mean packet (B) | dropped share | sender silent > 2 RTT: times, in all (s), longest (ms) |',
   );
-  console.log('|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|');
   for (const [name, rs] of results) {
     const m = median(rs.map((r) => r.mbps));
     const pk = median(rs.map((r) => r.down.packets));
@@ -161,10 +168,69 @@ async function main(): Promise<void> {
     const lo = Math.min(...rs.map((r) => r.mbps));
     const hi = Math.max(...rs.map((r) => r.mbps));
     console.log(
-      `| ${name} | ${m.toFixed(2)} (${lo.toFixed(2)}-${hi.toFixed(2)}) | ${pk} | ${dr} | ${size.toFixed(0)} | ${(share * 100).toFixed(2)}% |`,
+      `| ${name} | ${m.toFixed(2)} (${lo.toFixed(2)}-${hi.toFixed(2)}) | ${pk} | ${dr} | ${size.toFixed(0)} | ${(share * 100).toFixed(2)}% | ${median(rs.map((r) => r.trace.stalls))}, ${median(rs.map((r) => r.trace.stalledMs / 1000)).toFixed(2)}, ${median(rs.map((r) => r.trace.longestMs)).toFixed(0)} |`,
     );
   }
 }
+
+/** Silences of the sender seen in a capture on the client's wire, longer than 2 RTT (80 ms). */
+interface Trace {
+  packets: number;
+  stalls: number;
+  stalledMs: number;
+  longestMs: number;
+}
+
+const STALL_MS = 80;
+/** A packet of at least this size carries data (a full SCTP packet is ~1200 B, a TCP segment 1500). */
+const DATA_PACKET_BYTES = 600;
+
+/**
+ * Starts tshark on the client host's wire, capturing the headers of what `sender` sends; the function it
+ * resolves with stops it and reads the trace: the sender's silences longer than STALL_MS between its first
+ * and last packet (a retransmission timeout, or a window that stays closed).
+ */
+async function startCapture(host: LabHost, sender: string): Promise<() => Promise<Trace>> {
+  const file = join(tmp, `capture-${++captures}.pcap`);
+  const proc = host.spawn(['tshark', '-i', 'wan', '-s', '96', '-f', `src host ${sender}`, '-w', file], {
+    name: 'tshark',
+  });
+  await proc.waitFor(/Capturing on/, 30_000);
+  return async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    await proc.stop('SIGINT');
+    const out = await host.exec([
+      'tshark',
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-e',
+      'frame.time_relative',
+      '-e',
+      'frame.len',
+    ]);
+    // Data packets only: the tunnel's session acks and pings (and TCP's pure acks) would hide a silence.
+    const times = out
+      .split('\n')
+      .map((line) => line.split('\t').map(Number))
+      .filter(([t, len]) => t !== undefined && len !== undefined && len >= DATA_PACKET_BYTES)
+      .map(([t]) => t! * 1000);
+    const trace: Trace = { packets: times.length, stalls: 0, stalledMs: 0, longestMs: 0 };
+    for (let i = 1; i < times.length; i++) {
+      const gap = times[i]! - times[i - 1]!;
+      if (gap > STALL_MS) {
+        trace.stalls += 1;
+        trace.stalledMs += gap;
+      }
+      trace.longestMs = Math.max(trace.longestMs, gap);
+    }
+    return trace;
+  };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'starling-lab-loss-'));
+let captures = 0;
 
 async function stopQuietly(p: Proc): Promise<void> {
   await p.stop().catch(() => undefined);
@@ -175,5 +241,9 @@ async function loadavg(): Promise<number> {
   return l()[0] ?? 0;
 }
 
-await main();
+try {
+  await main();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
 process.exit(0);

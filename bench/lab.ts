@@ -27,10 +27,10 @@ import { median } from './lib/report.js';
 
 /** Each volunteer's uplink (bit/s), its downlink (the egress's side) 100 Mbit/s. */
 const UPLINK_BITS = 20e6;
-const THROUGHPUT_BYTES = 16 * MiB;
+const THROUGHPUT_BYTES = 12 * MiB;
 const LOSS = 0.01;
 const LOSS_BYTES = 3 * MiB;
-const FAILOVER_BYTES = 16 * MiB;
+const FAILOVER_BYTES = 12 * MiB;
 const KILL_AT = 4 * MiB;
 const RESOURCES = PAGE_RESOURCES.css + PAGE_RESOURCES.js + PAGE_RESOURCES.img;
 
@@ -75,6 +75,13 @@ const FIGURES: FigureDef[] = [
     name: 'lab.loss.one',
     unit: 'MB/s',
     what: 'the same download through one volunteer (--paths 1) to that client',
+    baseline: 'lab.loss.tcp',
+    target: { on: 'ratio', op: '>=', limit: 1.0 },
+  },
+  {
+    name: 'lab.loss.three',
+    unit: 'MB/s',
+    what: 'the same through three volunteers (--paths 3): three SCTP associations, each with its own congestion window',
     baseline: 'lab.loss.tcp',
     target: { on: 'ratio', op: '>=', limit: 1.0 },
   },
@@ -160,6 +167,7 @@ async function throughputAndLoss(net: LabNet, ctx: GroupContext, samples: Sample
     }
   }
   const lossy = wantLoss ? (await net.startClient('lossy', 1)).socksPort : undefined;
+  const lossyThree = ctx.wants('lab.loss.three') ? (await net.startClient('lossy', 3)).socksPort : undefined;
   for (const [, port] of clients) await net.download('near', { socksPort: port, bytes: MiB });
   for (let i = 0; i < ctx.runs; i++) {
     const line: string[] = [];
@@ -181,6 +189,11 @@ async function throughputAndLoss(net: LabNet, ctx: GroupContext, samples: Sample
       line.push(
         `loss: tcp ${mbPerS(LOSS_BYTES, tcp.ms).toFixed(2)}, one ${mbPerS(LOSS_BYTES, d.ms).toFixed(2)}`,
       );
+      if (lossyThree !== undefined) {
+        const t = await net.download('lossy', { socksPort: lossyThree, bytes: LOSS_BYTES });
+        record(samples, 'lab.loss.three', mbPerS(LOSS_BYTES, t.ms));
+        line.push(`three ${mbPerS(LOSS_BYTES, t.ms).toFixed(2)}`);
+      }
     }
     ctx.log(`run ${i + 1}: ${line.join(', ')} MB/s`);
   }

@@ -31,6 +31,7 @@ export const SYSTEM_DEPS = [
   { pkg: 'coturn', probe: ['turnserver', '--version'], why: "the lab's STUN/TURN server (turnserver)", tests: ['test/lab/'], where: 'namespaces' },
   { pkg: 'gcc', probe: ['cc', '--version'], why: "compiles the lab's delay element (test/lab/delay-line.c) on first use", tests: ['test/lab/'], where: 'namespaces' },
   { pkg: 'libc6-dev', probe: ['test', '-e', '/usr/include/stdio.h'], why: "the C headers the delay element is compiled against", tests: ['test/lab/'], where: 'namespaces' },
+  { pkg: 'ethtool', probe: ['ethtool', '--version'], why: "the lab benchmark turns off segmentation offloads, so that a wire's loss rule drops single packets (docs/benchmarks.md)", tests: ['bench/lab'], where: 'namespaces' },
 ];
 
 const PROBE_TIMEOUT_MS = 30_000;
