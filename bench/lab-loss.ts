@@ -143,10 +143,16 @@ async function main(): Promise<void> {
       await measure('tcp, offloads off', tcp);
       await measure('bare data channel, 1 connection', () => bareDc(client, volunteer, 1));
       await measure('bare data channel, 4 connections', () => bareDc(client, volunteer, 4));
-      await measure(
-        'tunnel, --paths 1',
-        async () => (await net.download('lossy', { socksPort: tunnel.socksPort, bytes: BYTES })).ms,
-      );
+      try {
+        await measure(
+          'tunnel, --paths 1',
+          async () => (await net.download('lossy', { socksPort: tunnel.socksPort, bytes: BYTES })).ms,
+        );
+      } catch (e) {
+        // A tunnel that stalls is a finding: say what its client saw.
+        console.log(`tunnel failed: ${(e as Error).message}; the client's last lines:`);
+        for (const line of tunnel.proc.lines.slice(-30)) console.log(`  ${line}`);
+      }
     }
     await stopQuietly(tunnel.proc);
   } finally {
@@ -184,6 +190,7 @@ interface Trace {
 const STALL_MS = 80;
 /** A packet of at least this size carries data (a full SCTP packet is ~1200 B, a TCP segment 1500). */
 const DATA_PACKET_BYTES = 600;
+const SKIP_PACKETS = 20;
 
 /**
  * Starts tshark on the client host's wire, capturing the headers of what `sender` sends; the function it
@@ -217,7 +224,9 @@ async function startCapture(host: LabHost, sender: string): Promise<() => Promis
       .filter(([t, len]) => t !== undefined && len !== undefined && len >= DATA_PACKET_BYTES)
       .map(([t]) => t! * 1000);
     const trace: Trace = { packets: times.length, stalls: 0, stalledMs: 0, longestMs: 0 };
-    for (let i = 1; i < times.length; i++) {
+    // From the SKIP_PACKETS-th data packet on: a new peer connection's DTLS flights are large too, and
+    // the time from them to the transfer's start is setting up, not a silence.
+    for (let i = SKIP_PACKETS + 1; i < times.length; i++) {
       const gap = times[i]! - times[i - 1]!;
       if (gap > STALL_MS) {
         trace.stalls += 1;
