@@ -13,13 +13,26 @@ export class CreditWindow {
   private received = 0;
   private consumed = 0;
 
-  /** `peerWindow`: the peer's initial window (what we may send); `window`: ours, bytes. */
+  private window: number;
+  private lastGrantAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * `peerWindow`: the peer's initial window (what we may send); `window`: ours, bytes, which grows up to
+   * `maxWindow` while the peer uses it up faster than it comes back (see grant).
+   */
   constructor(
     peerWindow: number,
-    private readonly window: number,
+    window: number,
+    private readonly maxWindow = window,
   ) {
     this.sendLimit = peerWindow;
+    this.window = window;
     this.receiveLimit = window;
+  }
+
+  /** Our receive window now, bytes. */
+  get receiveWindow(): number {
+    return this.window;
   }
 
   /** DATA bytes we may still send. */
@@ -63,12 +76,16 @@ export class CreditWindow {
 
   /**
    * The new receive limit to announce with MAX_DATA once half a window is free since the last grant
-   * (session-v1 §4.3), else undefined.
+   * (session-v1 §4.3), else undefined. A grant that comes within two round trips (`rttMs`) of the one before
+   * means the window, not the application, paces the peer: the window doubles, up to `maxWindow`, so that it
+   * follows the bandwidth-delay product of the paths (as QUIC stacks tune theirs).
    */
-  grant(): number | undefined {
+  grant(now = 0, rttMs = 0): number | undefined {
     const w = this.window;
     if (this.consumed + w - this.receiveLimit < w / 2) return undefined;
-    this.receiveLimit = this.consumed + w;
+    if (now - this.lastGrantAt < 2 * rttMs) this.window = Math.min(2 * w, Math.max(w, this.maxWindow));
+    this.lastGrantAt = now;
+    this.receiveLimit = this.consumed + this.window;
     return this.receiveLimit;
   }
 }

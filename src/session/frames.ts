@@ -14,6 +14,7 @@ export const FrameType = {
   ping: 0x02,
   pong: 0x03,
   pathClosed: 0x04,
+  pathAck: 0x05,
   open: 0x10,
   opened: 0x11,
   data: 0x12,
@@ -28,6 +29,7 @@ export type Frame =
   | { type: typeof FrameType.ping; id: number }
   | { type: typeof FrameType.pong; id: number }
   | { type: typeof FrameType.pathClosed; pathId: number; reason: number }
+  | { type: typeof FrameType.pathAck; pathId: number; next: number }
   | { type: typeof FrameType.open; streamId: number; host: string; port: number }
   | { type: typeof FrameType.opened; streamId: number }
   | { type: typeof FrameType.data; streamId: number; data: Buffer }
@@ -61,6 +63,8 @@ export function frameSize(f: Frame): number {
     case FrameType.pathClosed:
     case FrameType.reset:
       return 6;
+    case FrameType.pathAck:
+      return 9;
     case FrameType.open:
       return 8 + Buffer.byteLength(f.host, 'utf8');
     case FrameType.data:
@@ -89,6 +93,10 @@ export function writeFrame(out: Buffer, off: number, f: Frame): number {
       out.writeUInt32BE(f.pathId, off + 1);
       out[off + 5] = f.reason;
       return off + 6;
+    case FrameType.pathAck:
+      out.writeUInt32BE(f.pathId, off + 1);
+      out.writeUInt32BE(f.next, off + 5);
+      return off + 9;
     case FrameType.reset:
       out.writeUInt32BE(f.streamId, off + 1);
       out[off + 5] = f.code;
@@ -213,6 +221,11 @@ export function decodeBody(b: Buffer): Body {
         need(b, off, 5);
         frames.push({ type, pathId: b.readUInt32BE(off), reason: b[off + 4]! });
         off += 5;
+        break;
+      case FrameType.pathAck:
+        need(b, off, 8);
+        frames.push({ type, pathId: b.readUInt32BE(off), next: b.readUInt32BE(off + 4) });
+        off += 8;
         break;
       case FrameType.reset:
         need(b, off, 5);

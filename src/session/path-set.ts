@@ -9,6 +9,14 @@ import type { SessionKeys } from './noise.js';
 import { type PathLimits, PathState } from './path-state.js';
 import type { PathTransport } from './transport.js';
 
+/** A round trip assumed for a path before any is measured, ms. */
+const FALLBACK_RTT_MS = 100;
+
+/** A path's round trip as far as known: from PATH_ACKs, else from PING/PONG, else Infinity. */
+function rttOf(p: PathState): number {
+  return Number.isFinite(p.delivery.minRtt) ? p.delivery.minRtt : p.rttMs;
+}
+
 type Limits = PathLimits &
   Pick<SessionOptions, 'pathMaxInflight' | 'pathTimeoutMs' | 'pingIntervalMs' | 'pathIdWindow'>;
 
@@ -88,20 +96,91 @@ export class PathSet {
   }
 
   /**
-   * Picks a path for the next record (session-v1 §5.4): among proven paths below their in-flight cap and local
-   * high-water mark, bulk records go to the one with the least in flight (so paths are striped by how fast they
-   * drain), small ones to the one with the lowest round trip.
+   * Picks a path for a reliable record of `bytes` (session-v1 §5.4): of the proven paths below their local
+   * high-water mark and their in-flight cap, the one where it would arrive first (PathRate.eta: round trip,
+   * rate, what is in flight ahead of it). If a path at its cap would still deliver it more than one of its round
+   * trips sooner, the record waits for that path (undefined): a far slower path does not hold the session
+   * back. A resend goes at once, cap or not, to where it arrives first.
    */
-  pick(small: boolean): PathState | undefined {
+  pick(bytes: number, now: number, resend: boolean): PathState | undefined {
+    const { rate, rtt } = this.fallbacks();
+    let best: PathState | undefined;
+    let bestEta = Number.POSITIVE_INFINITY;
+    let open: PathState | undefined;
+    let openEta = Number.POSITIVE_INFINITY;
+    for (const p of this.paths.values()) {
+      if (!this.schedulable(p)) continue;
+      const eta = p.delivery.eta(bytes, now, rate, rtt);
+      if (eta < bestEta) {
+        best = p;
+        bestEta = eta;
+      }
+      if (eta < openEta && p.delivery.hasRoom) {
+        open = p;
+        openEta = eta;
+      }
+    }
+    if (resend || !best || open === best) return best;
+    if (!open) return undefined;
+    const patience = Number.isFinite(best.delivery.srtt) ? best.delivery.srtt : rtt;
+    return openEta - bestEta > patience ? undefined : open;
+  }
+
+  /**
+   * A second path for a copy of a small reliable record that went on `first` (credit, OPEN, END): if `first`
+   * dies, the peer has it anyway rather than a round trip after it hears of the death (session-v1 §5.4).
+   */
+  pickSpare(first: PathState): PathState | undefined {
     let best: PathState | undefined;
     for (const p of this.paths.values()) {
-      if (p.leaving || p.closed || !p.proven || p.exhausted) continue;
-      if (p.inflight >= this.limits.pathMaxInflight) continue;
-      if (p.transport.bufferedAmount >= this.limits.pathHighWater) continue;
-      if (!best) best = p;
-      else if (small ? p.rttMs < best.rttMs : p.inflight < best.inflight) best = p;
+      if (p === first || !this.schedulable(p)) continue;
+      if (!best || rttOf(p) < rttOf(best)) best = p;
     }
     return best;
+  }
+
+  /** For a small record (control frames only): the proven path with room and the lowest round trip. */
+  pickFastest(): PathState | undefined {
+    let best: PathState | undefined;
+    for (const p of this.paths.values()) {
+      if (!this.schedulable(p) || !p.delivery.hasRoom) continue;
+      if (!best || rttOf(p) < rttOf(best)) best = p;
+    }
+    return best;
+  }
+
+  private schedulable(p: PathState): boolean {
+    if (p.leaving || p.closed || !p.proven || p.exhausted) return false;
+    return p.transport.bufferedAmount < this.limits.pathHighWater;
+  }
+
+  /**
+   * The session's round trip for its credit windows (CreditWindow.grant), ms: the slowest path's smoothed
+   * PING round trip, which counts the queues on the way; 100 ms before any is measured.
+   */
+  roundTripMs(): number {
+    let rtt = 0;
+    for (const p of this.paths.values()) if (Number.isFinite(p.rttMs)) rtt = Math.max(rtt, p.rttMs);
+    return rtt > 0 ? rtt : FALLBACK_RTT_MS;
+  }
+
+  /** What stands in for a path not measured yet: the mean rate of those measured, the slowest round trip. */
+  private fallbacks(): { rate: number; rtt: number } {
+    let sum = 0;
+    let n = 0;
+    let rtt = 0;
+    for (const p of this.paths.values()) {
+      if (p.delivery.rate > 0) {
+        sum += p.delivery.rate;
+        n += 1;
+      }
+      const r = rttOf(p);
+      if (Number.isFinite(r)) rtt = Math.max(rtt, r);
+    }
+    return {
+      rate: n > 0 ? sum / n : this.limits.pathInitialInflight / FALLBACK_RTT_MS,
+      rtt: rtt > 0 ? rtt : FALLBACK_RTT_MS,
+    };
   }
 
   /**
@@ -114,14 +193,6 @@ export class PathSet {
     if (preferred && usable(preferred)) return preferred;
     for (const p of this.paths.values()) if (p.proven && usable(p)) return p;
     return undefined;
-  }
-
-  /** A record of `bytes` last sent on `pathId` was acknowledged; true if that path is still here. */
-  acknowledged(pathId: number, bytes: number): boolean {
-    const path = this.paths.get(pathId);
-    if (!path) return false;
-    path.freeInflight(bytes);
-    return true;
   }
 
   /** Sends an unreliable record `body` on every proven open path with room for control (session-v1 §5.4). */

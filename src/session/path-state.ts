@@ -8,11 +8,12 @@ import { TokenBucket } from '../shared/token-bucket.js';
 import { sealWithHeader } from './aead.js';
 import { encodeBody, type Frame, FrameType, padBody } from './frames.js';
 import { open } from './noise.js';
+import { PathRate, type RateLimits } from './path-rate.js';
 import type { PathTransport } from './transport.js';
 import { MessageType, RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
 
 /** What a path needs of the session's options. */
-export interface PathLimits {
+export interface PathLimits extends RateLimits {
   /** session-v1 §3: records sealed on this path, at most. */
   pathMaxRecords: number;
   /** session-v1 §5.4: unreliable records are queued only below pathHighWater + pathControlHeadroom. */
@@ -37,8 +38,8 @@ export class PathState {
   private lastPingAt = 0;
   /** session-v1 §5.3: this path's wait from one PING to the next, drawn anew for each. */
   private pingGap = 0;
-  /** Bytes of reliable records sealed for this path and not yet acknowledged (session-v1 §5.4). */
-  private inflightBytes = 0;
+  /** Reliable records sealed for this path and not yet acknowledged on it, its rate and round trip (§5.4). */
+  readonly delivery: PathRate;
   /** session-v1 §5.1: a record from the peer authenticated on this path (or it is ours by a handshake). */
   private isProven: boolean;
   private readonly controlBudget: TokenBucket;
@@ -52,6 +53,7 @@ export class PathState {
     proven: boolean,
   ) {
     this.isProven = proven;
+    this.delivery = new PathRate(limits);
     this.controlBudget = new TokenBucket(
       limits.pathControlRecordsPerSecond,
       limits.pathControlRecordsPerSecond,
@@ -86,7 +88,12 @@ export class PathState {
   }
 
   get inflight(): number {
-    return this.inflightBytes;
+    return this.delivery.inflight;
+  }
+
+  /** Records received on this path so far: what a PATH_ACK for it says (session-v1 §4). */
+  get received(): number {
+    return this.recvSeq;
   }
 
   /** session-v1 §3: this path has sealed all the records it may; it takes nothing more. */
@@ -111,19 +118,30 @@ export class PathState {
     return true;
   }
 
-  /** A reliable record of `bytes` was sealed for this path. */
-  addInflight(bytes: number): void {
-    this.inflightBytes += bytes;
-  }
-
-  /** A record of `bytes` sent on this path was acknowledged. */
-  freeInflight(bytes: number): void {
-    this.inflightBytes -= bytes;
-  }
-
   /** Its unacknowledged records moved to the resend queue. */
   clearInflight(): void {
-    this.inflightBytes = 0;
+    this.delivery.clear();
+  }
+
+  /**
+   * PATH_ACK: the peer received the first `next` records sent on this path (session-v1 §4); returns the
+   * reliable bytes that freed. Throws ProtocolError for records never sent.
+   */
+  pathAcked(next: number, now: number): number {
+    if (next > this.sendSeq)
+      throw new ProtocolError(`PATH_ACK ${next} on path ${this.id}: records never sent`);
+    return this.delivery.onAcked(next, now);
+  }
+
+  /**
+   * Seals reliable `body` as the next record on this path, sends it and counts it in flight (session-v1 §3,
+   * §5.4); returns its pathSeq, or -1 (nothing sealed) once the path is exhausted or closed.
+   */
+  sendReliable(body: Uint8Array, now: number): number {
+    const pathSeq = this.sendSeq;
+    if (!this.sendRecord(body)) return -1;
+    this.delivery.onSent(pathSeq, body.length, now);
+    return pathSeq;
   }
 
   /**

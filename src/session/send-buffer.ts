@@ -9,6 +9,8 @@ export interface Unacked {
   body: Buffer;
   /** The path it was last sent on, -1 while waiting to be resent. */
   pathId: number;
+  /** Its record number on that path (session-v1 §3). */
+  pathSeq: number;
 }
 
 export class SendBuffer {
@@ -21,26 +23,28 @@ export class SendBuffer {
     return this.unacked.size;
   }
 
-  add(body: Buffer, pathId: number): void {
-    this.unacked.set(this.nextSeq, { body, pathId });
+  add(body: Buffer, pathId: number, pathSeq: number): void {
+    this.unacked.set(this.nextSeq, { body, pathId, pathSeq });
     this.nextSeq += 1;
   }
 
-  /** ACK(next): forgets every record below `next`; `onFreed` hears of each, with the path it was on. */
-  ack(next: number, onFreed: (u: Unacked) => void): void {
+  /** ACK(next): forgets every record below `next`. */
+  ack(next: number): void {
     if (next > this.nextSeq) throw new ProtocolError(`ACK ${next} for records never sent`);
-    for (const [seq, u] of this.unacked) {
+    for (const seq of this.unacked.keys()) {
       if (seq >= next) break;
       this.unacked.delete(seq);
-      onFreed(u);
     }
   }
 
-  /** Queues for resending every unacknowledged record last sent on `pathId`; returns how many. */
-  requeue(pathId: number): number {
+  /**
+   * Queues for resending every unacknowledged record last sent on `pathId` as its record `arrivedBelow` or
+   * later (the peer said, with PATH_ACK, that it received the earlier ones); returns how many.
+   */
+  requeue(pathId: number, arrivedBelow = 0): number {
     const moved: number[] = [];
     for (const [seq, u] of this.unacked) {
-      if (u.pathId === pathId) {
+      if (u.pathId === pathId && u.pathSeq >= arrivedBelow) {
         u.pathId = -1;
         moved.push(seq);
       }

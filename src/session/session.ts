@@ -112,7 +112,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.id = init.sessionId;
     this.options = o;
     this.joinKey = init.keys.join;
-    this.paths = new PathSet(init.keys, o);
+
     this.streams = new StreamMux({
       role: init.role,
       options: o,
@@ -121,10 +121,12 @@ export class Session extends EventEmitter<SessionEvents> {
       wake: this.wake,
       onStream: (stream, host, port) => this.emit('stream', stream, host, port),
       onGoAway: (deadlineMs) => this.emit('goaway', deadlineMs),
+      roundTripMs: () => this.paths.roundTripMs(),
     });
     this.received = new ReorderBuffer(o.reorderWindow, o.sessionWindow + o.reorderSlackBytes);
     this.acks = new AckPolicy(o.ackEveryRecords, o.ackDelayMs, this.wake);
     this.maxBody = Math.min(o.maxDataFrameBytes + 64, maxRecordBody(o.maxMessageBytes));
+    this.paths = new PathSet(init.keys, { ...o, maxRecordBytes: this.maxBody });
     // session-v1 §5.3: ticks at jittered times, so a due PING leaves at no fixed beat either.
     const tick = Math.max(20, Math.min(o.pingIntervalMs, o.pathTimeoutMs) / 2);
     const next = () => {
@@ -275,12 +277,13 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private onUnreliable(path: PathState, f: Frame): void {
     switch (f.type) {
-      case FrameType.ack: {
-        let freed = false;
-        this.sent.ack(f.next, (u) => {
-          if (this.paths.acknowledged(u.pathId, u.body.length)) freed = true;
-        });
-        if (freed) this.scheduleFlush();
+      case FrameType.ack:
+        // Forgets the records; the paths' in-flight bytes are freed by PATH_ACK (session-v1 §4, §5.4).
+        this.sent.ack(f.next);
+        break;
+      case FrameType.pathAck: {
+        const acked = this.paths.get(f.pathId);
+        if (acked && acked.pathAcked(f.next, Date.now()) > 0) this.scheduleFlush();
         break;
       }
       case FrameType.ping:
@@ -324,10 +327,14 @@ export class Session extends EventEmitter<SessionEvents> {
     this.scheduleFlush();
   }
 
-  /** Moves the unacknowledged records last sent on `path` to the resend queue, in seq order. */
+  /**
+   * Moves the records last sent on `path` that the peer has not said it received (by ACK or PATH_ACK) to the
+   * resend queue, in seq order.
+   */
   private requeue(path: PathState): void {
+    const arrived = path.delivery.ackedBelow;
     path.clearInflight();
-    if (this.sent.requeue(path.id) > 0) this.acks.refresh();
+    if (this.sent.requeue(path.id, arrived) > 0) this.acks.refresh();
   }
 
   // ---- sending ----------------------------------------------------------------------------------
@@ -359,19 +366,22 @@ export class Session extends EventEmitter<SessionEvents> {
   private flushRecords(): void {
     this.sendAck();
     for (;;) {
-      if (this.sent.peekResend()) {
-        const path = this.paths.pick(false);
+      const now = Date.now();
+      const resend = this.sent.peekResend();
+      if (resend) {
+        // session-v1 §5.2: at once, on the surviving path where it would arrive first.
+        const path = this.paths.pick(resend.body.length, now, true);
         if (!path) break;
         const u = this.sent.takeResend(path.id);
-        path.addInflight(u.body.length);
         this.resent += 1;
-        path.sendRecord(u.body);
+        u.pathSeq = path.sendReliable(u.body, now);
         this.retireIfExhausted(path);
         continue;
       }
       const frames: Frame[] = [];
       const size = this.streams.takeControl(frames, BODY_HEADER_RELIABLE, this.maxBody);
-      const path = this.paths.pick(frames.length > 0 && this.streams.idle);
+      const small = frames.length > 0 && this.streams.idle;
+      const path = small ? this.paths.pickFastest() : this.paths.pick(this.maxBody, now, false);
       if (!path) {
         this.streams.putBack(frames);
         break;
@@ -380,10 +390,15 @@ export class Session extends EventEmitter<SessionEvents> {
       if (frames.length === 0) break;
       if (this.sent.nextSeq > MAX_U48) throw new Error('reliable sequence numbers exhausted (session-v1 §3)');
       const body = encodeBody(this.sent.nextSeq, frames);
-      this.sent.add(body, path.id);
-      path.addInflight(body.length);
-      path.sendRecord(body);
+      this.sent.add(body, path.id, path.sendReliable(body, now));
       this.retireIfExhausted(path);
+      // session-v1 §5.4: a small record (credit above all) goes on a second path too, so that a path's death
+      // cannot hold it back; the receiver drops the copy that comes second.
+      const spare = small ? this.paths.pickSpare(path) : undefined;
+      if (spare) {
+        spare.sendReliable(body, now);
+        this.retireIfExhausted(spare);
+      }
     }
   }
 
@@ -392,16 +407,31 @@ export class Session extends EventEmitter<SessionEvents> {
     if (path.exhausted) this.failPath(path, CloseCode.normal, 'path sequence exhausted');
   }
 
-  /** A due ACK goes on the path the data came on, else on any open path (session-v1 §3.1, §5.4). */
+  /**
+   * A due ACK goes on each path data came on since the last, with a PATH_ACK for that path, else on any open
+   * path (session-v1 §3.1, §4, §5.4).
+   */
   private sendAck(): void {
     if (!this.acks.due) return;
-    const path = this.paths.forAck(this.acks.path);
-    if (!path) return; // stays due until a path comes or drains
+    const from = this.acks.paths.filter((p) => !p.closed);
+    const plan: [PathState, PathState | undefined][] = [];
+    for (const p of from) {
+      const via = this.paths.forAck(p);
+      if (!via) return; // stays due until a path comes or drains
+      plan.push([via, p]);
+    }
+    if (plan.length === 0) {
+      const via = this.paths.forAck(undefined);
+      if (!via) return;
+      plan.push([via, undefined]);
+    }
     this.acks.sent();
-    path.sendRecord(this.ackBody());
+    for (const [via, p] of plan) via.sendRecord(this.ackBody(p));
   }
 
-  private ackBody(): Buffer {
-    return encodeBody(undefined, [{ type: FrameType.ack, next: this.received.next }]);
+  private ackBody(path: PathState | undefined): Buffer {
+    const frames: Frame[] = [{ type: FrameType.ack, next: this.received.next }];
+    if (path) frames.push({ type: FrameType.pathAck, pathId: path.id, next: path.received });
+    return encodeBody(undefined, frames);
   }
 }

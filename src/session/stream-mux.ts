@@ -24,8 +24,15 @@ export interface StreamMuxInit {
   role: 'client' | 'egress';
   options: Pick<
     SessionOptions,
-    'streamWindow' | 'sessionWindow' | 'maxStreams' | 'streamSendQueueBytes' | 'streamBufferBytes'
+    | 'streamWindow'
+    | 'streamWindowMax'
+    | 'sessionWindow'
+    | 'maxStreams'
+    | 'streamSendQueueBytes'
+    | 'streamBufferBytes'
   >;
+  /** The session's round trip as far as known, ms (StreamHost.roundTripMs). */
+  roundTripMs(): number;
   peerStreamWindow: number;
   peerSessionWindow: number;
   /** There is something new to send: the session should flush. */
@@ -212,6 +219,10 @@ export class StreamMux implements StreamHost {
 
   // ---- StreamHost -------------------------------------------------------------------------------
 
+  roundTripMs(): number {
+    return this.init.roundTripMs();
+  }
+
   wakeSender(stream: SessionStream): void {
     this.sendable.add(stream);
     this.init.wake();
@@ -275,6 +286,10 @@ export class StreamMux implements StreamHost {
     const stream = new SessionStream(id, this, {
       peerWindow: peerStreamWindow,
       localWindow: options.streamWindow,
+      maxLocalWindow: Math.max(
+        options.streamWindow,
+        Math.min(options.streamWindowMax, options.sessionWindow),
+      ),
       sendQueueBytes: options.streamSendQueueBytes,
       bufferBytes: options.streamBufferBytes,
       opening,

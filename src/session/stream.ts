@@ -20,6 +20,8 @@ export interface StreamHost {
   freed(bytes: number): void;
   /** The stream grants the peer credit up to `max` (MAX_DATA, session-v1 §4.3). */
   grant(streamId: number, max: number): void;
+  /** The session's round trip as far as known, ms, by which a stream's window grows (CreditWindow.grant). */
+  roundTripMs(): number;
   /**
    * The stream is closed or reset, once: `reset` is the RESET to send (none when both ENDs passed or the
    * peer reset it), `byPeer` the reason of the peer's RESET.
@@ -30,8 +32,10 @@ export interface StreamHost {
 export interface StreamInit {
   /** The peer's stream window: what we may send before its first MAX_DATA, bytes. */
   peerWindow: number;
-  /** Our stream window, bytes. */
+  /** Our stream window, bytes, at first. */
   localWindow: number;
+  /** ... and at most, as it grows with the round trip (session-v1 §4.3). */
+  maxLocalWindow: number;
   /** Bytes queued for sending before `write()` returns false (streamSendQueueBytes). */
   sendQueueBytes: number;
   /** High-water mark of the readable and writable sides (streamBufferBytes). */
@@ -65,7 +69,7 @@ export class SessionStream extends Duplex {
       readableHighWaterMark: init.bufferBytes,
       writableHighWaterMark: init.bufferBytes,
     });
-    this.credit = new CreditWindow(init.peerWindow, init.localWindow);
+    this.credit = new CreditWindow(init.peerWindow, init.localWindow, init.maxLocalWindow);
     this.opening = init.opening;
     this.sendQueueBytes = init.sendQueueBytes;
   }
@@ -232,7 +236,7 @@ export class SessionStream extends Duplex {
     const read = this.credit.unconsumed - this.readableLength;
     if (read <= 0) return;
     this.credit.consume(read);
-    const max = this.peerSending ? this.credit.grant() : undefined;
+    const max = this.peerSending ? this.credit.grant(Date.now(), this.host.roundTripMs()) : undefined;
     if (max !== undefined) this.host.grant(this.id, max);
     this.host.freed(read);
   }

@@ -60,8 +60,14 @@ export const SESSION_DEFAULTS = {
    * WebSocket frame, an AEAD setup and an ACK share (docs/benchmarks.md). @default 64000
    */
   maxDataFrameBytes: 64_000,
-  /** Initial and steady per-stream receive window, bytes (session-v1 §4.3). @default 1 MiB */
+  /** Initial per-stream receive window, bytes (session-v1 §2, §4.3). @default 1 MiB */
   streamWindow: 1024 * 1024,
+  /**
+   * Largest per-stream receive window, bytes: a stream's window doubles, from `streamWindow`, while its peer
+   * uses it up within two round trips, so that one stream can fill several paths (session-v1 §4.3); never more
+   * than `sessionWindow`. @default 4 MiB
+   */
+  streamWindowMax: 4 * 1024 * 1024,
   /**
    * Session-wide receive window, bytes (session-v1 §4.3). Many times the stream window, so that streams whose
    * application stopped reading (holding a stream window each) cannot starve the others. @default 16 MiB
@@ -99,11 +105,21 @@ export const SESSION_DEFAULTS = {
   /** A path's local queue above which no new record is scheduled on it, bytes (session-v1 §5.4). @default 1 MiB */
   pathHighWater: 1024 * 1024,
   /**
-   * Reliable bytes sent on one path and not yet acknowledged, at most (session-v1 §5.4). Bounds the queue a
-   * volunteer holds for us, so a slow path cannot add seconds of delay and a dead one leaves little to resend.
-   * @default 2 MiB
+   * Reliable bytes sent on one path and not yet acknowledged on it, at most, whatever the path's
+   * bandwidth-delay product (session-v1 §5.4). Bounds the queue a volunteer holds for us, so a slow path cannot
+   * add seconds of delay and a dead one leaves little to resend. @default 2 MiB
    */
   pathMaxInflight: 2 * 1024 * 1024,
+  /**
+   * A path's in-flight cap before its delivery rate and round trip are measured, bytes (session-v1 §5.4);
+   * then the cap follows twice its bandwidth-delay product. @default 512 KiB
+   */
+  pathInitialInflight: 512 * 1024,
+  /**
+   * A path's in-flight cap never falls below this, bytes (session-v1 §5.4): a few full records, so that a
+   * path measured slow can still show that it is faster. @default 256 KiB
+   */
+  pathMinInflight: 256 * 1024,
   /**
    * Bytes of a path's local queue above `pathHighWater` that unreliable records (ACK, PING, PONG, PATH_CLOSED)
    * may still use; at or past it none is queued on that path (session-v1 §5.4). @default 64 KiB

@@ -40,22 +40,28 @@ test('the reorder buffer bounds the bytes that arrive early, not only the record
 test('the send buffer frees on ACK and resends a dead path in seq order', () => {
   const b = new SendBuffer();
   const paths = [1, 2, 1, 2, 1];
-  for (const p of paths) b.add(Buffer.from([p]), p);
+  for (const [i, p] of paths.entries()) b.add(Buffer.from([p]), p, i);
   assert.equal(b.size, 5);
-  const freed: number[] = [];
-  b.ack(1, (u) => freed.push(u.pathId));
-  assert.deepEqual(freed, [1]);
-  assert.throws(() => b.ack(9, () => {}), ProtocolError, 'an ACK for records never sent');
+  b.ack(1);
+  assert.equal(b.size, 4);
+  assert.throws(() => b.ack(9), ProtocolError, 'an ACK for records never sent');
   assert.equal(b.requeue(1), 2, 'seq 2 and 4 were last sent on path 1');
   assert.equal(b.requeue(2), 2);
   const order: number[] = [];
   for (let u = b.peekResend(); u; u = b.peekResend()) {
     order.push(u.body[0]!);
-    b.takeResend(3);
+    b.takeResend(3).pathSeq = order.length - 1;
   }
   assert.deepEqual(order, [2, 1, 2, 1], 'seq 1, 2, 3, 4 in order whatever path they were on');
-  b.ack(3, () => {});
+  b.ack(3);
   assert.equal(b.requeue(3), 2, 'only the unacknowledged ones move again');
-  b.ack(5, () => {});
+  b.ack(5);
   assert.equal(b.peekResend(), undefined, 'acknowledged while waiting: skipped');
+});
+
+test('a dead path resends only what its PATH_ACK did not say arrived', () => {
+  const b = new SendBuffer();
+  for (let i = 0; i < 6; i++) b.add(Buffer.from([i]), 7, i);
+  assert.equal(b.requeue(7, 4), 2, 'records 0-3 arrived on path 7 (PATH_ACK 4): only 4 and 5 are resent');
+  assert.equal(b.peekResend()?.body[0], 4);
 });

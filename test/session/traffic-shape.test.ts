@@ -86,6 +86,12 @@ test('a path waits a different time before each PING: half to one and a half int
     pathHighWater: 1 << 20,
     pathControlHeadroom: 1 << 16,
     pathControlRecordsPerSecond: 500,
+    pathInitialInflight: 1 << 19,
+    pathMinInflight: 1 << 16,
+    pathMaxInflight: 1 << 21,
+    ackEveryRecords: 16,
+    ackDelayMs: 20,
+    maxRecordBytes: 64_064,
   };
   const path = new PathState(3, transport, key, key, limits, true);
   const pingsAt: number[] = [];
