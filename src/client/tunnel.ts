@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { joinSession, startSession } from '../session/client-handshake.js';
 import { resolveSessionOptions } from '../session/options.js';
 import type { Session } from '../session/session.js';
+import { deadline } from '../shared/deadline.js';
 import { HandshakeError, NoPathError, StreamError } from '../shared/errors.js';
 import {
   CLIENT_DEFAULTS,
@@ -363,10 +364,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     volunteer: string;
   }> {
     const pc = new this.config.RTCPeerConnection(this.config.rtcConfig ?? { iceServers: [] });
-    const deadline = AbortSignal.any([
-      AbortSignal.timeout(this.opts.pathConnectTimeoutMs),
+    // Timers of our own, not AbortSignal.any over AbortSignal.timeout (src/shared/deadline.ts).
+    const attempt = deadline(
+      this.opts.pathConnectTimeoutMs,
       this.closing.signal,
-    ]);
+      () => new Error(`no volunteer path within ${this.opts.pathConnectTimeoutMs} ms`),
+    );
+    let opened: ReturnType<typeof deadline> | undefined;
     try {
       const dc = pc.createDataChannel(PATH_LABEL, { ordered: true });
       await pc.setLocalDescription(await pc.createOffer());
@@ -381,15 +385,16 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
           exclude,
         },
         this.config.pairing,
-        deadline,
+        attempt.signal,
       );
       await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-      const opened = AbortSignal.any([deadline, AbortSignal.timeout(this.opts.channelOpenTimeoutMs)]);
+      const open = deadline(this.opts.channelOpenTimeoutMs, attempt.signal, () => new Error('timeout'));
+      opened = open;
       await new Promise<void>((resolve, reject) => {
         if (dc.readyState === 'open') resolve();
         dc.onopen = () => resolve();
         dc.onclose = () => reject(new Error('data channel closed before it opened'));
-        opened.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
+        open.signal.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
       });
       return {
         transport: dataChannelPath(dc, pc, this.sessionOptions.pathLowWater),
@@ -398,6 +403,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     } catch (e) {
       pc.close();
       throw e;
+    } finally {
+      opened?.clear();
+      attempt.clear();
     }
   }
 }
