@@ -1,6 +1,7 @@
 /** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
 import type { SignalingStore } from '../broker/store.js';
 import type { ClientRendezvous } from '../client/client.js';
+import { DIRECT_PATH_MODES, type DirectPathMode, directTarget } from '../client/direct-target.js';
 import { DEFAULT_DENIED_PORTS, DestinationPolicy, parsePortRanges } from '../egress/policy.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import { parseFront, readCaFile } from '../shared/ca-fetch.js';
@@ -732,6 +733,39 @@ export const clientCommand: Command = {
       type: 'boolean',
       help: "tell the broker and volunteers this machine's LAN and IPv6 addresses too (default: only loopback and --ice-address; STUN/TURN candidates are always sent)",
     },
+    {
+      name: 'ws-path',
+      type: 'string',
+      arg: 'MODE',
+      default: 'never',
+      choices: DIRECT_PATH_MODES,
+      heading:
+        'When WebRTC is blocked: a direct WebSocket to the egress (docs/security.md, "The direct path")',
+      help: "never; fallback: once no volunteer path has been up for --ws-fallback-after, dropped when one is back; always. It shows this machine's address to the front and the egress",
+    },
+    {
+      name: 'ws-url',
+      type: 'string',
+      arg: 'URL',
+      defaultText: '--egress',
+      help: "the egress's WebSocket URL with its --path (wss://egress.example.org/PATH): the Host header and the path the direct path sends",
+    },
+    {
+      name: 'ws-front',
+      type: 'string',
+      arg: 'HOST[:PORT]',
+      defaultText: "the URL's host",
+      help: "connect and TLS (SNI) to this front instead of the URL's host, the URL's host in the Host header (domain fronting)",
+    },
+    {
+      name: 'ws-fallback-after',
+      type: 'integer',
+      default: CLIENT_DEFAULTS.wsFallbackAfterMs,
+      min: 1,
+      max: 3_600_000,
+      unit: 'ms',
+      help: 'with --ws-path fallback: no volunteer path for this long, then the direct path',
+    },
     ...LOG_OPTIONS,
   ],
   notes:
@@ -754,6 +788,7 @@ export const clientCommand: Command = {
     const ca = await caOption(v);
     const rendezvous = await rendezvousOptions(v);
     const status = v.status === undefined ? undefined : hostPort(v, 'status', '127.0.0.1:0');
+    const wsPath = directPathOption(v, egress, ca);
     const { bindAddress, iceServers } = rtcOptions(v);
     const [
       { createClient },
@@ -797,6 +832,7 @@ export const clientCommand: Command = {
       ...(bindAddress === undefined ? {} : { iceAddress: bindAddress }),
       ...(iceServers === undefined ? {} : { stun: iceServers }),
       ...(v['host-candidates'] === true ? { hostCandidates: 'all' as const } : {}),
+      ...(wsPath === undefined ? {} : { wsPath, wsFallbackAfterMs: num(v, 'ws-fallback-after') }),
       log: log.info,
       closeWebRtc: true,
     });
@@ -887,6 +923,31 @@ async function rendezvousOptions(v: Values): Promise<ClientRendezvous> {
   }
   if (v['state-dir'] !== undefined) out.stateDir = str(v, 'state-dir');
   return out;
+}
+
+/** `--ws-path` and its companions (path-v1 §6), checked; undefined for `never`. */
+function directPathOption(v: Values, egress: string | undefined, ca: string | undefined) {
+  const mode = str(v, 'ws-path', 'never') as DirectPathMode;
+  if (mode === 'never') {
+    for (const name of ['ws-url', 'ws-front'])
+      if (v[name] !== undefined) throw new UsageError(`--${name} needs --ws-path fallback or always`);
+    return undefined;
+  }
+  const wsUrl = typeof v['ws-url'] === 'string' ? v['ws-url'] : egress;
+  if (wsUrl === undefined) throw new UsageError(`--ws-path ${mode} needs --ws-url URL (or --egress URL)`);
+  const front = typeof v['ws-front'] === 'string' ? v['ws-front'] : undefined;
+  const options = {
+    mode,
+    url: checkUrl(wsUrl, '--ws-url', ['ws:', 'wss:']),
+    ...(front === undefined ? {} : { front }),
+    ...(ca === undefined ? {} : { ca }),
+  };
+  try {
+    directTarget(options);
+  } catch (e) {
+    throw new UsageError(`--ws-front: ${(e as Error).message}`);
+  }
+  return options;
 }
 
 /** `::1` -> `[::1]` for a URL. */

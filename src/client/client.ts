@@ -23,6 +23,7 @@ import type { NatClass } from '../signaling/fields.js';
 import type { Rendezvous } from '../signaling/rendezvous.js';
 import { httpRendezvous, type RendezvousMethodName } from '../signaling/rendezvous-http.js';
 import type { Dialer } from './dialer.js';
+import type { DirectPathOptions } from './direct-target.js';
 import type { ClientPairing } from './paired-offer.js';
 import { fileRendezvousMemory } from './rendezvous-state.js';
 import { type ClientStatus, type Problem, StatusTracker } from './status.js';
@@ -59,6 +60,13 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
   iceAddress?: string;
   /** STUN/TURN servers for NAT traversal, `stun:host:port`. @default none: no STUN server is contacted */
   stun?: string[];
+  /**
+   * The direct path (path-v1 §6, docs/client-library.md): a WebSocket straight to the egress, optionally
+   * through a front, for when WebRTC is blocked; it shows this machine's address to the front and the egress.
+   * `fallback` opens it once no volunteer path has been up for wsFallbackAfterMs and drops it when one is back.
+   * @default none: never
+   */
+  wsPath?: DirectPathOptions;
   /** Session protocol options (session-v1), for tuning; the defaults fit. */
   session?: Partial<SessionOptions>;
   /** Where the client's log lines go (path up, path closed, retries). @default nowhere */

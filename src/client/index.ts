@@ -16,6 +16,7 @@ export { BrokerClient, type BrokerClientOptions, SignalingError } from '../signa
 export type { ClientEvents, ClientOptions, VolunteerChange } from './client.js';
 export { createClient, StarlingClient } from './client.js';
 export type { Dialer } from './dialer.js';
+export { DIRECT_PATH_NAME, type DirectPathMode, type DirectPathOptions } from './direct-target.js';
 export { createHttpProxyServer, type HttpProxyOptions } from './http-proxy.js';
 export { createSocksServer, type SocksServerOptions } from './socks5.js';
 export type { ClientStatus, Problem, ProblemKind } from './status.js';

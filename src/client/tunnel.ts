@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { joinSession, startSession } from '../session/client-handshake.js';
 import { resolveSessionOptions } from '../session/options.js';
 import type { Session } from '../session/session.js';
+import type { PathTransport } from '../session/transport.js';
 import { deadline } from '../shared/deadline.js';
 import { HandshakeError, NoPathError, StreamError } from '../shared/errors.js';
 import {
@@ -20,13 +21,15 @@ import {
   resolveLimits,
   type SessionOptions,
 } from '../shared/limits.js';
-import { PATH_LABEL } from '../shared/path.js';
+import { CloseCode, PATH_LABEL } from '../shared/path.js';
 import { printable } from '../shared/printable.js';
 import { localSdp, waitIceComplete } from '../shared/webrtc.js';
 import { SignalingError } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import { dataChannelPath } from './dc-path.js';
 import type { Dialer } from './dialer.js';
+import { openDirectPath } from './direct-path.js';
+import { DIRECT_PATH_NAME, type DirectPathOptions, directTarget } from './direct-target.js';
 import { offerForVolunteer } from './offer-sdp.js';
 import { type ClientPairing, type OfferBroker, offerPairedFirst } from './paired-offer.js';
 import { withoutHostCandidates } from './sdp-candidates.js';
@@ -61,6 +64,13 @@ export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   hostCandidates?: 'all' | readonly string[];
   /** Source of the backoff's jitter, uniform in [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * The direct path (path-v1 §6): a WebSocket straight to the egress, optionally through a front, for when
+   * WebRTC is blocked. @default none (mode never)
+   */
+  wsPath?: DirectPathOptions;
+  /** Opens the direct path; tests replace it. @default openDirectPath (src/client/direct-path.ts) */
+  openDirectPath?: typeof openDirectPath;
 }
 
 /**
@@ -80,6 +90,7 @@ export interface KeyWarning {
 export interface TunnelEvents {
   /** A new session with the egress (the first, or one after the egress lost the last). */
   session: [session: Session];
+  /** A path is up: through `volunteer`, or the direct path (`volunteer` is DIRECT_PATH_NAME, path-v1 §6). */
   path: [pathId: number, volunteer: string];
   /** A path attempt failed; the next one starts in `retryInMs` (unless the tunnel stopped). */
   'path-failed': [error: Error, retryInMs: number];
@@ -119,6 +130,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
   /** Aborted by close(): path attempts still negotiating close their peer connections (issue 9, finding 11). */
   private readonly closing = new AbortController();
   private readonly log: (line: string) => void;
+  /** path-v1 §6: the direct path's id while it is attached, whether one is being made, and its backoff. */
+  private direct: { session: Session; pathId: number } | undefined;
+  private directConnecting = false;
+  private directRetryMs: number;
+  private directTimer: NodeJS.Timeout | undefined;
+  /** Since when no volunteer path has been up (the start, or the last one's close), for `fallback`. */
+  private noVolunteerSince = Date.now();
 
   constructor(private readonly config: TunnelOptions) {
     super();
@@ -126,6 +144,9 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     this.sessionOptions = resolveSessionOptions(config.session);
     this.broker = config.broker;
     this.retryMs = this.opts.retryMinMs;
+    this.directRetryMs = this.opts.retryMinMs;
+    // A bad URL or front is the caller's mistake: say so now, not on the first fallback.
+    if (config.wsPath !== undefined && config.wsPath.mode !== 'never') directTarget(config.wsPath);
     const log = config.log ?? (() => {});
     this.log = (line) => log(printable(line, 1000));
     this.random = config.random ?? Math.random;
@@ -154,6 +175,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     this.closed = true;
     this.closing.abort(new NoPathError('client is shutting down'));
     clearTimeout(this.retryTimer);
+    clearTimeout(this.directTimer);
     this.session?.close();
     this.failWaiters(new NoPathError('client is shutting down'));
   }
@@ -197,16 +219,44 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     for (const w of [...this.waiters]) w.reject(err);
   }
 
-  /** Starts path attempts until `paths` are connected or connecting. */
+  /** Starts path attempts until `paths` volunteers are connected or connecting; then sees to the direct path. */
   private maintain(): void {
-    if (this.closed || this.retryTimer) return;
-    const have = (this.session && !this.session.closed ? this.session.pathCount : 0) + this.connecting;
+    if (this.closed) return;
+    this.maintainDirect();
+    if (this.retryTimer) return;
+    const session = this.session && !this.session.closed ? this.session : undefined;
+    const direct = session && this.direct?.session === session ? 1 : 0;
+    const have = (session ? session.pathCount - direct : 0) + this.connecting;
     for (let i = have; i < this.opts.paths; i++) void this.addPath();
+  }
+
+  /**
+   * HELLO on `transport` if there is no session (or it is gone), JOIN otherwise; resolves with its path id.
+   * Attempts run in parallel: the first to get its transport makes the session, the others join it.
+   */
+  private async attach(transport: PathTransport): Promise<number> {
+    if (!this.session || this.session.closed) await this.handshaking?.catch(() => {});
+    const session = this.session && !this.session.closed ? this.session : undefined;
+    // Path ids must grow in the order the egress sees them (session-v1 §5.1), so take one only now.
+    const pathId = this.nextPathId++;
+    if (session) {
+      await joinSession(session, transport, pathId);
+      this.releaseWaiters(session);
+      return pathId;
+    }
+    const handshake = startSession(transport, this.config.egressKey, pathId, this.sessionOptions);
+    this.handshaking = handshake;
+    try {
+      const started = await handshake;
+      this.adopt(started.session, started.idleTimeoutMs);
+    } finally {
+      if (this.handshaking === handshake) this.handshaking = undefined;
+    }
+    return pathId;
   }
 
   private async addPath(): Promise<void> {
     this.connecting += 1;
-    let pathId = -1;
     let attempt: Awaited<ReturnType<Tunnel['connectVolunteer']>> | undefined;
     try {
       attempt = await this.connectVolunteer();
@@ -215,24 +265,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
         transport.close();
         return;
       }
-      // Attempts run in parallel: the first to get a data channel makes the session, the others join it.
-      if (!this.session || this.session.closed) await this.handshaking?.catch(() => {});
-      const session = this.session && !this.session.closed ? this.session : undefined;
-      // Path ids must grow in the order the egress sees them (session-v1 §5.1), so take one only now.
-      pathId = this.nextPathId++;
-      if (session) {
-        await joinSession(session, transport, pathId);
-        this.releaseWaiters(session);
-      } else {
-        const handshake = startSession(transport, this.config.egressKey, pathId, this.sessionOptions);
-        this.handshaking = handshake;
-        try {
-          const started = await handshake;
-          this.adopt(started.session, started.idleTimeoutMs);
-        } finally {
-          if (this.handshaking === handshake) this.handshaking = undefined;
-        }
-      }
+      const pathId = await this.attach(transport);
       this.volunteers.set(pathId, volunteer);
       this.wrongKey.clear();
       this.currentKeyWarning = undefined;
@@ -250,11 +283,97 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     }
   }
 
+  /**
+   * path-v1 §6: opens the direct path when its mode wants one (`always`; `fallback` once no volunteer path
+   * has been up for wsFallbackAfterMs) and drops it in `fallback` once a volunteer path is up: volunteers hide
+   * the client's address from the egress and its front, the direct path does not.
+   */
+  private maintainDirect(): void {
+    const ws = this.config.wsPath;
+    if (ws === undefined || ws.mode === 'never' || this.closed) return;
+    const session = this.session && !this.session.closed ? this.session : undefined;
+    const attached = session !== undefined && this.direct?.session === session;
+    const volunteers = this.volunteers.size;
+    if (ws.mode === 'fallback' && volunteers > 0) {
+      clearTimeout(this.directTimer);
+      this.directTimer = undefined;
+      if (attached && session && this.direct) {
+        this.log(`path ${this.direct.pathId}: a volunteer is back, dropping the direct path`);
+        session.dropPath(this.direct.pathId, CloseCode.normal, 'a volunteer path is back');
+      }
+      return;
+    }
+    if (attached || this.directConnecting || this.directTimer) return;
+    const dueIn = ws.mode === 'always' ? 0 : this.noVolunteerSince + this.opts.wsFallbackAfterMs - Date.now();
+    if (dueIn > 0) {
+      this.directTimer = setTimeout(() => {
+        this.directTimer = undefined;
+        this.maintain();
+      }, dueIn);
+      this.directTimer.unref();
+      return;
+    }
+    void this.addDirectPath(ws);
+  }
+
+  private async addDirectPath(ws: DirectPathOptions): Promise<void> {
+    this.directConnecting = true;
+    let transport: PathTransport | undefined;
+    try {
+      const limit = deadline(
+        this.opts.wsConnectTimeoutMs,
+        this.closing.signal,
+        () => new Error(`direct path: not open within ${this.opts.wsConnectTimeoutMs} ms`),
+      );
+      const open = this.config.openDirectPath ?? openDirectPath;
+      try {
+        transport = await open(
+          ws,
+          this.opts.wsConnectTimeoutMs,
+          limit.signal,
+          this.sessionOptions.pathLowWater,
+        );
+      } finally {
+        limit.clear();
+      }
+      if (this.closed) {
+        transport.close();
+        return;
+      }
+      const pathId = await this.attach(transport);
+      const session = this.session;
+      if (session === undefined) throw new Error('direct path: the session closed');
+      this.direct = { session, pathId };
+      this.directRetryMs = this.opts.retryMinMs;
+      this.emit('path', pathId, DIRECT_PATH_NAME);
+      this.log(`path ${pathId} up: the direct WebSocket path to the egress (it sees this client's address)`);
+    } catch (e) {
+      transport?.close();
+      const wait = Math.round(this.random() * this.directRetryMs);
+      this.directRetryMs = Math.min(this.directRetryMs * 2, this.opts.retryMaxMs);
+      const error = e as Error;
+      if (error instanceof HandshakeError) this.onHandshakeFailure(error, DIRECT_PATH_NAME);
+      this.log(`direct path attempt failed: ${error.message}; retrying in ${wait} ms`);
+      this.emit('path-failed', error, wait);
+      clearTimeout(this.directTimer);
+      this.directTimer = setTimeout(() => {
+        this.directTimer = undefined;
+        this.maintain();
+      }, wait);
+      this.directTimer.unref();
+    } finally {
+      this.directConnecting = false;
+      this.maintain();
+    }
+  }
+
   private adopt(session: Session, idleTimeoutMs: number): void {
     this.session = session;
     let idle: NodeJS.Timeout | undefined;
     session.on('path-closed', (pathId, code, reason) => {
-      this.volunteers.delete(pathId);
+      if (this.direct?.session === session && pathId === this.direct.pathId) this.direct = undefined;
+      else if (this.volunteers.delete(pathId) && this.volunteers.size === 0)
+        this.noVolunteerSince = Date.now();
       this.log(`path ${pathId} closed (${code} ${reason})`);
       this.maintain();
     });
@@ -287,6 +406,7 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     session.on('closed', () => {
       clearTimeout(idle);
       if (this.session === session) this.session = undefined;
+      if (this.direct?.session === session) this.direct = undefined;
       this.maintain();
     });
     this.emit('session', session);

@@ -402,6 +402,13 @@ export const CLIENT_DEFAULTS = {
   retryMinMs: 250,
   /** The highest ceiling of the wait between failed path attempts, ms. @default 5000 */
   retryMaxMs: 5_000,
+  /**
+   * With the direct WebSocket path in `fallback` mode (path-v1 §6): no volunteer path for this long, since
+   * the start or since the last one closed, and the client opens the direct path, ms. @default 10000
+   */
+  wsFallbackAfterMs: 10_000,
+  /** The direct WebSocket path's TLS and upgrade must finish within, ms (path-v1 §6). @default 10000 */
+  wsConnectTimeoutMs: 10_000,
 } as const;
 export type ClientOptionsLimits = Limits<typeof CLIENT_DEFAULTS>;
 
