@@ -244,12 +244,17 @@ export class Session extends EventEmitter<SessionEvents> {
       }
       if (type !== MessageType.record) throw new ProtocolError(`unexpected message type ${type} on a path`);
       let body: Buffer;
+      const wasProven = path.proven;
       try {
         body = path.openRecord(msg);
       } catch (e) {
         this.failPath(path, CloseCode.badRecord, (e as Error).message);
         return;
       }
+      // A path that has just proven live may carry what waits for one (session-v1 §5.1): the records a dead
+      // path left to resend, above all when it was the only one. Nothing else may wake the flush: the peer's
+      // first record here can be a PONG, and a reader that sends nothing sends nothing else.
+      if (!wasProven) this.scheduleFlush();
       this.onBody(path, decodeBody(body), body.length);
     } catch (e) {
       // A broken rule closes the path; anything else is our bug, and it too costs only this path (its
