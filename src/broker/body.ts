@@ -9,8 +9,13 @@ import { parseJson } from '../signaling/messages.js';
 
 /** signaling-v1 §1: `application/json`, parameters (charset) allowed. */
 export function isJsonContentType(header: string | undefined): boolean {
+  return isContentType(header, 'application/json');
+}
+
+/** Whether a content-type header names `type` (lower case), with any parameters. */
+export function isContentType(header: string | undefined, type: string): boolean {
   if (header === undefined) return false;
-  return header.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
+  return header.split(';', 1)[0]!.trim().toLowerCase() === type;
 }
 
 function tooLarge(maxBytes: number): SignalingError {

@@ -17,13 +17,15 @@ import {
   encodeOfferResponse,
   encodePollResponse,
 } from '../signaling/messages.js';
-import { jsonOfBytes, readJsonBody } from './body.js';
+import { SEALED_PATHS, SEALED_SIZES, SealedBrokerKey, type SealedResponse } from '../signaling/sealed.js';
+import { isContentType, jsonOfBytes, readBody, readJsonBody } from './body.js';
 import { counterSvg, MAP_CSP, MAP_CSS, MAP_HTML, MAP_JS } from './map-page.js';
 import { MemoryStore } from './memory-store.js';
 import { BrokerMetrics } from './metrics.js';
 import { NetworkMap } from './network-map.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RegionOf } from './regions.js';
+import { SealedReplayWindow } from './sealed-replay.js';
 import { BrokerService } from './service.js';
 import type { SignalingStore } from './store.js';
 
@@ -46,6 +48,12 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   onError?: (err: unknown) => void;
   /** The network map's coarse region of an address (regions.ts); none: one region, "all" (docs/map.md). */
   regionOf?: RegionOf;
+  /**
+   * The broker's X25519 key pair for sealed signaling (signaling-v1 §9): with it, polls, answers and offers
+   * are taken only sealed, at `POST /v1/sealed`, and `GET /v1/info` publishes the public key.
+   * @default none: plain signaling only
+   */
+  sealingKey?: { privateKey: Uint8Array; publicKey: Uint8Array };
 }
 
 export interface BrokerServer {
@@ -75,6 +83,22 @@ interface RequestContext {
 type Route =
   | { method: 'GET'; run: () => object }
   | { method: 'POST'; run: (body: unknown, request: RequestContext) => Promise<object> };
+
+function sealedRequired(): SignalingError {
+  return new SignalingError(
+    'sealed-required',
+    'this broker takes sealed signaling only (signaling-v1 §9); update Starling, or give it the key from GET /v1/info',
+  );
+}
+
+/** signaling-v1 §9: the one route of sealed signaling, and its content type. */
+const SEALED_ROUTE = '/v1/sealed';
+const SEALED_TYPE = 'application/octet-stream';
+const MAX_SEALED_BYTES = Math.max(...SEALED_SIZES);
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
 
 /** Browsers may cache a preflight answer this long, seconds. */
 const PREFLIGHT_MAX_AGE_S = 600;
@@ -119,8 +143,18 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const regionOfRequest = (req: IncomingMessage): string =>
     regionOf === undefined ? 'all' : (regionOf(addressOf(req)) ?? 'unknown');
 
+  const sealing = options.sealingKey;
+  const sealedKey = sealing === undefined ? undefined : SealedBrokerKey.create(sealing);
+  // An unhandled rejection would be a crash; a bad key is reported on the first sealed request instead.
+  sealedKey?.catch(() => {});
+  const replay = new SealedReplayWindow(opts.sealedWindowMs, opts.sealedReplayMaxEntries);
+  const info = (): object => ({
+    ...encodeInfoResponse(service.info()),
+    ...(sealing === undefined ? {} : { key: base64url(sealing.publicKey) }),
+  });
+
   const routes = new Map<string, Route>([
-    ['/v1/info', { method: 'GET', run: () => encodeInfoResponse(service.info()) }],
+    ['/v1/info', { method: 'GET', run: info }],
     [
       '/v1/volunteer/poll',
       {
@@ -263,6 +297,8 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       if (source === undefined) throw refused;
       const found = routes.get(`/${route}`);
       if (found?.method !== 'POST') throw new Error(`no POST route for ${route}`);
+      // signaling-v1 §9: a GET-encoded plain body is as plain as a POSTed one.
+      if (sealing !== undefined) throw sealedRequired();
       answer = await found.run(jsonOfBytes(body), contextOf(req, source, signal));
     } catch (err) {
       const e = stated(err);
@@ -295,12 +331,62 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
       return;
     }
     if (req.method === 'GET' && sendMapRoute(req, res, path, map)) return;
+    const context = contextOf(req, source, signal);
+    if (path === SEALED_ROUTE) return sealed(req, res, context);
     const found = routes.get(path);
     if (found === undefined) throw new SignalingError('not-found', 'no such path');
     if (req.method !== found.method) throw new SignalingError('bad-method', `use ${found.method}`);
     if (found.method === 'GET') return send(req, res, 200, found.run());
+    if (sealing !== undefined && (SEALED_PATHS as readonly string[]).includes(path)) throw sealedRequired();
     const body = await readJsonBody(req, opts.maxBodyBytes);
-    send(req, res, 200, await found.run(body, contextOf(req, source, signal)));
+    send(req, res, 200, await found.run(body, context));
+  };
+
+  /**
+   * signaling-v1 §9: `POST /v1/sealed`. Whatever fails before the body opens is a plain error; once it
+   * opens, every answer (errors too) is sealed and sent as 200, so a front learns neither route nor outcome.
+   */
+  const sealed = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+  ): Promise<void> => {
+    if (sealedKey === undefined)
+      throw new SignalingError('not-found', 'this broker has no key: it takes plain signaling only');
+    if (req.method !== 'POST') throw new SignalingError('bad-method', 'use POST');
+    if (!isContentType(req.headers['content-type'], SEALED_TYPE))
+      throw new SignalingError('bad-type', `content-type must be ${SEALED_TYPE}`);
+    const bytes = await readBody(req, Math.min(opts.maxBodyBytes, MAX_SEALED_BYTES));
+    const opened = await (await sealedKey).open(bytes);
+    const now = Date.now();
+    let answer: SealedResponse;
+    try {
+      const verdict = replay.check(opened.enc, opened.request.t, now);
+      metrics.sealed.inc({ outcome: verdict });
+      if (verdict === 'stale')
+        throw new SignalingError(
+          'stale',
+          `sealed request time is over ${opts.sealedWindowMs} ms from the broker's`,
+        );
+      if (verdict === 'replayed') throw new SignalingError('replayed', 'sealed request seen before');
+      const found = routes.get(opened.request.path);
+      if (found === undefined || found.method !== 'POST')
+        throw new SignalingError('not-found', 'no such path');
+      answer = { status: 200, now, body: await found.run(opened.request.body, context) };
+    } catch (err) {
+      if (!(err instanceof SignalingError)) onError(err);
+      const e = err instanceof SignalingError ? err : new SignalingError('internal', 'internal error');
+      answer = { status: e.status, now: Date.now(), body: errorBody(e) };
+    }
+    const sealedAnswer = await opened.seal({ ...answer, now: Date.now() });
+    if (res.headersSent || res.destroyed) return;
+    res.statusCode = 200;
+    res.setHeader('content-type', SEALED_TYPE);
+    res.setHeader('content-length', sealedAnswer.length);
+    res.setHeader('cache-control', 'no-store');
+    if (closing) res.setHeader('connection', 'close');
+    metrics.requests.inc({ route: 'sealed', code: '200' });
+    res.end(sealedAnswer);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -361,6 +447,7 @@ function routeLabel(path: string): string {
     '/v1/volunteer/poll': 'poll',
     '/v1/volunteer/answer': 'answer',
     '/v1/client/offer': 'offer',
+    '/v1/sealed': 'sealed',
     '/healthz': 'healthz',
     '/map': 'map',
     '/map.css': 'map',

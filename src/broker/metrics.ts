@@ -21,13 +21,14 @@ export class BrokerMetrics {
   readonly offers: Counter;
   readonly matches: Counter;
   readonly matchSeconds: Histogram;
+  readonly sealed: Counter;
 
   constructor() {
     const r = this.registry;
     const people = { bin: PEOPLE_BIN };
     this.requests = r.counter(
       'starling_broker_requests_total',
-      'HTTP requests by route (info, poll, answer, offer, healthz, other) and status code.',
+      'HTTP requests by route (info, poll, answer, offer, sealed, healthz, other) and status code.',
     );
     this.rateLimited = r.counter(
       'starling_broker_rate_limited_total',
@@ -57,6 +58,10 @@ export class BrokerMetrics {
       "Time from a client's offer to its volunteer's answer, seconds (counts binned up to a multiple of 8).",
       MATCH_SECONDS_BUCKETS,
       people,
+    );
+    this.sealed = r.counter(
+      'starling_broker_sealed_total',
+      'Sealed requests opened (signaling-v1 §9), by outcome: ok, stale (time outside the window), replayed.',
     );
     // Present from the first scrape; the NAT pools the broker knows today (signaling-v1 `nat`).
     this.matches.inc({ nat_pool: 'unknown' }, 0);

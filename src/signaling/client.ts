@@ -6,6 +6,7 @@
 import { BROKER_CLIENT_DEFAULTS, type BrokerClientLimits, withDefaults } from '../shared/limits.js';
 import { SignalingError } from './errors.js';
 import type { NatClass } from './fields.js';
+import { fromBase64Url } from './hpke.js';
 import {
   type DeliveredOffer,
   decodeErrorBody,
@@ -21,6 +22,7 @@ import {
 } from './messages.js';
 import { Rendezvous, type RendezvousAnswer } from './rendezvous.js';
 import { postMethod } from './rendezvous-http.js';
+import { SEALED_PATHS, type SealedPath, sealRequest } from './sealed.js';
 
 export { SignalingError } from './errors.js';
 export type { NatClass } from './fields.js';
@@ -33,11 +35,34 @@ export interface BrokerClientOptions extends Partial<BrokerClientLimits> {
    * @default one method, `direct`: the broker's routes over `fetch`
    */
   rendezvous?: Rendezvous;
+  /**
+   * signaling-v1 §9: seal every poll, answer and offer to this broker public key (43 characters of base64url,
+   * pinned: a front that rewrites GET /v1/info cannot change it), or `'info'` for the key GET /v1/info
+   * publishes, read once before the first request (plain signaling when it publishes none).
+   * @default plain signaling
+   */
+  brokerKey?: string;
+  /** This side's clock, ms since the epoch (tests give a wrong one). @default Date.now */
+  now?: () => number;
+}
+
+const KEY_RE = /^[A-Za-z0-9_-]{43}$/;
+
+/** A broker public key as given to BrokerClient (base64url, 32 bytes); a RangeError otherwise. */
+export function parseBrokerKey(text: string): Uint8Array {
+  if (!KEY_RE.test(text)) throw new RangeError('a broker key is 43 characters of base64url (32 bytes)');
+  return fromBase64Url(text);
 }
 
 export class BrokerClient {
   readonly #limits: BrokerClientLimits;
   readonly #rendezvous: Rendezvous;
+  readonly #keyFromInfo: boolean;
+  /** The key sealed to: pinned, or read from /v1/info (null: it publishes none); undefined until read. */
+  #key: Promise<Uint8Array | null> | undefined;
+  /** The broker's clock minus ours, ms, from its last sealed answer (signaling-v1 §9 "Replay"). */
+  #clockOffsetMs = 0;
+  readonly #now: () => number;
 
   constructor(baseUrl: string, options: BrokerClientOptions = {}) {
     const base = new URL(baseUrl);
@@ -54,11 +79,33 @@ export class BrokerClient {
           maxResponseBytes: this.#limits.maxResponseBytes,
         }),
       ]);
+    this.#now = options.now ?? (() => Date.now());
+    this.#keyFromInfo = options.brokerKey === 'info';
+    if (options.brokerKey !== undefined && !this.#keyFromInfo)
+      this.#key = Promise.resolve(parseBrokerKey(options.brokerKey));
   }
 
-  /** signaling-v1 §3. */
-  async info(signal?: AbortSignal): Promise<{ egress: string[] }> {
+  /** signaling-v1 §3 (and §9: `key`, when the broker seals). */
+  async info(signal?: AbortSignal): Promise<{ egress: string[]; key?: string }> {
     return this.#call('v1/info', undefined, signal, decodeInfoResponse);
+  }
+
+  /** Whether requests are sealed (signaling-v1 §9): reads /v1/info first when the key comes from there. */
+  async sealed(signal?: AbortSignal): Promise<boolean> {
+    return (await this.#sealingKey(signal)) !== null;
+  }
+
+  #sealingKey(signal: AbortSignal | undefined): Promise<Uint8Array | null> {
+    if (this.#key === undefined) {
+      if (!this.#keyFromInfo) return Promise.resolve(null);
+      const read = this.info(signal).then((i) => (i.key === undefined ? null : parseBrokerKey(i.key)));
+      // A failed read is tried again on the next request.
+      read.catch(() => {
+        if (this.#key === read) this.#key = undefined;
+      });
+      this.#key = read;
+    }
+    return this.#key;
   }
 
   /**
@@ -105,12 +152,56 @@ export class BrokerClient {
     decode: (body: unknown) => T,
   ): Promise<T> {
     signal?.throwIfAborted();
+    if (body !== undefined && (SEALED_PATHS as readonly string[]).includes(`/${path}`)) {
+      const key = await this.#sealingKey(signal);
+      if (key !== null) return this.#sealedCall(key, `/${path}` as SealedPath, body, signal, decode);
+    }
     const bytes = body === undefined ? null : new TextEncoder().encode(JSON.stringify(body));
     return this.#rendezvous.exchange(
       { path, body: bytes },
       (run) => this.#attempt(run, signal),
       (answer) => this.#decode(answer, decode),
     );
+  }
+
+  /**
+   * signaling-v1 §9: one sealed exchange, by the rendezvous methods like any other. A `stale` answer carries
+   * the broker's time: the request is sealed again once with the clock corrected. A `wrong-key` answer makes
+   * a key read from /v1/info be read again on the next request.
+   */
+  async #sealedCall<T>(
+    key: Uint8Array,
+    path: SealedPath,
+    body: object,
+    signal: AbortSignal | undefined,
+    decode: (body: unknown) => T,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const sealed = await sealRequest(key, { path, t: this.#now() + this.#clockOffsetMs, body });
+      const request = { path: 'v1/sealed', body: sealed.body, type: 'application/octet-stream' };
+      let retry = false;
+      try {
+        return await this.#rendezvous.exchange(
+          request,
+          (run) => this.#attempt(run, signal),
+          async (answer) => {
+            if (answer.status !== 200) return this.#decode(answer, decode);
+            const opened = await sealed.open(answer.body);
+            this.#clockOffsetMs = opened.now - this.#now();
+            if (opened.status !== 200 && attempt === 0) {
+              const code = (opened.body as { code?: unknown }).code;
+              retry = code === 'stale';
+            }
+            const inner = new TextEncoder().encode(JSON.stringify(opened.body));
+            return this.#decode({ status: opened.status, body: inner }, decode);
+          },
+        );
+      } catch (err) {
+        if (err instanceof SignalingError && err.code === 'wrong-key' && this.#keyFromInfo)
+          this.#key = undefined;
+        if (!retry) throw err;
+      }
+    }
   }
 
   /** One try of one method, under the caller's signal and the client's own timeout. */

@@ -7,6 +7,16 @@
 export const SIGNALING_STATUS = {
   'bad-request': 400,
   'unknown-egress': 400,
+  /** signaling-v1 §9: this broker takes sealed bodies only. */
+  'sealed-required': 400,
+  /** signaling-v1 §9: a sealed body of the wrong size or suite, that does not open, or is malformed inside. */
+  'bad-seal': 400,
+  /** signaling-v1 §9: sealed to another key than the broker's. */
+  'wrong-key': 400,
+  /** signaling-v1 §9: the sealed request's time is outside the broker's window (the answer says its time). */
+  stale: 400,
+  /** signaling-v1 §9: this sealed request was seen before. */
+  replayed: 400,
   'not-found': 404,
   'unknown-offer': 404,
   'bad-method': 405,

@@ -63,6 +63,8 @@ export interface DeliveredOffer {
 /** signaling-v1 §3. */
 export interface InfoResponse {
   egress: string[];
+  /** signaling-v1 §9: the broker's public key for sealed bodies (base64url), when it has one. */
+  key?: string;
 }
 
 /** signaling-v1 §4: `retryAfterMs` is 0 when an offer came; `ticket` is to be presented on the next poll. */
@@ -142,7 +144,7 @@ export function encodeOfferRequest(r: OfferRequest): object {
 // ---- responses (read by clients and volunteers) ----
 
 export function encodeInfoResponse(r: InfoResponse): object {
-  return { v: 1, egress: r.egress };
+  return r.key === undefined ? { v: 1, egress: r.egress } : { v: 1, egress: r.egress, key: r.key };
 }
 
 export function encodePollResponse(r: PollResponse): object {
@@ -163,7 +165,11 @@ function pairedField(paired: boolean): { paired?: true } {
 
 export function decodeInfoResponse(body: unknown): InfoResponse {
   const f = readVersioned(body);
-  return { egress: readEgressList(f, 'egress') };
+  const egress = readEgressList(f, 'egress');
+  if (f.key === undefined) return { egress };
+  if (typeof f.key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(f.key))
+    throw new SignalingError('bad-request', '"key" must be 43 characters of base64url');
+  return { egress, key: f.key };
 }
 
 export function decodePollResponse(body: unknown): PollResponse {

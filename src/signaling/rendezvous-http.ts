@@ -33,7 +33,7 @@ export function postMethod(options: HttpMethodOptions): RendezvousMethod {
       const init: RequestInit = { method: 'GET', signal, credentials: 'omit' };
       if (request.body !== null) {
         init.method = 'POST';
-        init.headers = { 'content-type': 'application/json' };
+        init.headers = { 'content-type': request.type ?? 'application/json' };
         init.body = request.body;
       }
       return send(options, new URL(request.path, options.base), init, signal);
