@@ -10,7 +10,8 @@ import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from '.
 
 const keygenCommand: Command = {
   name: 'keygen',
-  summary: 'Write a new egress key pair to a file and print its public key.',
+  summary:
+    'Write a new key pair (an egress key, or a broker key for sealed signaling) to a file and print its public key.',
   options: [
     {
       name: 'out',

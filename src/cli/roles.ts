@@ -98,6 +98,18 @@ function pairingCode(v: Values): string | undefined {
   }
 }
 
+/** `--broker-key KEY` (signaling-v1 §9): a pinned key, checked, or 'info' when not given. */
+function brokerKeyOption(v: Values): string {
+  if (v['broker-key'] === undefined) return 'info';
+  const key = str(v, 'broker-key');
+  try {
+    decodeKey(key);
+  } catch (e) {
+    throw new UsageError(`--broker-key: ${(e as Error).message}`);
+  }
+  return key;
+}
+
 /** Resolves on SIGINT or SIGTERM. */
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -401,6 +413,13 @@ export const brokerCommand: Command = {
     },
     PROXY_ADDRESS_OPTION,
     {
+      name: 'key',
+      type: 'string',
+      arg: 'FILE',
+      defaultText: 'none: plain signaling',
+      help: "a key file from 'starling keygen': take polls, answers and offers only sealed to it (signaling-v1 §9), so a CDN or TLS front in between reads none of them",
+    },
+    {
       name: 'max-waiting-per-source',
       type: 'integer',
       default: BROKER_DEFAULTS.maxWaitingPerSource,
@@ -471,6 +490,7 @@ export const brokerCommand: Command = {
         throw new UsageError(`--regions: ${(e as Error).message}`);
       }
     }
+    const sealingKey = typeof v.key === 'string' ? await readKeyFile(v.key) : undefined;
     const store = await openStore(v, shares, log);
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
@@ -482,6 +502,7 @@ export const brokerCommand: Command = {
       onError: (e) => log.error(`error: ${String(e)}`),
       store,
       ...(regionOf === undefined ? {} : { regionOf }),
+      ...(sealingKey === undefined ? {} : { sealingKey }),
     });
     const { port: bound } = await startup(`cannot listen on ${host}:${port}`, () =>
       broker.listen(port, host),
@@ -492,6 +513,8 @@ export const brokerCommand: Command = {
     const shared =
       typeof v.redis === 'string' ? ` sharing its pool through ${redactUrl(new URL(v.redis))}` : '';
     log.info(`listening on http://${host}:${bound}/ serving ${egress.join(', ')}${shared}`);
+    if (sealingKey !== undefined)
+      log.info(`sealed signaling only, broker key ${encodeKey(sealingKey.publicKey)} (--broker-key)`);
     const metrics = await startMetrics(v, broker.metrics, log.info, () => ({ ok: true })).catch(
       async (e: unknown) => {
         await broker.close();
@@ -597,6 +620,13 @@ export const volunteerCommand: Command = {
     pairingOption(
       "a code from 'starling pair': help only the clients started with the same code (none: help anyone)",
     ),
+    {
+      name: 'broker-key',
+      type: 'string',
+      arg: 'KEY',
+      defaultText: "the one the broker's /v1/info publishes, if any",
+      help: "the broker's public key for sealed signaling (base64url, printed by the broker); pinned, so a front that rewrites /v1/info still reads nothing",
+    },
     ...RTC_OPTIONS,
     CA_OPTION,
     METRICS_OPTION,
@@ -608,7 +638,9 @@ export const volunteerCommand: Command = {
     const pairing = pairingCode(v);
     if (v.metrics !== undefined) hostPort(v, 'metrics', '');
     const allow = list(v, 'allow-egress').map((u) => checkUrl(u, '--allow-egress', ['ws:', 'wss:']));
+    const brokerKey = brokerKeyOption(v);
     const options = {
+      brokerKey,
       broker,
       allow,
       brokerEgress: v['trust-broker-egress'] === true,
@@ -659,6 +691,13 @@ export const clientCommand: Command = {
       help: "the egress's public key (base64url, from 'starling keygen'); pinned, never trusted blindly",
     },
     { name: 'broker', type: 'string', arg: 'URL', default: 'http://127.0.0.1:8700/', help: 'the broker' },
+    {
+      name: 'broker-key',
+      type: 'string',
+      arg: 'KEY',
+      defaultText: "the one the broker's /v1/info publishes, if any",
+      help: "the broker's public key for sealed signaling (base64url, printed by the broker); pinned, so a front that rewrites /v1/info still reads nothing",
+    },
     {
       name: 'egress',
       type: 'string',
@@ -782,6 +821,7 @@ export const clientCommand: Command = {
       throw new UsageError(`--egress-key: ${(e as Error).message}`);
     }
     const broker = url(v, 'broker', ['http:', 'https:'], 'http://127.0.0.1:8700/');
+    const brokerKey = brokerKeyOption(v);
     const egress = typeof v.egress === 'string' ? checkUrl(v.egress, '--egress', ['ws:', 'wss:']) : undefined;
     const socks = hostPort(v, 'socks', '127.0.0.1:1080');
     const http = hostPort(v, 'http', '127.0.0.1:8080');
@@ -826,6 +866,7 @@ export const clientCommand: Command = {
       ...(ca === undefined ? {} : { brokerFetch: caFetch(ca) }),
       rendezvous,
       egressKey,
+      brokerKey,
       ...(egress ? { egress } : {}),
       ...(pairing === undefined ? {} : { pairing }),
       paths: num(v, 'paths'),

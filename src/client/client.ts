@@ -18,7 +18,7 @@ import {
   type SessionOptions,
 } from '../shared/limits.js';
 import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
-import { BrokerClient } from '../signaling/client.js';
+import { BrokerClient, parseBrokerKey } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
 import type { Rendezvous } from '../signaling/rendezvous.js';
 import { httpRendezvous, type RendezvousMethodName } from '../signaling/rendezvous-http.js';
@@ -54,6 +54,12 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
    * @default direct only
    */
   rendezvous?: ClientRendezvous;
+  /**
+   * The broker's public key for sealed signaling (signaling-v1 §9), base64url: pinned, so a front that
+   * rewrites GET /v1/info cannot read the signaling; or `'info'`: the key /v1/info publishes, if any.
+   * @default 'info'
+   */
+  brokerKey?: string;
   /** This machine's NAT class, if known (signaling-v1 §2). @default 'unknown' */
   nat?: NatClass;
   /** Local address WebRTC gathers candidates on; `127.0.0.1` keeps it on loopback. @default all interfaces */
@@ -144,6 +150,7 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
     const egressKey =
       typeof options.egressKey === 'string' ? decodeKey(options.egressKey) : options.egressKey;
     if (egressKey.length !== 32) throw new TypeError('egressKey must be 32 bytes');
+    if (options.brokerKey !== undefined && options.brokerKey !== 'info') parseBrokerKey(options.brokerKey);
     this.closeWebRtc = options.closeWebRtc === true;
     const {
       broker: _broker,
@@ -154,6 +161,7 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       noVolunteerNoticeMs: _notice,
       closeWebRtc: _close,
       brokerFetch,
+      brokerKey,
       hostCandidates,
       rendezvous,
       ...tunnelOptions
@@ -163,6 +171,7 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       hostCandidates: hostCandidates ?? (iceAddress === undefined ? [] : [iceAddress]),
       broker: new BrokerClient(this.broker, {
         rendezvous: clientRendezvous(broker, rendezvous, brokerFetch, options.log),
+        brokerKey: brokerKey ?? 'info',
       }),
       egressKey,
       RTCPeerConnection: nodeRtcPeerConnectionClass({

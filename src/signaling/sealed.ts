@@ -199,6 +199,8 @@ export async function sealRequest(
   brokerPublicKey: Uint8Array,
   request: SealedRequest,
 ): Promise<{ body: Bytes; open: (body: Uint8Array) => Promise<SealedResponse> }> {
+  if (globalThis.crypto?.subtle === undefined)
+    throw new SignalingError('bad-response', 'sealed signaling needs WebCrypto (an https: page)');
   const brokerKey = new Uint8Array(brokerPublicKey);
   const header = concat(new Uint8Array([await keyIdOf(brokerKey)]), SUITE);
   const { enc, context } = await setupSender(brokerKey, requestInfo(header));

@@ -6,7 +6,7 @@ import {
   VOLUNTEER_MAX_CLIENTS,
   type VolunteerLimits,
 } from '../shared/limits.js';
-import type { NatClass } from '../signaling/client.js';
+import { type NatClass, parseBrokerKey } from '../signaling/client.js';
 import { normalizeEgressUrls } from '../signaling/fields.js';
 import { parsePairingCode } from '../signaling/pairing.js';
 
@@ -24,6 +24,12 @@ export interface VolunteerOptions extends Partial<VolunteerLimits> {
    * @default false
    */
   brokerEgress?: boolean;
+  /**
+   * The broker's public key for sealed signaling (signaling-v1 §9), base64url: pinned, so a front that
+   * rewrites GET /v1/info cannot read the signaling; or `'info'`: the key /v1/info publishes, if any.
+   * @default 'info'
+   */
+  brokerKey?: string;
   /** This volunteer's NAT class (signaling-v1 §1). @default 'unknown' */
   nat?: NatClass;
   /**
@@ -41,6 +47,8 @@ export interface ResolvedVolunteerOptions extends VolunteerLimits {
   broker: string;
   /** Normalized allow-list; empty only with `brokerEgress`, meaning "ask the broker". */
   allow: string[];
+  /** A pinned key (base64url) or 'info'. */
+  brokerKey: string;
   nat: NatClass;
   /** The pairing code in canonical form, or undefined. */
   pairing: string | undefined;
@@ -77,10 +85,19 @@ export function resolveVolunteerOptions(options: VolunteerOptions): ResolvedVolu
   checkEgressChoice(allow, options.brokerEgress === true, broker);
   // A PairingCodeError is a TypeError's kin for callers: its message says what to fix.
   const pairing = options.pairing === undefined ? undefined : parsePairingCode(options.pairing);
+  const brokerKey = options.brokerKey ?? 'info';
+  if (brokerKey !== 'info') {
+    try {
+      parseBrokerKey(brokerKey);
+    } catch (e) {
+      throw new TypeError(`volunteer option brokerKey: ${(e as Error).message}`);
+    }
+  }
   return {
     ...merged,
     broker: options.broker,
     allow,
+    brokerKey,
     nat: options.nat ?? 'unknown',
     pairing,
     pauseWhenHidden: options.pauseWhenHidden === true,

@@ -145,7 +145,10 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     this.#env = env;
     this.#allow = this.#options.allow;
     const fetchFn = env.fetch;
-    this.#broker = new BrokerClient(this.#options.broker, { fetch: (input, init) => fetchFn(input, init) });
+    this.#broker = new BrokerClient(this.#options.broker, {
+      fetch: (input, init) => fetchFn(input, init),
+      brokerKey: this.#options.brokerKey,
+    });
     const { maxBytesPerSec, rateBurstBytes } = this.#options;
     this.#limiter = maxBytesPerSec > 0 ? new TokenBucket(maxBytesPerSec, rateBurstBytes) : null;
   }

@@ -15,6 +15,7 @@ export type Theme = (typeof THEMES)[number];
 /** Every attribute the widget reads; all apply live. */
 export const ATTRIBUTES = [
   'data-broker',
+  'data-broker-key',
   'data-egress',
   'data-stun',
   'data-layout',
@@ -96,9 +97,16 @@ function relaySettings(el: Element): RelaySettings | { problem: string } {
   if (allow.length === 0) return { problem: 'data-egress is missing' };
   const pairing = pairingCode(el.getAttribute('data-pairing'));
   if (typeof pairing === 'object') return pairing;
+  // signaling-v1 §9: pinned by the page, so a front between reader and broker cannot swap it.
+  const brokerKey = el.getAttribute('data-broker-key')?.trim() ?? '';
+  if (brokerKey !== '' && !/^[A-Za-z0-9_-]{43}$/.test(brokerKey))
+    return { problem: 'data-broker-key must be 43 characters of base64url, as the broker prints it' };
+  if (brokerKey !== '' && globalThis.crypto?.subtle === undefined)
+    return { problem: 'data-broker-key needs an https: page (WebCrypto seals the signaling)' };
   return {
     options: {
       broker,
+      brokerKey: brokerKey === '' ? 'info' : brokerKey,
       allow,
       maxClients,
       maxBytesPerSec,
