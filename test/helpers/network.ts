@@ -114,6 +114,8 @@ export interface NetworkOptions {
    * volunteers relay to instead (a hostile or flaky front, in tests of what a relay may do).
    */
   front?: (egressUrl: string) => Promise<string>;
+  /** Puts something in front of the broker: given its URL, returns the URL volunteers and the client use. */
+  brokerFront?: (brokerUrl: string) => Promise<string>;
 }
 
 export class Network {
@@ -165,6 +167,7 @@ export class Network {
       ...(opts.brokerArgs ?? []),
     ]);
     this.brokerUrl = (await this.broker.waitFor(/listening on (http:\/\/\S+)/))[1]!;
+    if (opts.brokerFront) this.brokerUrl = await opts.brokerFront(this.brokerUrl);
     await Promise.all(Array.from({ length: opts.volunteers ?? 1 }, () => this.addVolunteer()));
     if (opts.client !== false) await this.startClient(opts.paths ?? 1, encodeKey(this.keys.publicKey));
   }
