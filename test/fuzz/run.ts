@@ -4,6 +4,7 @@
  * seed and counterexample.
  */
 import { FUZZ_RUNS, PROPERTIES, runProperty } from './decoders.js';
+import { runSealedProperty, SEALED_PROPERTIES } from './sealed.js';
 
 const runs = Number(process.argv[2] ?? FUZZ_RUNS);
 if (!Number.isInteger(runs) || runs < 1) {
@@ -22,6 +23,20 @@ for (const entry of PROPERTIES) {
   }
   console.log(
     `${String(runs).padStart(8)} cases  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${entry.name}`,
+  );
+}
+for (const entry of SEALED_PROPERTIES) {
+  const t0 = performance.now();
+  let n = 0;
+  try {
+    n = await runSealedProperty(entry, runs);
+  } catch (e) {
+    console.error(`FAILED ${entry.name}:\n${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+  total += n;
+  console.log(
+    `${String(n).padStart(8)} cases  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${entry.name}`,
   );
 }
 console.log(
