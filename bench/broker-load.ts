@@ -24,6 +24,7 @@ import { createBrokerServer } from '../src/broker/http.js';
 import { MemoryStore } from '../src/broker/memory-store.js';
 import { RedisStore } from '../src/broker/redis-store.js';
 import type { SignalingStore } from '../src/broker/store.js';
+import { encodeKey, generateKeyPair } from '../src/session/keys.js';
 import { withDefaults } from '../src/shared/limits.js';
 import { BrokerClient } from '../src/signaling/client.js';
 import { watchChild } from '../test/helpers/child.js';
@@ -45,6 +46,8 @@ export interface BrokerLoadOptions {
   durationMs: number;
   /** Idle polls held for the memory figure. @default 2000 */
   idlePolls: number;
+  /** Sealed signaling (signaling-v1 §9): the brokers have a key and every poll, answer and offer is sealed. @default false */
+  sealed: boolean;
 }
 
 export interface BrokerLoadResult {
@@ -68,7 +71,11 @@ const LOAD_DEFAULTS: Omit<BrokerLoadOptions, 'redisUrl'> = {
   latencyClients: 4,
   durationMs: 2_000,
   idlePolls: 2_000,
+  sealed: false,
 };
+
+/** The brokers' key when `sealed`: one per process is enough. */
+const SEALING_KEY = generateKeyPair();
 
 const EGRESS = 'ws://127.0.0.1:8701/';
 const WARMUP_MS = 300;
@@ -116,6 +123,7 @@ async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefine
       rateLimitPerSecond: 0,
       clientMatchesPerMinute: 0,
       pollTimeoutMs: 60_000,
+      ...(opts.sealed ? { sealingKey: SEALING_KEY } : {}),
     });
     const { port } = await server.listen(0, '127.0.0.1');
     servers.push(server);
@@ -148,8 +156,9 @@ async function untilWaiting(store: SignalingStore, n: number, ms: number): Promi
 async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients: number) {
   const stop = new AbortController();
   setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
-  const volunteer = new BrokerClient(brokers.volunteerUrl);
-  const client = new BrokerClient(brokers.clientUrl);
+  const sealing = opts.sealed ? { brokerKey: encodeKey(SEALING_KEY.publicKey) } : {};
+  const volunteer = new BrokerClient(brokers.volunteerUrl, sealing);
+  const client = new BrokerClient(brokers.clientUrl, sealing);
   const loops: Promise<void>[] = [];
   for (let i = 0; i < opts.volunteers; i++) {
     loops.push(
@@ -319,6 +328,25 @@ export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): P
     };
   } finally {
     await own?.stop();
+  }
+}
+
+/**
+ * matches/s and the p99 match overhead with sealed signaling (signaling-v1 §9), in-process store. The
+ * simulated clients and volunteers run in this process too, so their own sealing is counted with the
+ * broker's: the figure is what a whole exchange costs, a bound on the broker's share.
+ */
+export async function runSealedMatches(
+  options: Partial<BrokerLoadOptions> = {},
+): Promise<{ matchesPerS: number; p99Ms: number }> {
+  const opts = withDefaults<BrokerLoadOptions>({ ...LOAD_DEFAULTS, sealed: true }, options);
+  const brokers = await startBrokers({ ...opts, store: 'memory' }, undefined, 1);
+  try {
+    const { matchesPerS } = await measureMatches(opts, brokers, opts.clients);
+    const { p99Ms } = await measureMatches(opts, brokers, opts.latencyClients);
+    return { matchesPerS, p99Ms };
+  } finally {
+    await brokers.close();
   }
 }
 
