@@ -201,3 +201,31 @@ test('sealed: a client whose clock is off corrects it from the stale answer and 
     await broker.close();
   }
 });
+
+test('sealed: a key read from /v1/info that changed gives wrong-key once, then is read again', async () => {
+  const a = await startBroker({ sealingKey: keys });
+  const otherKeys = generateKeyPair();
+  const b = await startBroker({ sealingKey: otherKeys });
+  let target = a.url;
+  const switching = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(String(input));
+    return fetch(new URL(url.pathname, target), init);
+  }) as typeof fetch;
+  try {
+    const client = new BrokerClient('http://broker.invalid/', { brokerKey: 'info', fetch: switching });
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('no-match', 503));
+    target = b.url; // the deployment's key changed (a new key file)
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('wrong-key', 400));
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('no-match', 503));
+    const pinned = new BrokerClient('http://broker.invalid/', { brokerKey: KEY, fetch: switching });
+    await assert.rejects(pinned.offer({ nat: 'unknown', sdp: 'x' }), isCode('wrong-key', 400));
+    await assert.rejects(
+      pinned.offer({ nat: 'unknown', sdp: 'x' }),
+      isCode('wrong-key', 400),
+      'pinned stays',
+    );
+  } finally {
+    await a.broker.close();
+    await b.broker.close();
+  }
+});
