@@ -46,7 +46,7 @@ export interface BrokerLoadOptions {
   durationMs: number;
   /** Idle polls held for the memory figure. @default 2000 */
   idlePolls: number;
-  /** Sealed signaling (signaling-v1 §9): the brokers have a key and every poll, answer and offer is sealed. @default false */
+  /** Sealed signaling (signaling-v1 §10): the brokers have a key and every poll, answer and offer is sealed. @default false */
   sealed: boolean;
 }
 
@@ -332,7 +332,7 @@ export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): P
 }
 
 /**
- * matches/s and the p99 match overhead with sealed signaling (signaling-v1 §9), in-process store. The
+ * matches/s and the p99 match overhead with sealed signaling (signaling-v1 §10), in-process store. The
  * simulated clients and volunteers run in this process too, so their own sealing is counted with the
  * broker's: the figure is what a whole exchange costs, a bound on the broker's share.
  */

@@ -18,7 +18,7 @@ export const brokerGroup: Group = {
     {
       name: 'broker.sealed_matches_per_s',
       unit: '1/s',
-      what: 'the same with sealed signaling (signaling-v1 §9; clients and volunteers seal in the same process)',
+      what: 'the same with sealed signaling (signaling-v1 §10; clients and volunteers seal in the same process)',
     },
     {
       name: 'broker.sealed_ratio',

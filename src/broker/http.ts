@@ -49,7 +49,7 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   /** The network map's coarse region of an address (regions.ts); none: one region, "all" (docs/map.md). */
   regionOf?: RegionOf;
   /**
-   * The broker's X25519 key pair for sealed signaling (signaling-v1 §9): with it, polls, answers and offers
+   * The broker's X25519 key pair for sealed signaling (signaling-v1 §10): with it, polls, answers and offers
    * are taken only sealed, at `POST /v1/sealed`, and `GET /v1/info` publishes the public key.
    * @default none: plain signaling only
    */
@@ -87,11 +87,11 @@ type Route =
 function sealedRequired(): SignalingError {
   return new SignalingError(
     'sealed-required',
-    'this broker takes sealed signaling only (signaling-v1 §9); update Starling, or give it the key from GET /v1/info',
+    'this broker takes sealed signaling only (signaling-v1 §10); update Starling, or give it the key from GET /v1/info',
   );
 }
 
-/** signaling-v1 §9: the one route of sealed signaling, and its content type. */
+/** signaling-v1 §10: the one route of sealed signaling, and its content type. */
 const SEALED_ROUTE = '/v1/sealed';
 const SEALED_TYPE = 'application/octet-stream';
 const MAX_SEALED_BYTES = Math.max(...SEALED_SIZES);
@@ -343,7 +343,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   };
 
   /**
-   * signaling-v1 §9: `POST /v1/sealed`. Whatever fails before the body opens is a plain error; once it
+   * signaling-v1 §10: `POST /v1/sealed`. Whatever fails before the body opens is a plain error; once it
    * opens, every answer (errors too) is sealed and sent as 200, so a front learns neither route nor outcome.
    */
   const sealed = async (

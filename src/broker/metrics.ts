@@ -61,7 +61,7 @@ export class BrokerMetrics {
     );
     this.sealed = r.counter(
       'starling_broker_sealed_total',
-      'Sealed requests opened (signaling-v1 §9), by outcome: ok, stale (time outside the window), replayed.',
+      'Sealed requests opened (signaling-v1 §10), by outcome: ok, stale (time outside the window), replayed.',
     );
     // Present from the first scrape; the NAT pools the broker knows today (signaling-v1 `nat`).
     this.matches.inc({ nat_pool: 'unknown' }, 0);

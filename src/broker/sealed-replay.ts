@@ -1,9 +1,9 @@
 /**
- * signaling-v1 §9 "Replay": a sealed request is accepted once, and only while its time `t` is within
+ * signaling-v1 §10 "Replay": a sealed request is accepted once, and only while its time `t` is within
  * `windowMs` of the broker's clock. The ephemeral keys (`enc`) of the requests accepted lately are kept
  * until their time leaves the window; at most `maxEntries` of them. When full, the oldest entry goes and
  * the floor rises to its time: from then on no request at or before that time is accepted, so a full cache
- * narrows the window instead of letting a replay through. Per broker instance (§9 says what that leaves).
+ * narrows the window instead of letting a replay through. Per broker instance (§10 says what that leaves).
  */
 export type ReplayVerdict = 'ok' | 'stale' | 'replayed';
 

@@ -98,7 +98,7 @@ function pairingCode(v: Values): string | undefined {
   }
 }
 
-/** `--broker-key KEY` (signaling-v1 §9): a pinned key, checked, or 'info' when not given. */
+/** `--broker-key KEY` (signaling-v1 §10): a pinned key, checked, or 'info' when not given. */
 function brokerKeyOption(v: Values): string {
   if (v['broker-key'] === undefined) return 'info';
   const key = str(v, 'broker-key');
@@ -417,7 +417,7 @@ export const brokerCommand: Command = {
       type: 'string',
       arg: 'FILE',
       defaultText: 'none: plain signaling',
-      help: "a key file from 'starling keygen': take polls, answers and offers only sealed to it (signaling-v1 §9), so a CDN or TLS front in between reads none of them",
+      help: "a key file from 'starling keygen': take polls, answers and offers only sealed to it (signaling-v1 §10), so a CDN or TLS front in between reads none of them",
     },
     {
       name: 'max-waiting-per-source',

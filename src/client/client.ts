@@ -55,7 +55,7 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
    */
   rendezvous?: ClientRendezvous;
   /**
-   * The broker's public key for sealed signaling (signaling-v1 §9), base64url: pinned, so a front that
+   * The broker's public key for sealed signaling (signaling-v1 §10), base64url: pinned, so a front that
    * rewrites GET /v1/info cannot read the signaling; or `'info'`: the key /v1/info publishes, if any.
    * @default 'info'
    */

@@ -289,12 +289,12 @@ export const BROKER_DEFAULTS = {
   closeGraceMs: 2_000,
   /**
    * A sealed request's time may differ from the broker's clock by at most this, either way, ms (signaling-v1
-   * §9 "Replay"); a client outside it learns the broker's time from the sealed `stale` answer. @default 60000
+   * §10 "Replay"); a client outside it learns the broker's time from the sealed `stale` answer. @default 60000
    */
   sealedWindowMs: 60_000,
   /**
    * Ephemeral keys of accepted sealed requests remembered to refuse replays, count (~100 bytes each); when
-   * full the oldest goes and requests from before its time are refused as stale (signaling-v1 §9). @default 100000
+   * full the oldest goes and requests from before its time are refused as stale (signaling-v1 §10). @default 100000
    */
   sealedReplayMaxEntries: 100_000,
 } as const;

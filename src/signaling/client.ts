@@ -36,7 +36,7 @@ export interface BrokerClientOptions extends Partial<BrokerClientLimits> {
    */
   rendezvous?: Rendezvous;
   /**
-   * signaling-v1 §9: seal every poll, answer and offer to this broker public key (43 characters of base64url,
+   * signaling-v1 §10: seal every poll, answer and offer to this broker public key (43 characters of base64url,
    * pinned: a front that rewrites GET /v1/info cannot change it), or `'info'` for the key GET /v1/info
    * publishes, read once before the first request (plain signaling when it publishes none).
    * @default plain signaling
@@ -60,7 +60,7 @@ export class BrokerClient {
   readonly #keyFromInfo: boolean;
   /** The key sealed to: pinned, or read from /v1/info (null: it publishes none); undefined until read. */
   #key: Promise<Uint8Array | null> | undefined;
-  /** The broker's clock minus ours, ms, from its last sealed answer (signaling-v1 §9 "Replay"). */
+  /** The broker's clock minus ours, ms, from its last sealed answer (signaling-v1 §10 "Replay"). */
   #clockOffsetMs = 0;
   readonly #now: () => number;
 
@@ -85,12 +85,12 @@ export class BrokerClient {
       this.#key = Promise.resolve(parseBrokerKey(options.brokerKey));
   }
 
-  /** signaling-v1 §3 (and §9: `key`, when the broker seals). */
+  /** signaling-v1 §3 (and §10: `key`, when the broker seals). */
   async info(signal?: AbortSignal): Promise<{ egress: string[]; key?: string }> {
     return this.#call('v1/info', undefined, signal, decodeInfoResponse);
   }
 
-  /** Whether requests are sealed (signaling-v1 §9): reads /v1/info first when the key comes from there. */
+  /** Whether requests are sealed (signaling-v1 §10): reads /v1/info first when the key comes from there. */
   async sealed(signal?: AbortSignal): Promise<boolean> {
     return (await this.#sealingKey(signal)) !== null;
   }
@@ -165,7 +165,7 @@ export class BrokerClient {
   }
 
   /**
-   * signaling-v1 §9: one sealed exchange, by the rendezvous methods like any other. A `stale` answer carries
+   * signaling-v1 §10: one sealed exchange, by the rendezvous methods like any other. A `stale` answer carries
    * the broker's time: the request is sealed again once with the clock corrected. A `wrong-key` answer makes
    * a key read from /v1/info be read again on the next request.
    */

@@ -7,15 +7,15 @@
 export const SIGNALING_STATUS = {
   'bad-request': 400,
   'unknown-egress': 400,
-  /** signaling-v1 §9: this broker takes sealed bodies only. */
+  /** signaling-v1 §10: this broker takes sealed bodies only. */
   'sealed-required': 400,
-  /** signaling-v1 §9: a sealed body of the wrong size or suite, that does not open, or is malformed inside. */
+  /** signaling-v1 §10: a sealed body of the wrong size or suite, that does not open, or is malformed inside. */
   'bad-seal': 400,
-  /** signaling-v1 §9: sealed to another key than the broker's. */
+  /** signaling-v1 §10: sealed to another key than the broker's. */
   'wrong-key': 400,
-  /** signaling-v1 §9: the sealed request's time is outside the broker's window (the answer says its time). */
+  /** signaling-v1 §10: the sealed request's time is outside the broker's window (the answer says its time). */
   stale: 400,
-  /** signaling-v1 §9: this sealed request was seen before. */
+  /** signaling-v1 §10: this sealed request was seen before. */
   replayed: 400,
   'not-found': 404,
   'unknown-offer': 404,

@@ -1,7 +1,7 @@
 /**
  * HPKE (RFC 9180) in base mode, one suite only: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM
  * (KEM 0x0020, KDF 0x0001, AEAD 0x0001), single-shot (sequence number 0) plus the secret export. This is
- * what sealed signaling (signaling-v1 §9) is built on. WebCrypto only (`crypto.subtle`), so the same code
+ * what sealed signaling (signaling-v1 §10) is built on. WebCrypto only (`crypto.subtle`), so the same code
  * runs in the widget and in Node; test/signaling/hpke.test.ts checks it against RFC 9180 Appendix A.1.1.
  */
 

@@ -63,7 +63,7 @@ export interface DeliveredOffer {
 /** signaling-v1 §3. */
 export interface InfoResponse {
   egress: string[];
-  /** signaling-v1 §9: the broker's public key for sealed bodies (base64url), when it has one. */
+  /** signaling-v1 §10: the broker's public key for sealed bodies (base64url), when it has one. */
   key?: string;
 }
 

@@ -10,7 +10,7 @@ import { SignalingError } from './errors.js';
 export interface RendezvousRequest {
   readonly path: string;
   readonly body: Uint8Array<ArrayBuffer> | null;
-  /** The body's content type. @default 'application/json' (signaling-v1 §9's sealed bodies are octets) */
+  /** The body's content type. @default 'application/json' (signaling-v1 §10's sealed bodies are octets) */
   readonly type?: string;
 }
 

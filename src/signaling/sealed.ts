@@ -1,5 +1,5 @@
 /**
- * Sealed signaling bodies (signaling-v1 §9): a request encrypted to the broker's public key with HPKE
+ * Sealed signaling bodies (signaling-v1 §10): a request encrypted to the broker's public key with HPKE
  * (RFC 9180, ./hpke.ts) and its response sealed under a key exported from the same exchange, as Oblivious
  * HTTP does (RFC 9458 §4.3, §4.4); both padded to one of SEALED_SIZES, so a front that terminates TLS sees
  * neither SDPs nor NAT classes nor sizes beyond a bucket. Web-standard only: the widget runs this too.
@@ -34,9 +34,9 @@ import {
   setupSender,
 } from './hpke.js';
 
-/** signaling-v1 §9: every sealed body, either way, is exactly one of these sizes, bytes. */
+/** signaling-v1 §10: every sealed body, either way, is exactly one of these sizes, bytes. */
 export const SEALED_SIZES = [2048, 8192, 65_536] as const;
-/** signaling-v1 §9: the paths a sealed request may name. */
+/** signaling-v1 §10: the paths a sealed request may name. */
 export const SEALED_PATHS = ['/v1/volunteer/poll', '/v1/volunteer/answer', '/v1/client/offer'] as const;
 export type SealedPath = (typeof SEALED_PATHS)[number];
 
@@ -55,7 +55,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** What a sealed request carries: the v1 route, the sender's clock, and the v1 request body. */
 export interface SealedRequest {
   path: SealedPath;
-  /** The sender's time, ms since the epoch (corrected by the broker's `now`, §9 Replay). */
+  /** The sender's time, ms since the epoch (corrected by the broker's `now`, §10 Replay). */
   t: number;
   body: object;
 }
@@ -72,7 +72,7 @@ function badSeal(message: string): SignalingError {
   return new SignalingError('bad-seal', message);
 }
 
-/** signaling-v1 §9: the key id of a broker public key. */
+/** signaling-v1 §10: the key id of a broker public key. */
 export async function keyIdOf(publicKey: Bytes): Promise<number> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', publicKey))[0]!;
 }
@@ -136,7 +136,7 @@ function timeField(f: Record<string, unknown>, name: string, what: string): numb
   return value;
 }
 
-/** signaling-v1 §9: the inner request `{"v":1,"path":PATH,"t":MS,"body":{...}}`, strictly. */
+/** signaling-v1 §10: the inner request `{"v":1,"path":PATH,"t":MS,"body":{...}}`, strictly. */
 export function decodeSealedRequest(value: unknown): SealedRequest {
   const f = fieldsOf(value, 'sealed request');
   const path = f.path;
@@ -149,7 +149,7 @@ export function decodeSealedRequest(value: unknown): SealedRequest {
   };
 }
 
-/** signaling-v1 §9: the inner response `{"v":1,"status":N,"now":MS,"body":{...}}`, strictly. */
+/** signaling-v1 §10: the inner response `{"v":1,"status":N,"now":MS,"body":{...}}`, strictly. */
 export function decodeSealedResponse(value: unknown): SealedResponse {
   const f = fieldsOf(value, 'sealed response');
   const status = f.status;
@@ -247,7 +247,7 @@ export class SealedBrokerKey {
 
   /**
    * Opens a sealed request body. Throws `wrong-key` when it was sealed to another key, `bad-seal` when it
-   * does not open or its plaintext is malformed. `seal` answers it (signaling-v1 §9).
+   * does not open or its plaintext is malformed. `seal` answers it (signaling-v1 §10).
    */
   async open(given: Uint8Array): Promise<{
     request: SealedRequest;

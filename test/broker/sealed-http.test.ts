@@ -1,4 +1,4 @@
-/** signaling-v1 §9 over real HTTP: sealed polls, answers and offers; what a recording front sees; errors. */
+/** signaling-v1 §10 over real HTTP: sealed polls, answers and offers; what a recording front sees; errors. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MemoryStore } from '../../src/broker/memory-store.js';

@@ -1,5 +1,5 @@
 /**
- * issue 12 §2, signaling-v1 §9 with real processes: a broker with `--key` behind a recording front (a
+ * issue 12 §2, signaling-v1 §10 with real processes: a broker with `--key` behind a recording front (a
  * reverse proxy keeping every body, as a CDN could); volunteers that take the key from /v1/info through the
  * front and a client that pins it (`--broker-key`) meet, and traffic flows. The front saw only ciphertext
  * of the fixed sizes: no SDP, no address, no NAT class, every sealed exchange a 200.

@@ -1,5 +1,5 @@
 /**
- * Property-based tests (fast-check) of the sealed signaling decoders (signaling-v1 §9), on random and on
+ * Property-based tests (fast-check) of the sealed signaling decoders (signaling-v1 §10), on random and on
  * mutated valid bodies: the broker's opening of a request (size, suite, key id, HPKE open, padding, inner
  * JSON) and the client's opening of an answer throw only SignalingError, and what they return is within
  * the stated bounds. The pure steps run synchronously; the opens are asynchronous (WebCrypto), so they run

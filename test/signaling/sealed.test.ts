@@ -1,4 +1,4 @@
-/** signaling-v1 §9: the sealed body codec on its own (no HTTP): sizes, padding, strict inner decoders. */
+/** signaling-v1 §10: the sealed body codec on its own (no HTTP): sizes, padding, strict inner decoders. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SealedReplayWindow } from '../../src/broker/sealed-replay.js';

@@ -1,5 +1,5 @@
 /**
- * The widget sealing its signaling with the page's WebCrypto (signaling-v1 §9) in real Chromium: a broker
+ * The widget sealing its signaling with the page's WebCrypto (signaling-v1 §10) in real Chromium: a broker
  * with `--key` behind a recording front (test/helpers/recording-front.ts), the widget pinning the key with
  * `data-broker-key`, a client pinning it too. The client carries traffic through the tab, and the front saw
  * only fixed-size ciphertext. Run inside the private network namespace:
