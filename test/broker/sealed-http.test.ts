@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { MemoryStore } from '../../src/broker/memory-store.js';
 import { encodeKey, generateKeyPair } from '../../src/session/keys.js';
 import { BrokerClient } from '../../src/signaling/client.js';
+import { decodeGetEnvelope, encodeGetTarget } from '../../src/signaling/get-encoding.js';
 import { SEALED_SIZES, sealRequest } from '../../src/signaling/sealed.js';
 import { EGRESS, isCode, startBroker, until } from './helpers.js';
 
@@ -227,5 +228,20 @@ test('sealed: a key read from /v1/info that changed gives wrong-key once, then i
   } finally {
     await a.broker.close();
     await b.broker.close();
+  }
+});
+
+test('sealed: a GET-encoded plain offer to a sealing broker gets sealed-required in its envelope', async () => {
+  const { broker, url } = await startBroker({ sealingKey: keys });
+  try {
+    const body = new TextEncoder().encode(JSON.stringify({ v: 1, nat: 'unknown', sdp: 'x' }));
+    const res = await fetch(new URL(encodeGetTarget('v1/client/offer', body), `${url}/`));
+    assert.equal(res.status, 200);
+    const envelope = decodeGetEnvelope(await res.json());
+    assert.equal(envelope.status, 400);
+    const inner = JSON.parse(new TextDecoder().decode(envelope.body)) as { code: string };
+    assert.equal(inner.code, 'sealed-required');
+  } finally {
+    await broker.close();
   }
 });
