@@ -51,7 +51,9 @@ export function getMethod(options: HttpMethodOptions & { maxGetTargetBytes: numb
     exchange: async (request: RendezvousRequest, signal: AbortSignal): Promise<RendezvousAnswer> => {
       const init: RequestInit = { method: 'GET', signal, credentials: 'omit' };
       if (request.body === null) return send(options, new URL(request.path, options.base), init, signal);
-      if (!isGetRoute(request.path)) throw new TypeError(`no GET form of ${request.path}`);
+      // signaling-v1 §10: sealed bodies have no GET form yet; like a target too long, the next method goes.
+      if (!isGetRoute(request.path))
+        throw new SignalingError('unreachable', `no GET form of ${request.path}`);
       const url = new URL(encodeGetTarget(request.path, request.body), options.base);
       const length = url.pathname.length + url.search.length;
       if (length > options.maxGetTargetBytes) {

@@ -5,6 +5,8 @@ import type { MemoryStore } from '../../src/broker/memory-store.js';
 import { encodeKey, generateKeyPair } from '../../src/session/keys.js';
 import { BrokerClient } from '../../src/signaling/client.js';
 import { decodeGetEnvelope, encodeGetTarget } from '../../src/signaling/get-encoding.js';
+import { Rendezvous } from '../../src/signaling/rendezvous.js';
+import { getMethod, postMethod } from '../../src/signaling/rendezvous-http.js';
 import { SEALED_SIZES, sealRequest } from '../../src/signaling/sealed.js';
 import { EGRESS, isCode, startBroker, until } from './helpers.js';
 
@@ -241,6 +243,23 @@ test('sealed: a GET-encoded plain offer to a sealing broker gets sealed-required
     assert.equal(envelope.status, 400);
     const inner = JSON.parse(new TextDecoder().decode(envelope.body)) as { code: string };
     assert.equal(inner.code, 'sealed-required');
+  } finally {
+    await broker.close();
+  }
+});
+
+test('sealed: with the GET method first, a sealed request goes by the next method', async () => {
+  const { broker, url } = await startBroker({ sealingKey: keys });
+  try {
+    const base = new URL(`${url}/`);
+    const common = { base, fetch, maxResponseBytes: 65_536 };
+    const rendezvous = new Rendezvous([
+      getMethod({ ...common, name: 'get', maxGetTargetBytes: 8192 }),
+      postMethod({ ...common, name: 'direct' }),
+    ]);
+    const client = new BrokerClient(url, { brokerKey: KEY, rendezvous });
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('no-match', 503));
+    assert.equal(rendezvous.preferred, 'direct');
   } finally {
     await broker.close();
   }
