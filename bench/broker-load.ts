@@ -1,34 +1,33 @@
 /**
- * Broker load test over real HTTP on loopback, for the in-process store and for Redis (two broker instances
- * on one Redis: volunteers long-poll instance A, clients post to instance B, signaling-v1 §7).
+ * Broker load test over real HTTP on loopback, shaped like the field (issue 11 item 4: Snowflake's ~35,000
+ * concurrent users and ~140,000 proxies a day): a pool of `idlePolls` volunteers long-polling and never
+ * matched (they are `restricted`, like the clients, so they fit no offer yet are read by every match),
+ * `volunteers` busy volunteers that poll and answer at once, and `clients` posting offers back to back.
  *
- * - matches/s: `clients` loops post offers while `volunteers` loops poll and answer at once;
+ * Each broker runs in a process of its own (bench/lib/broker-child.ts), so what it costs is measured apart
+ * from the load generators (this process, with node:http and keep-alive, and a child holding the idle polls):
+ * - matches/s: matches completed per second of wall time, and per second of the brokers' own CPU time
+ *   (`matchesPerCpuS`, what one core would do; on a loaded machine the wall figure is what the scheduler gave);
  * - p99 match overhead: ms from a client's offer to its answer (the volunteer answers instantly), measured
  *   under light load (`latencyClients` loops), so it shows the broker's own cost rather than queueing;
- * - bytes per idle poll: the broker's heap growth (after GC) while `idlePolls` volunteers wait, divided by
- *   their number; the pollers run in a child process so their own memory is not counted. With Redis, Redis's
- *   own growth (INFO used_memory) per poll is given too.
+ * - bytes per idle poll: the broker's heap growth (after GC) while the idle polls wait, divided by their
+ *   number. With Redis, Redis's own growth (INFO used_memory) per poll is given too, and Redis's CPU per
+ *   match, which bounds how far more broker processes on one Redis can go.
  *
- * Run: node --import tsx bench/broker-load.ts [--redis] [--redis-url URL] (the benchmark suite calls
- * `runBrokerLoad` through bench/broker.ts).
+ * Run: node --import tsx bench/broker-load.ts [--redis] [--brokers N] [--idle N] [--cpu-prof DIR]
+ * (the benchmark suite calls `runBrokerLoad` through bench/broker.ts).
  */
 import { spawn } from 'node:child_process';
-import { once, setMaxListeners } from 'node:events';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
-import { createBrokerServer } from '../src/broker/http.js';
-import { MemoryStore } from '../src/broker/memory-store.js';
-import { RedisStore } from '../src/broker/redis-store.js';
-import type { SignalingStore } from '../src/broker/store.js';
-import { encodeKey, generateKeyPair } from '../src/session/keys.js';
 import { withDefaults } from '../src/shared/limits.js';
-import { BrokerClient } from '../src/signaling/client.js';
-import { watchChild } from '../test/helpers/child.js';
+import { type WatchedChild, watchChild } from '../test/helpers/child.js';
 import { type RedisServer, startRedis } from '../test/helpers/redis.js';
+import type { BrokerStats } from './lib/broker-child.js';
 import { withTimeout } from './lib/tcp-target.js';
 
 export interface BrokerLoadOptions {
@@ -36,196 +35,133 @@ export interface BrokerLoadOptions {
   store: 'memory' | 'redis';
   /** Redis to use with `store: 'redis'`. @default a private redis-server started for the run */
   redisUrl?: string;
-  /** Simulated volunteers polling and answering. @default 100 */
+  /** Broker processes (Redis only; the memory store is one process). @default 1 */
+  brokers: number;
+  /** Busy volunteers polling and answering at once. @default 100 */
   volunteers: number;
-  /** Simulated clients posting offers back to back, for matches/s. @default 50 */
+  /** Clients posting offers back to back, for matches/s. @default 50 */
   clients: number;
   /** Clients posting back to back while the p99 is measured (light load: the broker's own overhead). @default 4 */
   latencyClients: number;
-  /** Measurement window for matches/s and latency, ms (after a 300 ms warm-up). @default 2000 */
+  /** Measurement window for matches/s and latency, ms (after a 500 ms warm-up). @default 3000 */
   durationMs: number;
-  /** Idle polls held for the memory figure. @default 2000 */
+  /** Idle polls held throughout (the pool every match reads), and for the memory figure. @default 5000 */
   idlePolls: number;
-  /** Sealed signaling (signaling-v1 §10): the brokers have a key and every poll, answer and offer is sealed. @default false */
-  sealed: boolean;
+  /** Directory for the brokers' --cpu-prof profiles; none when undefined. */
+  cpuProfDir?: string;
 }
 
 export interface BrokerLoadResult {
+  /** Matches completed per second of wall time, all brokers together. */
   matchesPerS: number;
+  /** Matches per second of the brokers' CPU time (summed over brokers): one core's worth. */
+  matchesPerCpuS: number;
+  /** Matches per second of Redis's CPU time (store 'redis' only): where one Redis saturates. */
+  matchesPerRedisCpuS?: number;
   p99Ms: number;
-  /** Store claims made while matches/s was measured (warm-up included). */
-  claims: number;
-  /** Of those, claims that found the chosen volunteer already taken (signaling-v1 §7). */
-  failedClaims: number;
+  p50Ms: number;
   /** Broker heap bytes per idle waiting volunteer poll. */
   bytesPerIdlePoll: number;
   /** Redis memory bytes per idle poll (store 'redis' only). */
   redisBytesPerIdlePoll?: number;
+  /** Idle polls held while matching. */
+  idlePolls: number;
+  /** Offers that failed (503, no-match, ...) while matches/s was measured. */
+  failedOffers: number;
 }
 
 /** The @default values of BrokerLoadOptions. */
-const LOAD_DEFAULTS: Omit<BrokerLoadOptions, 'redisUrl'> = {
+const LOAD_DEFAULTS: Omit<BrokerLoadOptions, 'redisUrl' | 'cpuProfDir'> = {
   store: 'memory',
+  brokers: 1,
   volunteers: 100,
   clients: 50,
   latencyClients: 4,
-  durationMs: 2_000,
-  idlePolls: 2_000,
-  sealed: false,
+  durationMs: 3_000,
+  idlePolls: 5_000,
 };
 
-/** The brokers' key when `sealed`: one per process is enough. */
-const SEALING_KEY = generateKeyPair();
-
 const EGRESS = 'ws://127.0.0.1:8701/';
-const WARMUP_MS = 300;
+const WARMUP_MS = 500;
 const SDP = `v=0 ${'a'.repeat(1500)}`;
+const CHILD = fileURLToPath(new URL('./lib/broker-child.ts', import.meta.url));
 
-interface Brokers {
-  /** Where volunteers poll. */
-  volunteerUrl: string;
-  /** Where clients post offers. */
-  clientUrl: string;
-  stores: SignalingStore[];
-  /** Claims made through every store since the last reset, and how many found the volunteer gone. */
-  claims: { made: number; failed: number };
-  close(): Promise<void>;
+interface BrokerProc {
+  port: number;
+  stats(): Promise<BrokerStats>;
+  stop(): Promise<void>;
 }
 
-/** Counts `store`'s claims, and those that found the volunteer already taken, into `claims`. */
-function countClaims(store: SignalingStore, claims: Brokers['claims']): void {
-  const claim = store.claim.bind(store);
-  store.claim = async (volunteer, offer, answerTimeoutMs, clientSource) => {
-    const ok = await claim(volunteer, offer, answerTimeoutMs, clientSource);
-    claims.made++;
-    if (!ok) claims.failed++;
-    return ok;
+async function startBroker(env: Record<string, string>, cpuProfDir: string | undefined): Promise<BrokerProc> {
+  const flags = [
+    '--expose-gc',
+    ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
+  ];
+  const watched: WatchedChild = watchChild(
+    spawn(process.execPath, [...flags, '--import', 'tsx', CHILD], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  const lines = createInterface({ input: watched.child.stdout! })[Symbol.asyncIterator]();
+  const next = async (what: string): Promise<string> => {
+    const line = await withTimeout(lines.next(), 30_000, what);
+    if (line.done === true) throw new Error(`broker child exited before ${what}`);
+    return line.value;
   };
-}
-
-async function startBrokers(opts: BrokerLoadOptions, redisUrl: string | undefined, instances: number) {
-  const keyPrefix = `bench-${process.pid}-${Date.now()}:`;
-  const servers: ReturnType<typeof createBrokerServer>[] = [];
-  const stores: SignalingStore[] = [];
-  const urls: string[] = [];
-  const claims = { made: 0, failed: 0 };
-  // Every simulated volunteer and client comes from 127.0.0.1, one source: its shares are lifted here.
-  const oneSourceIsMany = { maxWaitingPerSource: 1e9, maxPendingPerSource: 1e9 };
-  for (let i = 0; i < (opts.store === 'redis' ? instances : 1); i++) {
-    const store =
-      opts.store === 'redis' && redisUrl !== undefined
-        ? await RedisStore.connect({ url: redisUrl, keyPrefix, ...oneSourceIsMany })
-        : new MemoryStore(oneSourceIsMany);
-    countClaims(store, claims);
-    const server = createBrokerServer({
-      egress: [EGRESS],
-      store,
-      rateLimitPerSecond: 0,
-      clientMatchesPerMinute: 0,
-      pollTimeoutMs: 60_000,
-      ...(opts.sealed ? { sealingKey: SEALING_KEY } : {}),
-    });
-    const { port } = await server.listen(0, '127.0.0.1');
-    servers.push(server);
-    stores.push(store);
-    urls.push(`http://127.0.0.1:${port}`);
-  }
-  const brokers: Brokers = {
-    volunteerUrl: urls[0]!,
-    clientUrl: urls[urls.length - 1]!,
-    stores,
-    claims,
-    close: async () => {
-      for (const server of servers) await server.close();
-      for (const store of stores) await store.close();
+  const { port } = JSON.parse(await next('listening')) as { port: number };
+  return {
+    port,
+    stats: async () => {
+      watched.child.stdin!.write('stats\n');
+      return JSON.parse(await next('stats')) as BrokerStats;
+    },
+    stop: async () => {
+      watched.child.stdin!.end();
+      await watched.stop(null, 10_000);
     },
   };
-  return brokers;
 }
 
-async function untilWaiting(store: SignalingStore, n: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  const waiting = async (): Promise<number> => (await store.counts()).waiting;
-  while ((await waiting()) < n) {
-    if (Date.now() > deadline) throw new Error(`only ${await waiting()} of ${n} polls waiting`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** matches/s and p99 latency with volunteers and `clients` as concurrent loops over HTTP. */
-async function measureMatches(opts: BrokerLoadOptions, brokers: Brokers, clients: number) {
-  const stop = new AbortController();
-  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
-  const sealing = opts.sealed ? { brokerKey: encodeKey(SEALING_KEY.publicKey) } : {};
-  const volunteer = new BrokerClient(brokers.volunteerUrl, sealing);
-  const client = new BrokerClient(brokers.clientUrl, sealing);
-  const loops: Promise<void>[] = [];
-  for (let i = 0; i < opts.volunteers; i++) {
-    loops.push(
-      (async () => {
-        let ticket: string | undefined;
-        while (!stop.signal.aborted) {
-          try {
-            const polled = await volunteer.poll(
-              { ...(ticket === undefined ? {} : { ticket }), nat: 'unrestricted', egress: [EGRESS] },
-              stop.signal,
-            );
-            ticket = polled.ticket;
-            const { offer } = polled;
-            if (offer !== null) await volunteer.answer(offer.id, SDP, stop.signal);
-          } catch {
-            // A failed poll or answer (a 503, a reset connection) costs this round, not the whole run.
-            if (!stop.signal.aborted) await new Promise((r) => setTimeout(r, 1));
-          }
-        }
-      })(),
+/** One POST with a JSON body over `agent`; resolves with the status and the body text. */
+function post(
+  agent: Agent,
+  port: number,
+  path: string,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
     );
-  }
-  await untilWaiting(brokers.stores[0]!, opts.volunteers, 10_000);
-  brokers.claims.made = 0;
-  brokers.claims.failed = 0;
-  const start = performance.now();
-  const from = start + WARMUP_MS;
-  const until = from + opts.durationMs;
-  const latencies: number[] = [];
-  for (let i = 0; i < clients; i++) {
-    loops.push(
-      (async () => {
-        while (performance.now() < until) {
-          const sent = performance.now();
-          try {
-            await client.offer({ nat: 'unknown', sdp: SDP }, stop.signal);
-            const done = performance.now();
-            if (sent >= from && done <= until) latencies.push(done - sent);
-          } catch {
-            await new Promise((r) => setTimeout(r, 1));
-          }
-        }
-      })(),
-    );
-  }
-  await new Promise((r) => setTimeout(r, until - performance.now()));
-  stop.abort();
-  await Promise.all(loops);
-  latencies.sort((a, b) => a - b);
-  const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN;
-  return {
-    matchesPerS: latencies.length / (opts.durationMs / 1000),
-    p99Ms: p99,
-    claims: brokers.claims.made,
-    failedClaims: brokers.claims.failed,
-  };
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
-/** Opens `count` volunteer polls from a child process and keeps them open until its stdin closes. */
+/** Opens `count` restricted volunteer polls from a child process and keeps them open until its stdin closes. */
 const POLLER = `
 import { Agent, request } from 'node:http';
-const port = Number(process.env.PORT), count = Number(process.env.COUNT);
+const ports = process.env.PORTS.split(',').map(Number), count = Number(process.env.COUNT);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 for (let i = 0; i < count; i += 100) {
   await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => new Promise((resolve, reject) => {
-    const body = JSON.stringify({ v: 1, nat: 'unknown', egress: [${JSON.stringify(EGRESS)}] });
-    const req = request({ host: '127.0.0.1', port, path: '/v1/volunteer/poll', method: 'POST', agent,
+    const body = JSON.stringify({ v: 1, nat: 'restricted', egress: [${JSON.stringify(EGRESS)}] });
+    const req = request({ host: '127.0.0.1', port: ports[(i + j) % ports.length], path: '/v1/volunteer/poll',
+      method: 'POST', agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     req.on('error', reject); // before the connect: this poller exits and says why; after it: ignored
     req.on('response', (res) => res.resume());
@@ -238,140 +174,236 @@ process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 `;
 
-function gcNow(): () => void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  return () => {
-    gc();
-    gc();
-  };
+async function holdIdlePolls(ports: number[], count: number): Promise<WatchedChild> {
+  const poller = watchChild(
+    spawn(process.execPath, ['--input-type=module', '-e', POLLER], {
+      env: { ...process.env, PORTS: ports.join(','), COUNT: String(count) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  const sent = once(createInterface({ input: poller.child.stdout! }), 'line');
+  const died = poller.exited.then((code) => {
+    throw new Error(`idle poller exited (${code}) before its polls were sent`);
+  });
+  await withTimeout(Promise.race([sent, died]), 60_000, 'idle pollers');
+  return poller;
 }
 
-async function redisUsedMemory(url: string): Promise<number> {
+async function untilWaiting(broker: BrokerProc, n: number, ms: number): Promise<BrokerStats> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const stats = await broker.stats();
+    if (stats.waiting >= n) return stats;
+    if (Date.now() > deadline) throw new Error(`only ${stats.waiting} of ${n} polls waiting`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function redisInfo(url: string): Promise<{ memory: number; cpuS: number }> {
   const redis = new Redis(url);
   try {
-    const info = await redis.info('memory');
-    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+    const info = await redis.info();
+    const num = (name: string): number =>
+      Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+    return { memory: num('used_memory'), cpuS: num('used_cpu_user') + num('used_cpu_sys') };
   } finally {
     redis.disconnect();
   }
 }
 
-/** Heap bytes per idle poll at the broker (and in Redis). */
-async function measureIdle(opts: BrokerLoadOptions, redisUrl: string | undefined) {
-  const brokers = await startBrokers(opts, redisUrl, 1);
-  const gc = gcNow();
-  const port = new URL(brokers.volunteerUrl).port;
-  try {
-    gc();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const redisBefore = redisUrl === undefined ? 0 : await redisUsedMemory(redisUrl);
-    const poller = watchChild(
-      spawn(process.execPath, ['--input-type=module', '-e', POLLER], {
-        env: { ...process.env, PORT: port, COUNT: String(opts.idlePolls) },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      }),
+/**
+ * Runs busy volunteers (polling the first half of the brokers) and `clients` loops (offering to the others;
+ * with one broker, both on it) for the warm-up and `durationMs`; returns completed matches and latencies.
+ */
+async function runMatches(opts: BrokerLoadOptions, ports: number[], clients: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const half = Math.max(1, Math.floor(ports.length / 2));
+  const volunteerPorts = ports.length === 1 ? ports : ports.slice(0, half);
+  const clientPorts = ports.length === 1 ? ports : ports.slice(half);
+  let stopped = false;
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < opts.volunteers; i++) {
+    const port = volunteerPorts[i % volunteerPorts.length]!;
+    loops.push(
+      (async () => {
+        let ticket: string | undefined;
+        while (!stopped) {
+          try {
+            const body = JSON.stringify({
+              v: 1,
+              nat: 'unrestricted',
+              egress: [EGRESS],
+              ...(ticket === undefined ? {} : { ticket }),
+            });
+            const res = await post(agent, port, '/v1/volunteer/poll', body);
+            if (res.status !== 200) throw new Error(`poll ${res.status}`);
+            const polled = JSON.parse(res.text) as { ticket: string; offer: { id: string } | null };
+            ticket = polled.ticket;
+            if (polled.offer !== null)
+              await post(
+                agent,
+                port,
+                '/v1/volunteer/answer',
+                JSON.stringify({ v: 1, offerId: polled.offer.id, sdp: SDP }),
+              );
+          } catch {
+            if (!stopped) await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+      })(),
     );
-    try {
-      const sent = once(createInterface({ input: poller.child.stdout! }), 'line');
-      const died = poller.exited.then((code) => {
-        throw new Error(`idle poller exited (${code}) before its polls were sent`);
-      });
-      await withTimeout(Promise.race([sent, died]), 20_000, 'idle pollers');
-      await untilWaiting(brokers.stores[0]!, opts.idlePolls, 20_000);
-      gc();
-      const heapAfter = process.memoryUsage().heapUsed;
-      const redisAfter = redisUrl === undefined ? 0 : await redisUsedMemory(redisUrl);
-      const result: Pick<BrokerLoadResult, 'bytesPerIdlePoll' | 'redisBytesPerIdlePoll'> = {
-        bytesPerIdlePoll: Math.round((heapAfter - heapBefore) / opts.idlePolls),
-      };
-      if (redisUrl !== undefined)
-        result.redisBytesPerIdlePoll = Math.round((redisAfter - redisBefore) / opts.idlePolls);
-      return result;
-    } finally {
-      poller.child.stdin?.end();
-      await poller.stop();
-    }
-  } finally {
-    await brokers.close();
   }
+  await new Promise((r) => setTimeout(r, 300));
+  const start = performance.now();
+  const from = start + WARMUP_MS;
+  const until = from + opts.durationMs;
+  const latencies: number[] = [];
+  let failed = 0;
+  const offer = JSON.stringify({ v: 1, nat: 'restricted', sdp: SDP, exclude: [] });
+  const clientLoops: Promise<void>[] = [];
+  for (let i = 0; i < clients; i++) {
+    const port = clientPorts[i % clientPorts.length]!;
+    clientLoops.push(
+      (async () => {
+        while (performance.now() < until) {
+          const sent = performance.now();
+          const res = await post(agent, port, '/v1/client/offer', offer).catch(() => ({
+            status: 0,
+            text: '',
+          }));
+          const done = performance.now();
+          if (sent < from || done > until) continue;
+          if (res.status === 200) latencies.push(done - sent);
+          else {
+            failed++;
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+      })(),
+    );
+  }
+  return {
+    from,
+    until,
+    done: (async () => {
+      await Promise.all(clientLoops);
+      stopped = true;
+      // The busy volunteers' polls end when their broker closes, or at their timeout: not awaited here.
+      agent.destroy();
+      latencies.sort((a, b) => a - b);
+      const at = (q: number): number =>
+        latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? Number.NaN;
+      return { matches: latencies.length, failed, p99Ms: at(0.99), p50Ms: at(0.5) };
+    })(),
+  };
 }
 
-/** Runs the load test once with one store; bounded to a few seconds. */
+/** Runs the load test once with one store; bounded to some tens of seconds. */
 export async function runBrokerLoad(options: Partial<BrokerLoadOptions> = {}): Promise<BrokerLoadResult> {
   const opts: BrokerLoadOptions = withDefaults<BrokerLoadOptions>(LOAD_DEFAULTS, options);
   if (options.redisUrl !== undefined) opts.redisUrl = options.redisUrl;
+  if (options.cpuProfDir !== undefined) opts.cpuProfDir = options.cpuProfDir;
   let own: RedisServer | undefined;
   let redisUrl = opts.redisUrl;
   if (opts.store === 'redis' && redisUrl === undefined) {
     own = await startRedis();
     redisUrl = own.url;
   }
+  const env = {
+    REDIS_URL: opts.store === 'redis' ? (redisUrl ?? '') : '',
+    KEY_PREFIX: `bench-${process.pid}-${Date.now()}:`,
+    EGRESS,
+  };
+  const count = opts.store === 'redis' ? opts.brokers : 1;
+  const brokers: BrokerProc[] = [];
+  let poller: WatchedChild | undefined;
   try {
-    const brokers = await startBrokers(opts, redisUrl, 2);
-    let matchesPerS: number;
-    let claims: number;
-    let failedClaims: number;
-    let p99Ms: number;
-    try {
-      ({ matchesPerS, claims, failedClaims } = await measureMatches(opts, brokers, opts.clients));
-      p99Ms = (await measureMatches(opts, brokers, opts.latencyClients)).p99Ms;
-    } finally {
-      await brokers.close();
-    }
-    return {
-      matchesPerS,
-      p99Ms,
-      claims,
-      failedClaims,
-      ...(await measureIdle(opts, opts.store === 'redis' ? redisUrl : undefined)),
+    for (let i = 0; i < count; i++) brokers.push(await startBroker(env, opts.cpuProfDir));
+    const ports = brokers.map((b) => b.port);
+    const sum = async (): Promise<{ cpuMs: number; heap: number }> => {
+      const all = await Promise.all(brokers.map((b) => b.stats()));
+      return { cpuMs: all.reduce((n, s) => n + s.cpuMs, 0), heap: all.reduce((n, s) => n + s.heap, 0) };
     };
+    const before = await sum();
+    const redisBefore =
+      redisUrl === undefined || opts.store !== 'redis' ? undefined : await redisInfo(redisUrl);
+    poller = await holdIdlePolls(ports, opts.idlePolls);
+    await untilWaiting(brokers[0]!, opts.idlePolls, 60_000);
+    const idle = await sum();
+    const redisIdle = redisBefore === undefined ? undefined : await redisInfo(redisUrl!);
+    const result: BrokerLoadResult = {
+      matchesPerS: 0,
+      matchesPerCpuS: 0,
+      p99Ms: 0,
+      p50Ms: 0,
+      bytesPerIdlePoll: Math.round((idle.heap - before.heap) / opts.idlePolls),
+      idlePolls: opts.idlePolls,
+      failedOffers: 0,
+    };
+    if (redisIdle !== undefined && redisBefore !== undefined)
+      result.redisBytesPerIdlePoll = Math.round((redisIdle.memory - redisBefore.memory) / opts.idlePolls);
+
+    const heavy = await runMatches(opts, ports, opts.clients);
+    await new Promise((r) => setTimeout(r, heavy.from - performance.now()));
+    const cpuFrom = await sum();
+    const redisFrom = redisIdle === undefined ? undefined : await redisInfo(redisUrl!);
+    await new Promise((r) => setTimeout(r, heavy.until - performance.now()));
+    const cpuUntil = await sum();
+    const redisUntil = redisFrom === undefined ? undefined : await redisInfo(redisUrl!);
+    const h = await heavy.done;
+    const seconds = opts.durationMs / 1000;
+    result.matchesPerS = h.matches / seconds;
+    result.matchesPerCpuS = h.matches / ((cpuUntil.cpuMs - cpuFrom.cpuMs) / 1000);
+    if (redisFrom !== undefined && redisUntil !== undefined)
+      result.matchesPerRedisCpuS = h.matches / (redisUntil.cpuS - redisFrom.cpuS);
+    result.failedOffers = h.failed;
+
+    const light = await runMatches(opts, ports, opts.latencyClients);
+    const l = await light.done;
+    result.p99Ms = l.p99Ms;
+    result.p50Ms = l.p50Ms;
+    return result;
   } finally {
+    if (poller !== undefined) {
+      poller.child.stdin?.end();
+      await poller.stop();
+    }
+    for (const broker of brokers) await broker.stop();
     await own?.stop();
   }
 }
 
-/**
- * matches/s and the p99 match overhead with sealed signaling (signaling-v1 §10), in-process store. The
- * simulated clients and volunteers run in this process too, so their own sealing is counted with the
- * broker's: the figure is what a whole exchange costs, a bound on the broker's share.
- */
-export async function runSealedMatches(
-  options: Partial<BrokerLoadOptions> = {},
-): Promise<{ matchesPerS: number; p99Ms: number }> {
-  const opts = withDefaults<BrokerLoadOptions>({ ...LOAD_DEFAULTS, sealed: true }, options);
-  const brokers = await startBrokers({ ...opts, store: 'memory' }, undefined, 1);
-  try {
-    const { matchesPerS } = await measureMatches(opts, brokers, opts.clients);
-    const { p99Ms } = await measureMatches(opts, brokers, opts.latencyClients);
-    return { matchesPerS, p99Ms };
-  } finally {
-    await brokers.close();
-  }
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { redis: { type: 'boolean' }, 'redis-url': { type: 'string' } } });
-  const redisUrl = values['redis-url'];
+  const { values } = parseArgs({
+    options: {
+      redis: { type: 'boolean' },
+      'redis-only': { type: 'boolean' },
+      brokers: { type: 'string' },
+      idle: { type: 'string' },
+      clients: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
+  });
   const stores: BrokerLoadOptions['store'][] =
-    values.redis === true || redisUrl !== undefined ? ['memory', 'redis'] : ['memory'];
-  const rows: string[] = [];
+    values['redis-only'] === true ? ['redis'] : values.redis === true ? ['memory', 'redis'] : ['memory'];
+  const common: Partial<BrokerLoadOptions> = {};
+  if (values.idle !== undefined) common.idlePolls = Number(values.idle);
+  if (values.clients !== undefined) common.clients = Number(values.clients);
+  if (values['cpu-prof'] !== undefined) common.cpuProfDir = values['cpu-prof'];
+  const brokerCounts = (values.brokers ?? '1').split(',').map(Number);
+  console.log(
+    `broker load, node ${process.version}, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
+  );
+  console.log('store    brokers  matches/s  per-cpu-s  redis-cpu-s  p50 ms  p99 ms  B/idle poll  failed');
   for (const store of stores) {
-    const r = await runBrokerLoad(redisUrl === undefined ? { store } : { store, redisUrl });
-    const redisBytes =
-      r.redisBytesPerIdlePoll === undefined ? '' : `  (+ ${r.redisBytesPerIdlePoll} in Redis)`;
-    rows.push(
-      `${store.padEnd(8)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.p99Ms.toFixed(2).padStart(10)} ${`${r.failedClaims}/${r.claims}`.padStart(14)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes}`,
-    );
+    for (const n of store === 'memory' ? [1] : brokerCounts) {
+      const r = await runBrokerLoad({ ...common, store, brokers: n });
+      const redisBytes = r.redisBytesPerIdlePoll === undefined ? '' : ` (+${r.redisBytesPerIdlePoll} Redis)`;
+      console.log(
+        `${store.padEnd(8)} ${String(n).padStart(7)} ${r.matchesPerS.toFixed(0).padStart(10)} ${r.matchesPerCpuS.toFixed(0).padStart(10)} ${(r.matchesPerRedisCpuS?.toFixed(0) ?? '-').padStart(12)} ${r.p50Ms.toFixed(2).padStart(7)} ${r.p99Ms.toFixed(2).padStart(7)} ${String(r.bytesPerIdlePoll).padStart(12)}${redisBytes} ${r.failedOffers}`,
+      );
+    }
   }
-  const o = LOAD_DEFAULTS;
-  console.log(
-    `broker load, node ${process.version}: ${o.volunteers} volunteers; matches/s with ${o.clients} clients and p99 with ${o.latencyClients}, over ${o.durationMs} ms each; ${o.idlePolls} idle polls`,
-  );
-  console.log(
-    `store    ${'matches/s'.padStart(10)} ${'p99 ms'.padStart(10)} ${'failed claims'.padStart(14)} ${'B/idle poll'.padStart(12)}`,
-  );
-  for (const row of rows) console.log(row);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
