@@ -1,9 +1,11 @@
 /**
  * In-process SignalingStore (src/broker/store.ts): one broker instance, state in two bounded maps, with the
- * share each source holds of them counted alongside. Its secret is random per process.
+ * share each source holds of them counted alongside. Its secret is random per process. Waiting polls are
+ * also indexed by (pool, egress, NAT class) in the order they joined, so a match reads the best few of each
+ * class (`listLimit`) instead of the whole pool: its cost does not grow with the pool.
  */
 import { randomBytes } from 'node:crypto';
-import { BROKER_DEFAULTS, withDefaults } from '../shared/limits.js';
+import { BROKER_DEFAULTS, REDIS_STORE_DEFAULTS, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
@@ -19,7 +21,17 @@ export interface MemoryStoreOptions {
   maxWaitingPerSource: number;
   /** @default BROKER_DEFAULTS.maxPendingPerSource */
   maxPendingPerSource: number;
+  /**
+   * Waiting volunteers returned per NAT class by one listWaiting, the longest waiting first, as the Redis
+   * store does. @default REDIS_STORE_DEFAULTS.listLimit
+   */
+  listLimit: number;
 }
+
+const MEMORY_STORE_DEFAULTS: MemoryStoreOptions = {
+  ...BROKER_DEFAULTS,
+  listLimit: REDIS_STORE_DEFAULTS.listLimit,
+};
 
 interface Waiter {
   readonly volunteer: WaitingVolunteer;
@@ -39,6 +51,8 @@ interface Pending {
 export class MemoryStore implements SignalingStore {
   readonly #opts: MemoryStoreOptions;
   readonly #waiting = new Map<string, Waiter>();
+  /** The same polls by pool, egress and NAT class, each map in joining order (the matcher's, signaling-v1 §7). */
+  readonly #index = new Map<string, Map<string, Map<string, Waiter>>>();
   readonly #pending = new Map<string, Pending>();
   /** Waiting polls and pending offers per source key; a source with none has no entry. */
   readonly #waitingBySource = new Counts();
@@ -47,7 +61,7 @@ export class MemoryStore implements SignalingStore {
   #closed = false;
 
   constructor(options: Partial<MemoryStoreOptions> = {}) {
-    this.#opts = withDefaults<MemoryStoreOptions>(BROKER_DEFAULTS, options);
+    this.#opts = withDefaults<MemoryStoreOptions>(MEMORY_STORE_DEFAULTS, options);
   }
 
   /** Volunteers waiting and offers pending now (for tests and metrics); `counts()` without the wait. */
@@ -85,6 +99,7 @@ export class MemoryStore implements SignalingStore {
           signal?.removeEventListener('abort', onAbort);
           if (this.#waiting.get(volunteer.id) === waiter) {
             this.#waiting.delete(volunteer.id);
+            this.#unindex(waiter);
             this.#waitingBySource.remove(volunteer.source);
           }
           resolve(offer);
@@ -92,14 +107,20 @@ export class MemoryStore implements SignalingStore {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiting.set(volunteer.id, waiter);
+      this.#indexed(waiter);
       this.#waitingBySource.add(volunteer.source);
     });
   }
 
   async listWaiting(egress: string, pool: string = PUBLIC_POOL): Promise<WaitingVolunteer[]> {
     const out: WaitingVolunteer[] = [];
-    for (const { volunteer } of this.#waiting.values())
-      if (poolKeyOf(volunteer) === pool && volunteer.egress.includes(egress)) out.push(volunteer);
+    for (const waiters of this.#index.get(indexKey(pool, egress))?.values() ?? []) {
+      let left = this.#opts.listLimit;
+      for (const { volunteer } of waiters.values()) {
+        if (left-- <= 0) break;
+        out.push(volunteer);
+      }
+    }
     return out;
   }
 
@@ -169,6 +190,33 @@ export class MemoryStore implements SignalingStore {
     for (const [offerId, pending] of [...this.#pending]) this.#forget(offerId, pending);
   }
 
+  /** Adds a new waiter to the index under each of its egress URLs. */
+  #indexed(waiter: Waiter): void {
+    const { volunteer } = waiter;
+    for (const egress of volunteer.egress) {
+      const key = indexKey(poolKeyOf(volunteer), egress);
+      const classes = this.#index.get(key) ?? new Map<string, Map<string, Waiter>>();
+      this.#index.set(key, classes);
+      const waiters = classes.get(volunteer.nat) ?? new Map<string, Waiter>();
+      classes.set(volunteer.nat, waiters);
+      waiters.set(volunteer.id, waiter);
+    }
+  }
+
+  #unindex(waiter: Waiter): void {
+    const { volunteer } = waiter;
+    for (const egress of volunteer.egress) {
+      const key = indexKey(poolKeyOf(volunteer), egress);
+      const classes = this.#index.get(key);
+      const waiters = classes?.get(volunteer.nat);
+      if (waiters?.get(volunteer.id) !== waiter) continue;
+      waiters.delete(volunteer.id);
+      if (waiters.size > 0) continue;
+      classes!.delete(volunteer.nat);
+      if (classes!.size === 0) this.#index.delete(key);
+    }
+  }
+
   /** First outcome wins: hands it to the waiter, or keeps it for the coming `waitAnswer`. */
   #settle(offerId: string, outcome: AnswerOutcome): boolean {
     const pending = this.#pending.get(offerId);
@@ -194,6 +242,11 @@ export class MemoryStore implements SignalingStore {
     this.#pending.delete(offerId);
     this.#pendingBySource.remove(pending.source);
   }
+}
+
+/** The index entry of a pool key and an egress URL (a URL has no newline). */
+function indexKey(pool: string, egress: string): string {
+  return `${pool}\n${egress}`;
 }
 
 /** How many entries each source key holds; at most one map entry per source with entries. */
