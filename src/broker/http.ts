@@ -224,6 +224,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     if (res.headersSent || res.destroyed) return;
     const text = JSON.stringify(body);
     res.statusCode = status;
+    allowCors(res);
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(text));
     res.setHeader('cache-control', cacheControl);
@@ -321,6 +322,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     const source = admit(req);
     if (req.method === 'OPTIONS') {
       metrics.requests.inc({ route: routeLabel(path), code: '204' });
+      allowCors(res);
       res.writeHead(204, {
         'access-control-allow-methods': 'POST, GET',
         'access-control-allow-headers': 'content-type',
@@ -381,6 +383,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     const sealedAnswer = await opened.seal({ ...answer, now: Date.now() });
     if (res.headersSent || res.destroyed) return;
     res.statusCode = 200;
+    allowCors(res);
     res.setHeader('content-type', SEALED_TYPE);
     res.setHeader('content-length', sealedAnswer.length);
     res.setHeader('cache-control', 'no-store');
@@ -392,8 +395,6 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const controller = new AbortController();
     inflight.add(controller);
-    res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-expose-headers', 'retry-after');
     res.on('close', () => {
       // signaling-v1 §4: a volunteer that hangs up leaves the pool.
       if (!res.writableFinished) controller.abort();
@@ -439,24 +440,34 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   };
 }
 
+/**
+ * Any page may call the broker (signaling-v1 §1). Set when the answer is written, not when the request
+ * arrives: a long poll holds its response for up to pollTimeoutMs, and headers set early are held with it.
+ */
+function allowCors(res: ServerResponse): void {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', 'retry-after');
+}
+
 /** The route a path names in the request metric: a fixed few, so strangers cannot mint label values. */
+const ROUTE_LABELS = new Map<string, string>([
+  ['/v1/info', 'info'],
+  ['/v1/volunteer/poll', 'poll'],
+  ['/v1/volunteer/answer', 'answer'],
+  ['/v1/client/offer', 'offer'],
+  ['/v1/sealed', 'sealed'],
+  ['/healthz', 'healthz'],
+  ['/map', 'map'],
+  ['/map.css', 'map'],
+  ['/map.js', 'map'],
+  ['/map.json', 'map'],
+  ['/counter.json', 'counter'],
+  ['/counter.svg', 'counter'],
+]);
+
 function routeLabel(path: string): string {
   if (path.startsWith(GET_PREFIX)) return 'get';
-  const known: Record<string, string> = {
-    '/v1/info': 'info',
-    '/v1/volunteer/poll': 'poll',
-    '/v1/volunteer/answer': 'answer',
-    '/v1/client/offer': 'offer',
-    '/v1/sealed': 'sealed',
-    '/healthz': 'healthz',
-    '/map': 'map',
-    '/map.css': 'map',
-    '/map.js': 'map',
-    '/map.json': 'map',
-    '/counter.json': 'counter',
-    '/counter.svg': 'counter',
-  };
-  return known[path] ?? 'other';
+  return ROUTE_LABELS.get(path) ?? 'other';
 }
 
 /**
@@ -465,6 +476,7 @@ function routeLabel(path: string): string {
  */
 function sendMapRoute(req: IncomingMessage, res: ServerResponse, path: string, map: NetworkMap): boolean {
   const plain = (status: number, type: string, body: string, extra: Record<string, string> = {}): true => {
+    allowCors(res);
     res.writeHead(status, {
       'content-type': type,
       'content-length': Buffer.byteLength(body),

@@ -10,6 +10,7 @@ import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
 import { poolKeyOf } from './matcher.js';
+import { SharedTimeouts } from './shared-timeouts.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -56,6 +57,8 @@ export class MemoryStore implements SignalingStore {
   readonly #pending = new Map<string, Pending>();
   /** Waiting polls and pending offers per source key; a source with none has no entry. */
   readonly #waitingBySource = new Counts();
+  /** The polls' timeouts: one timer per duration, not one per poll. */
+  readonly #timeouts = new SharedTimeouts<Waiter>((waiter) => waiter.finish(null));
   readonly #pendingBySource = new Counts();
   readonly secret: Uint8Array = randomBytes(32);
   #closed = false;
@@ -91,11 +94,10 @@ export class MemoryStore implements SignalingStore {
     }
     return new Promise((resolve) => {
       const onAbort = (): void => waiter.finish(null);
-      const timer = setTimeout(onAbort, timeoutMs);
       const waiter: Waiter = {
         volunteer,
         finish: (offer) => {
-          clearTimeout(timer);
+          this.#timeouts.delete(waiter, timeoutMs);
           signal?.removeEventListener('abort', onAbort);
           if (this.#waiting.get(volunteer.id) === waiter) {
             this.#waiting.delete(volunteer.id);
@@ -106,6 +108,7 @@ export class MemoryStore implements SignalingStore {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.#timeouts.add(waiter, timeoutMs);
       this.#waiting.set(volunteer.id, waiter);
       this.#indexed(waiter);
       this.#waitingBySource.add(volunteer.source);

@@ -239,16 +239,17 @@ export class BrokerService {
     return this.#keys.keys;
   }
 
-  /** Adds the retry hint to store errors that need one (signaling-v1 §1). */
-  async #guard<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await work;
-    } catch (err) {
+  /**
+   * Adds the retry hint to store errors that need one (signaling-v1 §1). A plain `catch`, not an async
+   * frame: a long poll waits through it, and every frame it waits in is held for the poll's lifetime.
+   */
+  #guard<T>(work: Promise<T>): Promise<T> {
+    return work.catch((err: unknown) => {
       if (err instanceof SignalingError && err.status === 503 && err.retryAfterMs === undefined) {
         throw new SignalingError(err.code, err.message, { retryAfterMs: this.#opts.overloadedRetryAfterMs });
       }
       throw err;
-    }
+    });
   }
 
   /** An aborted offer (the client hung up, or the broker is closing) ends as 503 `unavailable`. */
