@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ import { withDefaults } from '../src/shared/limits.js';
 import { type WatchedChild, watchChild } from '../test/helpers/child.js';
 import { type RedisServer, startRedis } from '../test/helpers/redis.js';
 import type { BrokerStats } from './lib/broker-child.js';
+import { post } from './lib/http-post.js';
 import { withTimeout } from './lib/tcp-target.js';
 
 export interface BrokerLoadOptions {
@@ -86,13 +87,13 @@ const WARMUP_MS = 500;
 const SDP = `v=0 ${'a'.repeat(1500)}`;
 const CHILD = fileURLToPath(new URL('./lib/broker-child.ts', import.meta.url));
 
-interface BrokerProc {
+export interface BrokerProc {
   port: number;
   stats(): Promise<BrokerStats>;
   stop(): Promise<void>;
 }
 
-async function startBroker(env: Record<string, string>, cpuProfDir: string | undefined): Promise<BrokerProc> {
+export async function startBroker(env: Record<string, string>, cpuProfDir?: string): Promise<BrokerProc> {
   const flags = [
     '--expose-gc',
     ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
@@ -123,38 +124,9 @@ async function startBroker(env: Record<string, string>, cpuProfDir: string | und
   };
 }
 
-/** One POST with a JSON body over `agent`; resolves with the status and the body text. */
-function post(
-  agent: Agent,
-  port: number,
-  path: string,
-  body: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Opens `count` restricted volunteer polls from a child process and keeps them open until its stdin closes. */
 const POLLER = `
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 const ports = process.env.PORTS.split(',').map(Number), count = Number(process.env.COUNT);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 for (let i = 0; i < count; i += 100) {

@@ -8,8 +8,7 @@
  * the attack rate reached. Everything runs on one machine, so attackers, egress and honest clients share its
  * cores: the rates are what this machine could send, not what an egress withstands.
  *
- * The broker's floods (10x its rate limit, its pool under attack) belong in this group too: their figures go
- * in BROKER_FIGURES and their measurement after measureEgress in `measure`, by the broker's owners.
+ * The broker's floods (far past its rate limit, its pool under attack) are bench/lib/broker-flood.ts.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -20,6 +19,7 @@ import { startSession } from '../src/session/client-handshake.js';
 import { decodeKey } from '../src/session/noise.js';
 import { EGRESS_SESSION_DEFAULTS, SESSION_DEFAULTS } from '../src/shared/limits.js';
 import { watchChild } from '../test/helpers/child.js';
+import { BROKER_FLOOD_FIGURES, measureBrokerFloods } from './lib/broker-flood.js';
 import { EgressChild } from './lib/egress-proc.js';
 import { type AttackCount, openFrom } from './lib/flood-attack.js';
 import type { FigureDef, Group, GroupContext, Samples } from './lib/group.js';
@@ -118,9 +118,6 @@ const EGRESS_FIGURES: FigureDef[] = [
     },
   ]),
 ];
-
-/** The broker under floods: figures to come (see the header). */
-const BROKER_FIGURES: FigureDef[] = [];
 
 interface HonestResult {
   ok: number;
@@ -261,10 +258,11 @@ async function measureEgress(ctx: GroupContext, samples: Samples): Promise<void>
 
 export const floodGroup: Group = {
   name: 'flood',
-  figures: [...EGRESS_FIGURES, ...BROKER_FIGURES],
+  figures: [...EGRESS_FIGURES, ...BROKER_FLOOD_FIGURES],
   async measure(ctx) {
     const samples: Samples = new Map();
-    await measureEgress(ctx, samples);
+    if (EGRESS_FIGURES.some((f) => ctx.wants(f.name))) await measureEgress(ctx, samples);
+    if (BROKER_FLOOD_FIGURES.some((f) => ctx.wants(f.name))) await measureBrokerFloods(ctx, samples);
     return samples;
   },
 };

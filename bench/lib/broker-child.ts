@@ -3,6 +3,8 @@
  * store, or the Redis store on REDIS_URL under KEY_PREFIX. Prints `{"port":N}` once listening, then answers
  * each line on stdin with one JSON line: `stats` gives its CPU time (ms), heap after GC and the store's counts.
  * Ends when stdin closes. Run with --expose-gc. Options as JSON in BROKER_OPTIONS (BrokerServerOptions).
+ * LIMITS=default keeps every default limit (the flood benchmark); else the load test's one source (127.0.0.1)
+ * may hold any share and no rate limit applies.
  */
 import { createInterface } from 'node:readline';
 import { createBrokerServer } from '../../src/broker/http.js';
@@ -24,7 +26,11 @@ if (gc === undefined) throw new Error('run broker-child with --expose-gc');
 
 const options = JSON.parse(process.env.BROKER_OPTIONS ?? '{}') as Record<string, unknown>;
 // Every simulated volunteer and client comes from 127.0.0.1, one source: its shares are lifted here.
-const oneSourceIsMany = { maxWaitingPerSource: 1e9, maxPendingPerSource: 1e9, maxWaitingVolunteers: 1e6 };
+const defaults = process.env.LIMITS === 'default';
+const oneSourceIsMany = defaults
+  ? {}
+  : { maxWaitingPerSource: 1e9, maxPendingPerSource: 1e9, maxWaitingVolunteers: 1e6 };
+const noRateLimits = defaults ? {} : { rateLimitPerSecond: 0, clientMatchesPerMinute: 0 };
 const redisUrl = process.env.REDIS_URL;
 const store: SignalingStore =
   redisUrl === undefined || redisUrl === ''
@@ -37,10 +43,8 @@ const store: SignalingStore =
 const server = createBrokerServer({
   egress: [process.env.EGRESS ?? 'ws://127.0.0.1:8701/'],
   store,
-  rateLimitPerSecond: 0,
-  clientMatchesPerMinute: 0,
-  pollTimeoutMs: 60_000,
-  requestTimeoutMs: 120_000,
+  ...noRateLimits,
+  ...(defaults ? {} : { pollTimeoutMs: 60_000, requestTimeoutMs: 120_000 }),
   onError: () => {},
   ...options,
 });
