@@ -4,7 +4,7 @@
  * matched (they are `restricted`, like the clients, so they fit no offer yet are read by every match),
  * `volunteers` busy volunteers that poll and answer at once, and `clients` posting offers back to back.
  *
- * Each broker runs in a process of its own (bench/lib/broker-child.ts), so what it costs is measured apart
+ * Each broker runs in a process of its own (bench/lib/broker-child.mjs, on the compiled dist/), so what it costs is measured apart
  * from the load generators (this process, with node:http and keep-alive, and a child holding the idle polls):
  * - matches/s: matches completed per second of wall time, and per second of the brokers' own CPU time
  *   (`matchesPerCpuS`, what one core would do; on a loaded machine the wall figure is what the scheduler gave);
@@ -27,7 +27,7 @@ import { Redis } from 'ioredis';
 import { withDefaults } from '../src/shared/limits.js';
 import { type WatchedChild, watchChild } from '../test/helpers/child.js';
 import { type RedisServer, startRedis } from '../test/helpers/redis.js';
-import type { BrokerStats } from './lib/broker-child.js';
+import { compiledChild } from './lib/compiled.js';
 import { post } from './lib/http-post.js';
 import { withTimeout } from './lib/tcp-target.js';
 
@@ -85,7 +85,17 @@ const LOAD_DEFAULTS: Omit<BrokerLoadOptions, 'redisUrl' | 'cpuProfDir'> = {
 const EGRESS = 'ws://127.0.0.1:8701/';
 const WARMUP_MS = 500;
 const SDP = `v=0 ${'a'.repeat(1500)}`;
-const CHILD = fileURLToPath(new URL('./lib/broker-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./lib/broker-child.mjs', import.meta.url));
+
+/** What bench/lib/broker-child.mjs answers to `stats`. */
+export interface BrokerStats {
+  /** User + system CPU time of the broker process since it started, ms (read before the GC below). */
+  cpuMs: number;
+  /** V8 heap used after a full GC, bytes. */
+  heap: number;
+  waiting: number;
+  pending: number;
+}
 
 export interface BrokerProc {
   port: number;
@@ -99,7 +109,7 @@ export async function startBroker(env: Record<string, string>, cpuProfDir?: stri
     ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
   ];
   const watched: WatchedChild = watchChild(
-    spawn(process.execPath, [...flags, '--import', 'tsx', CHILD], {
+    spawn(process.execPath, [...flags, compiledChild(CHILD)], {
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'inherit'],
     }),
@@ -126,7 +136,7 @@ export async function startBroker(env: Record<string, string>, cpuProfDir?: stri
 
 /** Opens `count` restricted volunteer polls from a child process and keeps them open until its stdin closes. */
 const POLLER = `
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 const ports = process.env.PORTS.split(',').map(Number), count = Number(process.env.COUNT);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 for (let i = 0; i < count; i += 100) {

@@ -1,6 +1,6 @@
 /**
  * Floods as benchmarks (issue 9): the egress, with its default limits, in a child process (bench/lib/
- * egress-child.ts), while attackers (bench/lib/flood-attack.ts) from other loopback addresses replay one
+ * egress-child.mjs), while attackers (bench/lib/flood-attack.ts) from other loopback addresses replay one
  * HELLO, make fresh HELLOs they never finish, flood PINGs from sessions of their own, or send JOINs that cannot
  * pass. Meanwhile honest clients from 127.0.0.1 each make a session over a real WebSocket and echo 16 KiB
  * through a stream to a local TCP target. Reported: the share of honest sessions that completed (goal >= 99%),

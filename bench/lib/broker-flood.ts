@@ -1,6 +1,6 @@
 /**
  * The broker's floods (issue 9, bench/flood.ts): one broker with every default limit in a process of its own
- * (bench/lib/broker-child.ts, memory store), honest volunteers and clients each from a loopback address of its
+ * (bench/lib/broker-child.mjs, memory store), honest volunteers and clients each from a loopback address of its
  * own (127.0.1.x, 127.0.2.x), and attackers from others (127.0.3.x):
  * - `rate`: 4 attacker addresses send offers and polls as fast as 64 connections each allow, well over 10x
  *   the per-source rate limit (5/s, burst 20);

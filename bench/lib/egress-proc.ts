@@ -1,11 +1,12 @@
-/** The egress of bench/lib/egress-child.ts in its own process, asked for its memory over stdin/stdout. */
+/** The egress of bench/lib/egress-child.mjs in its own process, asked for its memory over stdin/stdout. */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type WatchedChild, watchChild } from '../../test/helpers/child.js';
+import { compiledChild } from './compiled.js';
 import { withTimeout } from './tcp-target.js';
 
-const CHILD = fileURLToPath(new URL('./egress-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./egress-child.mjs', import.meta.url));
 export interface Usage {
   heap: number;
   external: number;
@@ -23,7 +24,7 @@ export class EgressChild {
 
   static async start(): Promise<{ egress: EgressChild; port: number; key: string }> {
     const proc = watchChild(
-      spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
+      spawn(process.execPath, ['--expose-gc', compiledChild(CHILD)], {
         stdio: ['pipe', 'pipe', 'inherit'],
       }),
     );

@@ -3,28 +3,19 @@
  * store, or the Redis store on REDIS_URL under KEY_PREFIX. Prints `{"port":N}` once listening, then answers
  * each line on stdin with one JSON line: `stats` gives its CPU time (ms), heap after GC and the store's counts.
  * Ends when stdin closes. Run with --expose-gc. Options as JSON in BROKER_OPTIONS (BrokerServerOptions).
- * LIMITS=default keeps every default limit (the flood benchmark); else the load test's one source (127.0.0.1)
+ * Plain JavaScript on the compiled dist/, not tsx (bench/lib/compiled.ts says why). Prints BrokerStats
+ * (bench/broker-load.ts). LIMITS=default keeps every default limit (the flood benchmark); else the load test's one source (127.0.0.1)
  * may hold any share and no rate limit applies.
  */
 import { createInterface } from 'node:readline';
-import { createBrokerServer } from '../../src/broker/http.js';
-import { MemoryStore } from '../../src/broker/memory-store.js';
-import { RedisStore } from '../../src/broker/redis-store.js';
-import type { SignalingStore } from '../../src/broker/store.js';
+import { createBrokerServer } from '../../dist/broker/http.js';
+import { MemoryStore } from '../../dist/broker/memory-store.js';
+import { RedisStore } from '../../dist/broker/redis-store.js';
 
-export interface BrokerStats {
-  /** User + system CPU time of this process since it started, ms. */
-  cpuMs: number;
-  /** V8 heap used after a full GC, bytes. */
-  heap: number;
-  waiting: number;
-  pending: number;
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = globalThis.gc;
 if (gc === undefined) throw new Error('run broker-child with --expose-gc');
 
-const options = JSON.parse(process.env.BROKER_OPTIONS ?? '{}') as Record<string, unknown>;
+const options = JSON.parse(process.env.BROKER_OPTIONS ?? '{}');
 // Every simulated volunteer and client comes from 127.0.0.1, one source: its shares are lifted here.
 const defaults = process.env.LIMITS === 'default';
 const oneSourceIsMany = defaults
@@ -32,7 +23,7 @@ const oneSourceIsMany = defaults
   : { maxWaitingPerSource: 1e9, maxPendingPerSource: 1e9, maxWaitingVolunteers: 1e6 };
 const noRateLimits = defaults ? {} : { rateLimitPerSecond: 0, clientMatchesPerMinute: 0 };
 const redisUrl = process.env.REDIS_URL;
-const store: SignalingStore =
+const store =
   redisUrl === undefined || redisUrl === ''
     ? new MemoryStore(oneSourceIsMany)
     : await RedisStore.connect({
@@ -58,7 +49,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   gc();
   gc();
   const counts = await store.counts();
-  const stats: BrokerStats = {
+  const stats = {
     cpuMs: (cpu.user + cpu.system) / 1000,
     heap: process.memoryUsage().heapUsed,
     ...counts,
