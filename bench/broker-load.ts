@@ -46,7 +46,7 @@ export interface BrokerLoadOptions {
   latencyClients: number;
   /** Measurement window for matches/s and latency, ms (after a 500 ms warm-up). @default 3000 */
   durationMs: number;
-  /** Idle polls held throughout (the pool every match reads), and for the memory figure. @default 5000 */
+  /** Idle polls held throughout (the pool every match reads), and for the memory figure. @default 2000 */
   idlePolls: number;
   /** Directory for the brokers' --cpu-prof profiles; none when undefined. */
   cpuProfDir?: string;
@@ -79,7 +79,7 @@ const LOAD_DEFAULTS: Omit<BrokerLoadOptions, 'redisUrl' | 'cpuProfDir'> = {
   clients: 50,
   latencyClients: 4,
   durationMs: 3_000,
-  idlePolls: 5_000,
+  idlePolls: 2_000,
 };
 
 const EGRESS = 'ws://127.0.0.1:8701/';
