@@ -102,7 +102,10 @@ async function send(
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof SignalingError) throw err;
-    throw new SignalingError('unreachable', `broker unreachable by ${options.name}`, { cause: err });
+    // The direct way is what a user with no front has: it needs no name ("broker unreachable: ..."); the
+    // others say which way failed.
+    const by = options.name === 'direct' ? '' : ` by ${options.name}`;
+    throw new SignalingError('unreachable', `broker unreachable${by}`, { cause: err });
   }
 }
 
