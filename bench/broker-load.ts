@@ -1,7 +1,7 @@
 /**
  * Broker load test over real HTTP on loopback, shaped like the field (issue 11 item 4: Snowflake's ~35,000
  * concurrent users and ~140,000 proxies a day): a pool of `idlePolls` volunteers long-polling and never
- * matched (they are `restricted`, like the clients, so they fit no offer yet are read by every match),
+ * matched (they are `symmetric`, like the clients, so they fit no offer yet are read by every match),
  * `volunteers` busy volunteers that poll and answer at once, and `clients` posting offers back to back.
  *
  * Each broker runs in a process of its own (bench/lib/broker-child.mjs, on the compiled dist/), so what it costs is measured apart
@@ -134,14 +134,14 @@ export async function startBroker(env: Record<string, string>, cpuProfDir?: stri
   };
 }
 
-/** Opens `count` restricted volunteer polls from a child process and keeps them open until its stdin closes. */
+/** Opens `count` symmetric-NAT volunteer polls from a child process and keeps them open until its stdin closes. */
 const POLLER = `
 import { Agent, request } from 'node:http';
 const ports = process.env.PORTS.split(',').map(Number), count = Number(process.env.COUNT);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 for (let i = 0; i < count; i += 100) {
   await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => new Promise((resolve, reject) => {
-    const body = JSON.stringify({ v: 1, nat: 'restricted', egress: [${JSON.stringify(EGRESS)}] });
+    const body = JSON.stringify({ v: 1, nat: 'symmetric', egress: [${JSON.stringify(EGRESS)}] });
     const req = request({ host: '127.0.0.1', port: ports[(i + j) % ports.length], path: '/v1/volunteer/poll',
       method: 'POST', agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
@@ -213,7 +213,7 @@ async function runMatches(opts: BrokerLoadOptions, ports: number[], clients: num
           try {
             const body = JSON.stringify({
               v: 1,
-              nat: 'unrestricted',
+              nat: 'public',
               egress: [EGRESS],
               ...(ticket === undefined ? {} : { ticket }),
             });
@@ -241,7 +241,7 @@ async function runMatches(opts: BrokerLoadOptions, ports: number[], clients: num
   const until = from + opts.durationMs;
   const latencies: number[] = [];
   let failed = 0;
-  const offer = JSON.stringify({ v: 1, nat: 'restricted', sdp: SDP, exclude: [] });
+  const offer = JSON.stringify({ v: 1, nat: 'symmetric', sdp: SDP, exclude: [] });
   const clientLoops: Promise<void>[] = [];
   for (let i = 0; i < clients; i++) {
     const port = clientPorts[i % clientPorts.length]!;

@@ -78,7 +78,7 @@ function honestVolunteers(port: number, stop: AbortSignal): Promise<void>[] {
       try {
         const body = {
           v: 1,
-          nat: 'unrestricted',
+          nat: 'public',
           egress: [EGRESS],
           ...(ticket === undefined ? {} : { ticket }),
         };
@@ -161,7 +161,7 @@ function attack(name: (typeof SCENARIOS)[number]['name'], port: number, stop: Ab
     );
   };
   const offer = JSON.stringify({ v: 1, nat: 'unknown', sdp: SDP, exclude: [] });
-  const poll = JSON.stringify({ v: 1, nat: 'unrestricted', egress: [EGRESS] });
+  const poll = JSON.stringify({ v: 1, nat: 'public', egress: [EGRESS] });
   const agents: Agent[] = [];
   const agentFor = (): Agent => {
     const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
@@ -190,7 +190,7 @@ function attack(name: (typeof SCENARIOS)[number]['name'], port: number, stop: Ab
         loop(async () => {
           const body = {
             v: 1,
-            nat: 'unrestricted',
+            nat: 'public',
             egress: [EGRESS],
             ...(ticket === undefined ? {} : { ticket }),
           };

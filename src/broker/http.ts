@@ -12,6 +12,7 @@ import { decodeGetTarget, encodeGetEnvelope, GET_PREFIX } from '../signaling/get
 import {
   decodeAnswerRequest,
   decodeOfferRequest,
+  decodeOutcomeRequest,
   decodePollRequest,
   encodeInfoResponse,
   encodeOfferResponse,
@@ -19,6 +20,7 @@ import {
 } from '../signaling/messages.js';
 import { SEALED_PATHS, SEALED_SIZES, SealedBrokerKey, type SealedResponse } from '../signaling/sealed.js';
 import { isContentType, jsonOfBytes, readBody, readJsonBody } from './body.js';
+import type { IceConfig } from './ice.js';
 import { counterSvg, MAP_CSP, MAP_CSS, MAP_HTML, MAP_JS } from './map-page.js';
 import { MemoryStore } from './memory-store.js';
 import { BrokerMetrics } from './metrics.js';
@@ -49,11 +51,13 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   /** The network map's coarse region of an address (regions.ts); none: one region, "all" (docs/map.md). */
   regionOf?: RegionOf;
   /**
-   * The broker's X25519 key pair for sealed signaling (signaling-v1 §10): with it, polls, answers and offers
-   * are taken only sealed, at `POST /v1/sealed`, and `GET /v1/info` publishes the public key.
+   * The broker's X25519 key pair for sealed signaling (signaling-v1 §10): with it, polls, answers, offers and
+   * outcome reports are taken only sealed, at `POST /v1/sealed`, and `GET /v1/info` publishes the public key.
    * @default none: plain signaling only
    */
   sealingKey?: { privateKey: Uint8Array; publicKey: Uint8Array };
+  /** STUN and TURN servers handed out in `GET /v1/info` (signaling-v1 §3). @default none */
+  ice?: IceConfig;
 }
 
 export interface BrokerServer {
@@ -118,6 +122,7 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
   const metrics = new BrokerMetrics();
   const service = new BrokerService(store, options.egress, opts, {
     onMatch: (nat, ms) => metrics.matched(nat, ms),
+    ...(options.ice === undefined ? {} : { ice: options.ice }),
   });
   const limiter = new RateLimiter({
     perSecond: opts.rateLimitPerSecond,
@@ -204,6 +209,16 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
             if (code === 'rate-limited') metrics.rateLimited.inc({ limit: 'matches' });
             throw e;
           }
+        },
+      },
+    ],
+    [
+      '/v1/client/outcome',
+      {
+        method: 'POST',
+        run: async (b, r) => {
+          await service.outcome(decodeOutcomeRequest(b), r.source);
+          return { v: 1 };
         },
       },
     ],
@@ -455,6 +470,7 @@ const ROUTE_LABELS = new Map<string, string>([
   ['/v1/volunteer/poll', 'poll'],
   ['/v1/volunteer/answer', 'answer'],
   ['/v1/client/offer', 'offer'],
+  ['/v1/client/outcome', 'outcome'],
   ['/v1/sealed', 'sealed'],
   ['/healthz', 'healthz'],
   ['/map', 'map'],

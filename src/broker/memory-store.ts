@@ -10,6 +10,7 @@ import { SignalingError } from '../signaling/errors.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
 import { poolKeyOf } from './matcher.js';
+import { MemoryOutcomes } from './outcomes.js';
 import { SharedTimeouts } from './shared-timeouts.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
 
@@ -27,6 +28,8 @@ export interface MemoryStoreOptions {
    * store does. @default REDIS_STORE_DEFAULTS.listLimit
    */
   listLimit: number;
+  /** @default BROKER_DEFAULTS.maxOutcomeRecords */
+  maxOutcomeRecords: number;
 }
 
 const MEMORY_STORE_DEFAULTS: MemoryStoreOptions = {
@@ -61,10 +64,12 @@ export class MemoryStore implements SignalingStore {
   readonly #timeouts = new SharedTimeouts<Waiter>((waiter) => waiter.finish(null));
   readonly #pendingBySource = new Counts();
   readonly secret: Uint8Array = randomBytes(32);
+  readonly outcomes: MemoryOutcomes;
   #closed = false;
 
   constructor(options: Partial<MemoryStoreOptions> = {}) {
     this.#opts = withDefaults<MemoryStoreOptions>(MEMORY_STORE_DEFAULTS, options);
+    this.outcomes = new MemoryOutcomes(this.#opts.maxOutcomeRecords);
   }
 
   /** Volunteers waiting and offers pending now (for tests and metrics); `counts()` without the wait. */

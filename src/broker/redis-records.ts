@@ -4,7 +4,7 @@
  * field is checked and a record that does not fit is skipped (null) instead of trusted.
  */
 import { createHash } from 'node:crypto';
-import type { NatClass } from '../signaling/fields.js';
+import { NAT_CLASSES, type NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import type { WaitingVolunteer } from './store.js';
 
@@ -21,7 +21,7 @@ function fieldsOf(text: string): Fields | null {
 }
 
 function isNat(value: unknown): value is NatClass {
-  return value === 'unknown' || value === 'unrestricted' || value === 'restricted';
+  return typeof value === 'string' && (NAT_CLASSES as readonly string[]).includes(value);
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -43,9 +43,9 @@ export function parseVolunteer(text: string): WaitingVolunteer | null {
 export function parseOffer(text: string): DeliveredOffer | null {
   const f = fieldsOf(text);
   if (f === null) return null;
-  const { id, sdp, egress } = f;
+  const { id, sdp, egress, relay } = f;
   if (typeof id !== 'string' || typeof sdp !== 'string' || typeof egress !== 'string') return null;
-  return { id, sdp, egress };
+  return { id, sdp, egress, ...(relay === true ? { relay } : {}) };
 }
 
 /**

@@ -22,12 +22,13 @@ import {
   withDefaults,
 } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
-import { type NatClass, randomId } from '../signaling/fields.js';
+import { NAT_CLASSES, randomId } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
 import { poolKeyOf } from './matcher.js';
 import { AnswerWaits } from './redis-answers.js';
 import { Mailbox, openRedis, storeError } from './redis-connection.js';
+import { RedisOutcomes } from './redis-outcomes.js';
 import { parseOffer, parseVolunteer, poolOf, poolScore } from './redis-records.js';
 import { type RedisScript, SCRIPTS } from './redis-scripts.js';
 import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
@@ -57,8 +58,6 @@ type Settings = RedisStoreLimits & {
   maxPendingPerSource: number;
 };
 
-const NAT_CLASSES: readonly NatClass[] = ['unrestricted', 'unknown', 'restricted'];
-
 interface PollWait {
   /** Ends the wait: leaves the pool, or takes the offer a claim handed over. Idempotent. */
   end(): void;
@@ -75,6 +74,7 @@ export class RedisStore implements SignalingStore {
   /** This instance's id in Redis (liveness key and mailbox); random per store. */
   readonly instanceId = randomId();
   readonly #commands: Redis;
+  readonly outcomes: RedisOutcomes;
   readonly #opts: Settings;
   readonly #onError: (err: unknown) => void;
   readonly #polls = new Map<string, PollWait>();
@@ -111,6 +111,7 @@ export class RedisStore implements SignalingStore {
 
   private constructor(commands: Redis, blocking: Redis, opts: Settings, onError: (err: unknown) => void) {
     this.#commands = commands;
+    this.outcomes = new RedisOutcomes(commands, opts.keyPrefix);
     this.#opts = opts;
     this.#onError = onError;
     const report = (err: unknown): void => this.#report(err);

@@ -13,11 +13,14 @@ import type {
   InfoResponse,
   OfferAnswer,
   OfferRequest,
+  OutcomeRequest,
   PollRequest,
   PollResponse,
 } from '../signaling/messages.js';
+import { type IceConfig, iceServersFor } from './ice.js';
 import { BrokerKeys } from './keys.js';
-import { type ClientRequest, chooseVolunteer } from './matcher.js';
+import { type ClientRequest, chooseVolunteer, natCompatible, pairingKey } from './matcher.js';
+import { keepsFailing, volunteerKey } from './outcomes.js';
 import { RateLimiter } from './rate-limit.js';
 import type { SignalingStore, WaitingVolunteer } from './store.js';
 
@@ -31,6 +34,13 @@ export type BrokerServiceOptions = Pick<
   | 'clientMatchBurst'
   | 'clientMatchesPerMinute'
   | 'rateLimitMaxAddresses'
+  | 'turnCredentialTtlMs'
+  | 'outcomeReportMs'
+  | 'outcomeWindowMs'
+  | 'volunteerFailures'
+  | 'pairingFailures'
+  | 'recentPerSource'
+  | 'maxRecentSources'
 >;
 
 export interface BrokerServiceDeps {
@@ -40,6 +50,8 @@ export interface BrokerServiceDeps {
   randomId?: () => string;
   /** Called when an offer's volunteer answered: its NAT pool and the ms since the offer began (metrics). */
   onMatch?: (nat: NatClass, ms: number) => void;
+  /** STUN and TURN servers handed out in `info()` (signaling-v1 §3). @default none */
+  ice?: IceConfig;
 }
 
 export class BrokerService {
@@ -54,6 +66,9 @@ export class BrokerService {
   /** The end of the last matching turn queued on this instance (#inTurn). */
   #turn: Promise<unknown> = Promise.resolve();
   #keys: { secret: Uint8Array; keys: BrokerKeys } | undefined;
+  readonly #ice: IceConfig;
+  /** signaling-v1 §7: the volunteers each client source was matched with lately, most recent last. */
+  readonly #recent = new Map<string, string[]>();
 
   constructor(
     store: SignalingStore,
@@ -69,6 +84,7 @@ export class BrokerService {
     this.#now = deps.now ?? Date.now;
     this.#randomId = deps.randomId ?? randomId;
     this.#onMatch = deps.onMatch ?? (() => {});
+    this.#ice = deps.ice ?? { stun: [] };
     this.#matchBudget = new RateLimiter({
       perSecond: this.#opts.clientMatchesPerMinute / 60,
       burst: this.#opts.clientMatchBurst,
@@ -81,9 +97,31 @@ export class BrokerService {
     return this.#brokerKeys().source(address);
   }
 
-  /** signaling-v1 §3. */
+  /** signaling-v1 §3: with TURN, every call makes fresh short-lived credentials. */
   info(): InfoResponse {
-    return { egress: [...this.#egress] };
+    const ttl = this.#opts.turnCredentialTtlMs;
+    const servers = iceServersFor(this.#ice, this.#now(), ttl);
+    if (servers.length === 0) return { egress: [...this.#egress] };
+    return { egress: [...this.#egress], iceServers: servers, iceTtlMs: this.#ice.turn ? ttl : 86_400_000 };
+  }
+
+  /** Whether this broker hands out a TURN server, so that relay-only offers (signaling-v1 §6) can connect. */
+  get hasTurn(): boolean {
+    return this.#ice.turn !== undefined;
+  }
+
+  /**
+   * signaling-v1 §11: counts a match's outcome for its volunteer and its NAT pairing. Only the source that
+   * made the match may report it, once; any other report is ignored (the answer is the same).
+   */
+  async outcome(req: OutcomeRequest, source: string): Promise<void> {
+    const record = await this.#guard(this.#store.outcomes.take(req.match));
+    if (record === undefined || record.source !== source) return;
+    const keys = [
+      volunteerKey(record.volunteer),
+      pairingKey(record.clientNat, record.volunteerNat, record.relay),
+    ];
+    await this.#guard(this.#store.outcomes.count(keys, req.connected, this.#opts.outcomeWindowMs));
   }
 
   /**
@@ -140,7 +178,15 @@ export class BrokerService {
     const exclude = [...req.exclude];
     // signaling-v1 §8: a tag looks in its own pool only; falling back to the public pool is the client's call.
     const pool = this.#brokerKeys().pool(req.pairing);
-    const match: ClientRequest = { nat: req.nat, egress, exclude, pool };
+    const relay = req.relay === true;
+    const match: ClientRequest = {
+      nat: req.nat,
+      egress,
+      exclude,
+      pool,
+      relay,
+      recent: this.#recent.get(source) ?? [],
+    };
     const budget = { claims: this.#opts.maxClaimAttempts, source };
     const started = this.#now();
     for (;;) {
@@ -153,19 +199,34 @@ export class BrokerService {
         });
       }
       const offer: DeliveredOffer = { id: this.#randomId(), sdp: req.sdp, egress };
-      const volunteer = await this.#claimFitting(match, offer, budget, signal);
+      if (relay) offer.relay = true;
+      const { volunteer, unreachable } = await this.#claimFitting(match, offer, budget, signal);
       if (volunteer === undefined) {
-        throw new SignalingError('no-match', 'no fitting volunteer is waiting', {
+        throw new SignalingError('no-match', this.#noMatchReason(match, unreachable), {
           retryAfterMs: this.#opts.retryAfterMs,
         });
       }
+      this.#remember(source, volunteer.id);
       // A volunteer was taken from the pool for this source; a cancelled match below costs it too.
       this.#matchBudget.spend(source);
       const outcome = await this.#store.waitAnswer(offer.id, signal);
       if (outcome.kind === 'answer') {
         this.#onMatch(volunteer.nat, this.#now() - started);
         const paired = req.pairing === undefined ? {} : { paired: true as const };
-        return { sdp: outcome.sdp, volunteer: outcome.volunteer, ...paired };
+        const record = {
+          volunteer: volunteer.id,
+          volunteerNat: volunteer.nat,
+          clientNat: req.nat,
+          relay,
+          source,
+        };
+        // Its own id, not the offer's: an offer id is what a volunteer answers with (signaling-v1 §5).
+        // Outcome reports are best effort: a store that cannot keep the record must not lose the match.
+        const matchId = this.#randomId();
+        await this.#store.outcomes
+          .remember(matchId, record, this.#opts.outcomeReportMs)
+          .catch(() => undefined);
+        return { sdp: outcome.sdp, volunteer: outcome.volunteer, match: matchId, ...paired };
       }
       if (outcome.kind === 'timeout')
         throw new SignalingError('timeout', 'the volunteer did not answer in time');
@@ -183,18 +244,69 @@ export class BrokerService {
     offer: DeliveredOffer,
     budget: { claims: number; readonly source: string },
     signal: AbortSignal | undefined,
-  ): Promise<WaitingVolunteer | undefined> {
+  ): Promise<{ volunteer?: WaitingVolunteer; unreachable: number }> {
     let candidates: WaitingVolunteer[] = [];
+    let fitting = match;
     let attempt = await this.#inTurn(async () => {
       candidates = await this.#guard(this.#store.listWaiting(match.egress, match.pool));
-      return this.#claimBest(candidates, match, offer, budget, signal);
+      fitting = await this.#withOutcomes(match, candidates);
+      return this.#claimBest(candidates, fitting, offer, budget, signal);
     });
     while (attempt !== undefined) {
-      if (await attempt.claimed) return attempt.volunteer;
+      if (await attempt.claimed) return { volunteer: attempt.volunteer, unreachable: 0 };
       candidates.splice(candidates.indexOf(attempt.volunteer), 1);
-      attempt = this.#claimBest(candidates, match, offer, budget, signal);
+      attempt = this.#claimBest(candidates, fitting, offer, budget, signal);
     }
-    return undefined;
+    const unreachable = candidates.filter(
+      (v) => !match.exclude.includes(v.id) && !natCompatible(v.nat, match.nat),
+    ).length;
+    return { unreachable };
+  }
+
+  /**
+   * signaling-v1 §11: the request with what outcome reports taught: volunteers that keep failing go last,
+   * direct NAT pairings that keep failing are not offered. A store that cannot tell changes nothing.
+   */
+  async #withOutcomes(match: ClientRequest, candidates: readonly WaitingVolunteer[]): Promise<ClientRequest> {
+    const classes: NatClass[] = ['public', 'cone', 'unknown', 'symmetric'];
+    const pairings = match.relay === true ? [] : classes.map((v) => pairingKey(match.nat, v, false));
+    const keys = [...pairings, ...candidates.map((v) => volunteerKey(v.id))];
+    let counts: Awaited<ReturnType<SignalingStore['outcomes']['read']>>;
+    try {
+      counts = await this.#store.outcomes.read(keys);
+    } catch {
+      return match;
+    }
+    if (counts.size === 0) return match;
+    const failing = new Set<string>();
+    for (const v of candidates) {
+      if (keepsFailing(counts.get(volunteerKey(v.id)), this.#opts.volunteerFailures, 2)) failing.add(v.id);
+    }
+    const failingPairings = new Set(
+      pairings.filter((k) => keepsFailing(counts.get(k), this.#opts.pairingFailures, 4)),
+    );
+    return { ...match, failing, failingPairings };
+  }
+
+  /** signaling-v1 §6: why nothing matched, in words a user can act on. */
+  #noMatchReason(match: ClientRequest, unreachable: number): string {
+    if (unreachable === 0 || match.relay === true) return 'no fitting volunteer is waiting';
+    const turn = this.hasTurn ? 'offer again with relay candidates only' : 'TURN not configured';
+    return `no volunteer reachable from your network (${match.nat} NAT) is free; ${turn}`;
+  }
+
+  /** signaling-v1 §7: `volunteer` was just matched with `source`; the oldest of its recent ones is dropped. */
+  #remember(source: string, volunteer: string): void {
+    const list = (this.#recent.get(source) ?? []).filter((id) => id !== volunteer);
+    list.push(volunteer);
+    if (list.length > this.#opts.recentPerSource) list.shift();
+    this.#recent.delete(source);
+    this.#recent.set(source, list);
+    while (this.#recent.size > this.#opts.maxRecentSources) {
+      const oldest = this.#recent.keys().next();
+      if (oldest.done === true) break;
+      this.#recent.delete(oldest.value);
+    }
   }
 
   /** Chooses the best fitting candidate and starts claiming it; undefined when none fits or no claim is left. */

@@ -13,6 +13,7 @@
  */
 import type { NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
+import type { OutcomeStore } from './outcomes.js';
 
 export type { DeliveredOffer } from '../signaling/messages.js';
 
@@ -51,6 +52,9 @@ export interface SignalingStore {
    * new one), so read it for each use.
    */
   readonly secret: Uint8Array;
+
+  /** signaling-v1 §11: match records and outcome counters, shared like the rest of the store. */
+  readonly outcomes: OutcomeStore;
 
   /**
    * Adds `volunteer` to the waiting pool and waits for an offer for it. A waiting poll with the same

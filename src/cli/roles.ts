@@ -1,4 +1,5 @@
 /** The long-running roles: egress, broker, volunteer, client. Each is a thin shell over its library. */
+import { readFileSync } from 'node:fs';
 import type { SignalingStore } from '../broker/store.js';
 import type { ClientRendezvous } from '../client/client.js';
 import { DIRECT_PATH_MODES, type DirectPathMode, directTarget } from '../client/direct-target.js';
@@ -457,6 +458,25 @@ export const brokerCommand: Command = {
       unit: 'matches/min',
       help: '... and more per minute after that (0: no budget)',
     },
+    {
+      name: 'stun',
+      type: 'list',
+      arg: 'URL',
+      help: 'a STUN server clients and volunteers use (stun:host:port); repeat. Two on different addresses also let them tell cone from symmetric NATs',
+      heading: 'NAT traversal (handed to clients and volunteers in GET /v1/info; README "STUN and TURN"):',
+    },
+    {
+      name: 'turn',
+      type: 'list',
+      arg: 'URL',
+      help: "a TURN server (turn:host:port?transport=udp) with coturn's shared secret; repeat; needs --turn-secret",
+    },
+    {
+      name: 'turn-secret',
+      type: 'string',
+      arg: 'FILE',
+      help: "a file holding coturn's static-auth-secret; clients get only short-lived credentials made with it",
+    },
     { ...METRICS_OPTION, heading: 'Operations:' },
     ...LOG_OPTIONS,
   ],
@@ -491,6 +511,7 @@ export const brokerCommand: Command = {
       }
     }
     const sealingKey = typeof v.key === 'string' ? await readKeyFile(v.key) : undefined;
+    const ice = await brokerIce(v);
     const store = await openStore(v, shares, log);
     const { createBrokerServer } = await import('../broker/http.js');
     const { redactUrl } = await import('../broker/redis-connection.js');
@@ -501,6 +522,7 @@ export const brokerCommand: Command = {
       ...budget,
       onError: (e) => log.error(`error: ${String(e)}`),
       store,
+      ice,
       ...(regionOf === undefined ? {} : { regionOf }),
       ...(sealingKey === undefined ? {} : { sealingKey }),
     });
@@ -529,6 +551,31 @@ export const brokerCommand: Command = {
     return 0;
   },
 };
+
+/** The broker's --stun, --turn and --turn-secret (signaling-v1 §3). */
+async function brokerIce(v: Values): Promise<import('../broker/ice.js').IceConfig> {
+  const { checkIceUrls } = await import('../broker/ice.js');
+  const stun = list(v, 'stun');
+  const turn = list(v, 'turn');
+  try {
+    checkIceUrls(stun, 'stun');
+    checkIceUrls(turn, 'turn');
+  } catch (e) {
+    throw new UsageError(`--stun/--turn: ${(e as Error).message}`);
+  }
+  const file = v['turn-secret'];
+  if (turn.length > 0 && typeof file !== 'string') throw new UsageError('--turn needs --turn-secret FILE');
+  if (turn.length === 0 && typeof file === 'string') throw new UsageError('--turn-secret needs --turn URL');
+  if (typeof file !== 'string') return { stun };
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new UsageError(`--turn-secret: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (secret.length < 16) throw new UsageError(`--turn-secret: ${file} must hold at least 16 characters`);
+  return { stun, turn: { urls: turn, secret } };
+}
 
 /** The broker's store: Redis with --redis, else in-process. An unreachable Redis is a StartupError. */
 async function openStore(

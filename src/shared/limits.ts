@@ -297,6 +297,34 @@ export const BROKER_DEFAULTS = {
    * full the oldest goes and requests from before its time are refused as stale (signaling-v1 §10). @default 100000
    */
   sealedReplayMaxEntries: 100_000,
+  /**
+   * Lifetime of the TURN credentials handed out in `GET /v1/info` (signaling-v1 §3), ms; clients and
+   * volunteers ask again at half of it. @default 1200000 (20 minutes)
+   */
+  turnCredentialTtlMs: 1_200_000,
+  /** A match's outcome may be reported this long after its answer, ms (signaling-v1 §11). @default 120000 */
+  outcomeReportMs: 120_000,
+  /** Outcomes of a volunteer or a NAT pairing count this long after the first of them, ms (signaling-v1 §11). @default 600000 */
+  outcomeWindowMs: 600_000,
+  /**
+   * A volunteer with at least this many failed matches in the window, and at least twice as many failed as
+   * connected, is offered only when no other fits (signaling-v1 §11). @default 3
+   */
+  volunteerFailures: 3,
+  /**
+   * A direct NAT pairing with at least this many failed matches in the window, and at least four times as many
+   * failed as connected, is treated as unable to connect (signaling-v1 §11). @default 8
+   */
+  pairingFailures: 8,
+  /** Volunteers remembered per client source as recently matched, count (signaling-v1 §7). @default 4 */
+  recentPerSource: 4,
+  /** Client sources whose recent volunteers are remembered, per instance; the oldest goes beyond. @default 10000 */
+  maxRecentSources: 10_000,
+  /**
+   * Match records (for outcome reports) and outcome counters kept by the in-process store, each; the oldest
+   * goes beyond (signaling-v1 §11). @default 100000
+   */
+  maxOutcomeRecords: 100_000,
 } as const;
 export type BrokerOptions = Limits<typeof BROKER_DEFAULTS>;
 
@@ -378,6 +406,8 @@ export const VOLUNTEER_DEFAULTS = {
   backoffMaxMs: 60_000,
   /** Period of 'stats' events while at least one client is served, ms. @default 1000 */
   statsIntervalMs: 1000,
+  /** The NAT class is detected again this often, ms (issue 10; src/shared/ice-source.ts). @default 300000 */
+  natRecheckMs: 300_000,
 } as const;
 export type VolunteerLimits = Limits<typeof VOLUNTEER_DEFAULTS>;
 
@@ -419,6 +449,8 @@ export const CLIENT_DEFAULTS = {
   wsFallbackAfterMs: 10_000,
   /** The direct WebSocket path's TLS and upgrade must finish within, ms (path-v1 §6). @default 10000 */
   wsConnectTimeoutMs: 10_000,
+  /** The NAT class is detected again this often, ms (issue 10; src/shared/ice-source.ts). @default 300000 */
+  natRecheckMs: 300_000,
 } as const;
 export type ClientOptionsLimits = Limits<typeof CLIENT_DEFAULTS>;
 

@@ -16,7 +16,9 @@ import {
   decodePollResponse,
   encodeAnswerRequest,
   encodeOfferRequest,
+  encodeOutcomeRequest,
   encodePollRequest,
+  type InfoResponse,
   type OfferAnswer,
   type PollResponse,
 } from './messages.js';
@@ -86,7 +88,7 @@ export class BrokerClient {
   }
 
   /** signaling-v1 §3 (and §10: `key`, when the broker seals). */
-  async info(signal?: AbortSignal): Promise<{ egress: string[]; key?: string }> {
+  async info(signal?: AbortSignal): Promise<InfoResponse> {
     return this.#call('v1/info', undefined, signal, decodeInfoResponse);
   }
 
@@ -131,12 +133,25 @@ export class BrokerClient {
    * (signaling-v1 §8) only a volunteer paired with that tag is matched.
    */
   async offer(
-    req: { nat: NatClass; sdp: string; egress?: string; exclude?: string[]; pairing?: string },
+    req: {
+      nat: NatClass;
+      sdp: string;
+      egress?: string;
+      exclude?: string[];
+      pairing?: string;
+      relay?: true;
+    },
     signal?: AbortSignal,
-  ): Promise<{ sdp: string; volunteer: string; paired?: true }> {
+  ): Promise<OfferAnswer> {
     const body = encodeOfferRequest({ ...req, exclude: req.exclude ?? [] });
     const res: OfferAnswer = await this.#call('v1/client/offer', body, signal, decodeOfferResponse);
     return res;
+  }
+
+  /** signaling-v1 §11: whether the data channel of the match named `match` (the answer's) opened. */
+  async outcome(match: string, connected: boolean, signal?: AbortSignal): Promise<void> {
+    const body = encodeOutcomeRequest({ match, connected });
+    await this.#call('v1/client/outcome', body, signal, decodeOkResponse);
   }
 
   /**

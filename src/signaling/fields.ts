@@ -13,10 +13,26 @@ export const SIGNALING_LIMITS = {
   maxSdpChars: 32_768,
   maxAllowList: 16,
   maxExclude: 16,
+  maxIceServers: 8,
 } as const;
 
-/** signaling-v1 §1: `nat`. */
-export type NatClass = 'unknown' | 'unrestricted' | 'restricted';
+/**
+ * signaling-v1 §1, §7: `nat`, what a peer's NAT does to its mappings: `public` (no NAT, or one that maps and
+ * filters nothing), `cone` (one mapping for every destination), `symmetric` (a new mapping per destination),
+ * `unknown` (not measured, or no STUN server answered).
+ */
+export type NatClass = 'unknown' | 'public' | 'cone' | 'symmetric';
+
+/** Every NatClass, most open first. */
+export const NAT_CLASSES: readonly NatClass[] = ['public', 'cone', 'unknown', 'symmetric'];
+
+/** signaling-v1 §1: a NatClass; the names of earlier drafts read as the class they meant, others as unknown. */
+export function natFromString(value: string): NatClass {
+  if (value === 'public' || value === 'cone' || value === 'symmetric') return value;
+  if (value === 'unrestricted') return 'public';
+  if (value === 'restricted') return 'symmetric';
+  return 'unknown';
+}
 
 const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -66,11 +82,11 @@ export function readId(fields: Fields, name: string): string {
   return value;
 }
 
-/** signaling-v1 §1: unknown strings are read as "unknown"; a non-string is malformed. */
+/** signaling-v1 §1: unknown strings are read as "unknown" (natFromString); a non-string is malformed. */
 export function readNat(fields: Fields, name: string): NatClass {
   const value = fields[name];
   if (typeof value !== 'string') throw bad(`"${name}" must be a string`);
-  return value === 'unrestricted' || value === 'restricted' ? value : 'unknown';
+  return natFromString(value);
 }
 
 /**

@@ -51,6 +51,8 @@ export interface OfferRequest {
   exclude: string[];
   /** signaling-v1 §8: match only a volunteer paired with this tag. */
   pairing?: string;
+  /** signaling-v1 §6: the offer carries relay candidates only (the client gathered with a TURN server). */
+  relay?: true;
 }
 
 /** signaling-v1 §4: what a matched volunteer receives. */
@@ -58,6 +60,15 @@ export interface DeliveredOffer {
   id: string;
   sdp: string;
   egress: string;
+  /** signaling-v1 §4: a relay-only offer; the volunteer answers with relay candidates only. */
+  relay?: true;
+}
+
+/** signaling-v1 §3: one STUN or TURN server, as RTCIceServer takes it. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
 }
 
 /** signaling-v1 §3. */
@@ -65,6 +76,16 @@ export interface InfoResponse {
   egress: string[];
   /** signaling-v1 §10: the broker's public key for sealed bodies (base64url), when it has one. */
   key?: string;
+  /** signaling-v1 §3: STUN and TURN servers to use; TURN ones carry short-lived credentials. */
+  iceServers?: IceServer[];
+  /** How long the credentials in `iceServers` stay valid from now, ms; ask again before. */
+  iceTtlMs?: number;
+}
+
+/** signaling-v1 §11: whether a match's data channel opened. `match` is the answer's `match`. */
+export interface OutcomeRequest {
+  match: string;
+  connected: boolean;
 }
 
 /** signaling-v1 §4: `retryAfterMs` is 0 when an offer came; `ticket` is to be presented on the next poll. */
@@ -80,6 +101,8 @@ export interface PollResponse {
 export interface OfferAnswer {
   sdp: string;
   volunteer: string;
+  /** signaling-v1 §6, §11: names this match in an outcome report. */
+  match?: string;
   /** signaling-v1 §8: true when the volunteer came from the offer's pairing pool; absent otherwise. */
   paired?: true;
 }
@@ -119,7 +142,20 @@ export function decodeOfferRequest(body: unknown): OfferRequest {
   if (f.egress !== undefined) request.egress = readEgress(f, 'egress');
   const pairing = readPairingTag(f, 'pairing');
   if (pairing !== undefined) request.pairing = pairing;
+  if (readTrue(f, 'relay')) request.relay = true;
   return request;
+}
+
+/** signaling-v1 §11. */
+export function decodeOutcomeRequest(body: unknown): OutcomeRequest {
+  const f = readVersioned(body);
+  if (typeof f.connected !== 'boolean')
+    throw new SignalingError('bad-request', '"connected" must be a boolean');
+  return { match: readId(f, 'match'), connected: f.connected };
+}
+
+export function encodeOutcomeRequest(r: OutcomeRequest): object {
+  return { v: 1, match: r.match, connected: r.connected };
 }
 
 export function encodePollRequest(r: PollRequest): object {
@@ -138,13 +174,15 @@ export function encodeOfferRequest(r: OfferRequest): object {
   if (r.egress !== undefined) body.egress = r.egress;
   if (r.exclude.length > 0) body.exclude = r.exclude;
   if (r.pairing !== undefined) body.pairing = r.pairing;
+  if (r.relay === true) body.relay = true;
   return body;
 }
 
 // ---- responses (read by clients and volunteers) ----
 
 export function encodeInfoResponse(r: InfoResponse): object {
-  return r.key === undefined ? { v: 1, egress: r.egress } : { v: 1, egress: r.egress, key: r.key };
+  const ice = r.iceServers === undefined ? {} : { iceServers: r.iceServers, iceTtlMs: r.iceTtlMs ?? 0 };
+  return { v: 1, egress: r.egress, ...(r.key === undefined ? {} : { key: r.key }), ...ice };
 }
 
 export function encodePollResponse(r: PollResponse): object {
@@ -155,7 +193,11 @@ export function encodePollResponse(r: PollResponse): object {
 }
 
 export function encodeOfferResponse(r: OfferAnswer): object {
-  return { v: 1, answer: { sdp: r.sdp, volunteer: r.volunteer, ...pairedField(r.paired === true) } };
+  const match = r.match === undefined ? {} : { match: r.match };
+  return {
+    v: 1,
+    answer: { sdp: r.sdp, volunteer: r.volunteer, ...match, ...pairedField(r.paired === true) },
+  };
 }
 
 /** signaling-v1 §8: `paired` is sent and kept only when true. */
@@ -165,11 +207,54 @@ function pairedField(paired: boolean): { paired?: true } {
 
 export function decodeInfoResponse(body: unknown): InfoResponse {
   const f = readVersioned(body);
-  const egress = readEgressList(f, 'egress');
-  if (f.key === undefined) return { egress };
-  if (typeof f.key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(f.key))
-    throw new SignalingError('bad-request', '"key" must be 43 characters of base64url');
-  return { egress, key: f.key };
+  const info: InfoResponse = { egress: readEgressList(f, 'egress') };
+  if (f.key !== undefined) {
+    if (typeof f.key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(f.key))
+      throw new SignalingError('bad-request', '"key" must be 43 characters of base64url');
+    info.key = f.key;
+  }
+  if (f.iceServers !== undefined) {
+    info.iceServers = readIceServers(f, 'iceServers');
+    info.iceTtlMs = f.iceTtlMs === undefined ? 0 : readMs(f, 'iceTtlMs');
+  }
+  return info;
+}
+
+const ICE_URL_RE = /^(stun|stuns|turn|turns):[^\s]{1,500}$/;
+
+/** signaling-v1 §3: `iceServers`, at most `maxIceServers` servers of at most as many URLs each. */
+function readIceServers(fields: Fields, name: string): IceServer[] {
+  const value = fields[name];
+  const max = SIGNALING_LIMITS.maxIceServers;
+  if (!Array.isArray(value) || value.length > max)
+    throw new SignalingError('bad-response', `"${name}" must be a list of at most ${max} servers`);
+  return value.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null)
+      throw new SignalingError('bad-response', `"${name}" entries must be objects`);
+    const { urls, username, credential } = item as Fields;
+    if (!Array.isArray(urls) || urls.length < 1 || urls.length > max)
+      throw new SignalingError('bad-response', `"${name}" urls must be a list of 1 to ${max}`);
+    for (const url of urls) {
+      if (typeof url !== 'string' || !ICE_URL_RE.test(url))
+        throw new SignalingError('bad-response', `"${name}" urls must be stun: or turn: URLs`);
+    }
+    const server: IceServer = { urls: urls as string[] };
+    if (username !== undefined || credential !== undefined) {
+      if (
+        typeof username !== 'string' ||
+        typeof credential !== 'string' ||
+        username.length > 256 ||
+        credential.length > 256
+      )
+        throw new SignalingError(
+          'bad-response',
+          `"${name}" credentials must be strings of at most 256 characters`,
+        );
+      server.username = username;
+      server.credential = credential;
+    }
+    return server;
+  });
 }
 
 export function decodePollResponse(body: unknown): PollResponse {
@@ -180,7 +265,12 @@ export function decodePollResponse(body: unknown): PollResponse {
   const o = readObject(f, 'offer');
   return {
     ticket,
-    offer: { id: readId(o, 'id'), sdp: readSdp(o, 'sdp'), egress: readEgress(o, 'egress') },
+    offer: {
+      id: readId(o, 'id'),
+      sdp: readSdp(o, 'sdp'),
+      egress: readEgress(o, 'egress'),
+      ...(readTrue(o, 'relay') ? { relay: true as const } : {}),
+    },
     retryAfterMs: 0,
     ...paired,
   };
@@ -193,7 +283,13 @@ export function decodeOkResponse(body: unknown): void {
 
 export function decodeOfferResponse(body: unknown): OfferAnswer {
   const a = readObject(readVersioned(body), 'answer');
-  return { sdp: readSdp(a, 'sdp'), volunteer: readId(a, 'volunteer'), ...pairedField(readTrue(a, 'paired')) };
+  const match = a.match === undefined ? {} : { match: readId(a, 'match') };
+  return {
+    sdp: readSdp(a, 'sdp'),
+    volunteer: readId(a, 'volunteer'),
+    ...match,
+    ...pairedField(readTrue(a, 'paired')),
+  };
 }
 
 /**

@@ -37,7 +37,12 @@ import {
 /** signaling-v1 §10: every sealed body, either way, is exactly one of these sizes, bytes. */
 export const SEALED_SIZES = [2048, 8192, 65_536] as const;
 /** signaling-v1 §10: the paths a sealed request may name. */
-export const SEALED_PATHS = ['/v1/volunteer/poll', '/v1/volunteer/answer', '/v1/client/offer'] as const;
+export const SEALED_PATHS = [
+  '/v1/volunteer/poll',
+  '/v1/volunteer/answer',
+  '/v1/client/offer',
+  '/v1/client/outcome',
+] as const;
 export type SealedPath = (typeof SEALED_PATHS)[number];
 
 const REQUEST_LABEL = 'starling signaling-v1 sealed request';

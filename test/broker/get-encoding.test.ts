@@ -34,9 +34,9 @@ test('a GET-encoded client and a POSTing volunteer meet; every request of the cl
   const { client, urls } = getClient(url);
   try {
     assert.deepEqual(await client.info(), { egress: [EGRESS] });
-    const poll = volunteer.poll({ nat: 'unrestricted', egress: [EGRESS] });
+    const poll = volunteer.poll({ nat: 'public', egress: [EGRESS] });
     await until(() => (broker.store as MemoryStore).size.waiting === 1);
-    const offer = client.offer({ nat: 'restricted', sdp: 'v=0 offer' });
+    const offer = client.offer({ nat: 'symmetric', sdp: 'v=0 offer' });
     const got = await poll;
     assert.ok(got.offer !== null);
     assert.equal(got.offer.sdp, 'v=0 offer');

@@ -33,9 +33,9 @@ test('end to end: a volunteer and a client meet through BrokerClient', async () 
   const client = new BrokerClient(`${url}/`);
   try {
     assert.deepEqual(await client.info(), { egress: [EGRESS] });
-    const poll = volunteer.poll({ nat: 'unrestricted', egress: [EGRESS] });
+    const poll = volunteer.poll({ nat: 'public', egress: [EGRESS] });
     await until(() => (broker.store as MemoryStore).size.waiting === 1);
-    const offer = client.offer({ nat: 'restricted', sdp: 'v=0 offer', exclude: ['someone-else'] });
+    const offer = client.offer({ nat: 'symmetric', sdp: 'v=0 offer', exclude: ['someone-else'] });
     const got = await poll;
     assert.ok(got.offer !== null);
     assert.deepEqual({ sdp: got.offer.sdp, egress: got.offer.egress }, { sdp: 'v=0 offer', egress: EGRESS });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ClientRequest, chooseVolunteer, fits, natCompatible } from '../../src/broker/matcher.js';
+import {
+  type ClientRequest,
+  chooseVolunteer,
+  fits,
+  natCompatible,
+  pairingKey,
+} from '../../src/broker/matcher.js';
 import type { WaitingVolunteer } from '../../src/broker/store.js';
 import type { NatClass } from '../../src/signaling/fields.js';
 
@@ -8,7 +14,7 @@ const A = 'ws://127.0.0.1:8701/';
 const B = 'ws://127.0.0.1:8702/';
 
 function vol(id: string, over: Partial<WaitingVolunteer> = {}): WaitingVolunteer {
-  return { id, pollId: `poll-${id}`, nat: 'unrestricted', egress: [A], since: 100, source: 'src', ...over };
+  return { id, pollId: `poll-${id}`, nat: 'public', egress: [A], since: 100, source: 'src', ...over };
 }
 const req = (over: Partial<ClientRequest> = {}): ClientRequest => ({
   nat: 'unknown',
@@ -17,16 +23,66 @@ const req = (over: Partial<ClientRequest> = {}): ClientRequest => ({
   ...over,
 });
 
-test('NAT compatibility: only restricted with restricted fails', () => {
-  const classes: NatClass[] = ['unknown', 'unrestricted', 'restricted'];
-  for (const v of classes) {
-    for (const c of classes)
-      assert.equal(natCompatible(v, c), !(v === 'restricted' && c === 'restricted'), `${v}/${c}`);
+test('NAT compatibility is the table the lab measured (docs/lab.md), unknown tried with anyone', () => {
+  // client \ volunteer: public, cone, symmetric (docs/lab.md, "The NAT matrix, measured", STUN only).
+  const measured: Record<string, boolean> = {
+    'public/public': true,
+    'public/cone': true,
+    'public/symmetric': true,
+    'cone/public': true,
+    'cone/cone': true,
+    'cone/symmetric': false,
+    'symmetric/public': true,
+    'symmetric/cone': false,
+    'symmetric/symmetric': false,
+  };
+  for (const [pair, ok] of Object.entries(measured)) {
+    const [c, v] = pair.split('/') as [NatClass, NatClass];
+    assert.equal(natCompatible(v, c), ok, pair);
+    assert.equal(fits(vol('x', { nat: v }), req({ nat: c })), ok, `${pair} direct`);
+    assert.equal(fits(vol('x', { nat: v }), req({ nat: c, relay: true })), true, `${pair} relayed`);
   }
-  assert.equal(chooseVolunteer([vol('r1', { nat: 'restricted' })], req({ nat: 'restricted' })), undefined);
-  assert.equal(chooseVolunteer([vol('r1', { nat: 'restricted' })], req({ nat: 'unknown' }))?.id, 'r1');
-  const pool = [vol('r1', { nat: 'restricted', since: 1 }), vol('u1', { nat: 'unrestricted' })];
-  assert.equal(chooseVolunteer(pool, req({ nat: 'restricted' }))?.id, 'u1');
+  const classes: NatClass[] = ['unknown', 'public', 'cone', 'symmetric'];
+  for (const c of classes) {
+    assert.ok(natCompatible('unknown', c) && natCompatible(c, 'unknown'), `unknown with ${c}`);
+  }
+  assert.equal(chooseVolunteer([vol('r1', { nat: 'symmetric' })], req({ nat: 'symmetric' })), undefined);
+  assert.equal(chooseVolunteer([vol('r1', { nat: 'symmetric' })], req({ nat: 'unknown' }))?.id, 'r1');
+  const pool = [vol('r1', { nat: 'symmetric', since: 1 }), vol('u1', { nat: 'public' })];
+  assert.equal(chooseVolunteer(pool, req({ nat: 'symmetric' }))?.id, 'u1');
+});
+
+test('the least open class that fits goes first, so open volunteers stay for those who need them', () => {
+  const pool = [
+    vol('pub', { nat: 'public', since: 1 }),
+    vol('cone', { nat: 'cone', since: 2 }),
+    vol('sym', { nat: 'symmetric', since: 3 }),
+  ];
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public' }))?.id, 'sym', 'a public client can reach anyone');
+  assert.equal(chooseVolunteer(pool, req({ nat: 'cone' }))?.id, 'cone');
+  assert.equal(chooseVolunteer(pool, req({ nat: 'symmetric' }))?.id, 'pub', 'only the public one reaches it');
+  assert.equal(chooseVolunteer(pool, req({ nat: 'symmetric', relay: true }))?.id, 'sym', 'relayed: anyone');
+  // Within a class, the longest wait.
+  const cones = [vol('late', { nat: 'cone', since: 9 }), vol('early', { nat: 'cone', since: 4 })];
+  assert.equal(chooseVolunteer(cones, req({ nat: 'cone' }))?.id, 'early');
+});
+
+test('volunteers matched lately with the source, or failing, go last but are not refused', () => {
+  const pool = [vol('a', { since: 1 }), vol('b', { since: 2 }), vol('c', { since: 3 })];
+  assert.equal(chooseVolunteer(pool, req({ recent: ['a'] }))?.id, 'b');
+  assert.equal(chooseVolunteer(pool, req({ recent: ['a', 'b'] }))?.id, 'c');
+  assert.equal(chooseVolunteer(pool, req({ recent: ['a', 'b', 'c'] }))?.id, 'a');
+  assert.equal(chooseVolunteer(pool, req({ failing: new Set(['a']) }))?.id, 'b');
+  assert.equal(chooseVolunteer(pool, req({ failing: new Set(['b']), recent: ['a'] }))?.id, 'c');
+  assert.equal(chooseVolunteer([vol('a')], req({ failing: new Set(['a']) }))?.id, 'a');
+});
+
+test('a direct pairing that keeps failing is not offered; relayed it still is', () => {
+  const failingPairings = new Set([pairingKey('cone', 'cone', false)]);
+  const pool = [vol('c', { nat: 'cone' })];
+  assert.equal(chooseVolunteer(pool, req({ nat: 'cone', failingPairings })), undefined);
+  assert.equal(chooseVolunteer(pool, req({ nat: 'cone', failingPairings, relay: true }))?.id, 'c');
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public', failingPairings }))?.id, 'c');
 });
 
 test('egress must be on the allow-list', () => {

@@ -21,12 +21,12 @@ test('MemoryStore: listWaiting returns the longest-waiting listLimit polls of ea
     volunteer('vol-list-young', 300),
     volunteer('vol-list-paired', 350, { pool: 'fpairing' }),
     volunteer('vol-list-youngest', 400),
-    volunteer('vol-list-restricted', 500, { nat: 'restricted' }),
+    volunteer('vol-list-symmetric', 500, { nat: 'symmetric' }),
   ];
   const waits = vols.map((v) => store.waitForOffer(v, 30_000, ac.signal));
   try {
     const ids = (await store.listWaiting(EGRESS)).map((v) => v.id).sort();
-    assert.deepEqual(ids, ['vol-list-older', 'vol-list-oldest', 'vol-list-restricted']);
+    assert.deepEqual(ids, ['vol-list-older', 'vol-list-oldest', 'vol-list-symmetric']);
     assert.deepEqual(
       (await store.listWaiting(EGRESS, 'fpairing')).map((v) => v.id),
       ['vol-list-paired'],
@@ -38,7 +38,7 @@ test('MemoryStore: listWaiting returns the longest-waiting listLimit polls of ea
       true,
     );
     const after = (await store.listWaiting(EGRESS)).map((v) => v.id).sort();
-    assert.deepEqual(after, ['vol-list-older', 'vol-list-restricted', 'vol-list-young']);
+    assert.deepEqual(after, ['vol-list-older', 'vol-list-symmetric', 'vol-list-young']);
   } finally {
     ac.abort();
     await Promise.all(waits);

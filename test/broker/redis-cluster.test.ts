@@ -123,22 +123,22 @@ test('a volunteer polling instance A is matched with a client posting to instanc
 test('waiting time, exclude and NAT classes are honoured across instances', async () => {
   const { nodes, close } = await cluster(2);
   const [a, b] = nodes as [Instance, Instance];
-  const early = volunteerLoop(b.client, 'restricted-early', 'restricted');
+  const early = volunteerLoop(b.client, 'restricted-early', 'symmetric');
   await poolSize(a.store, 1);
-  const later = volunteerLoop(a.client, 'open-later', 'unrestricted');
+  const later = volunteerLoop(a.client, 'open-later', 'public');
   try {
     await poolSize(a.store, 2);
     const first = await a.client.offer({ nat: 'unknown', sdp: 'v=0 c1' });
     assert.equal(first.sdp, 'answer-from-restricted-early', 'the longest waiting wins');
     await poolSize(a.store, 2);
-    const restricted = await b.client.offer({ nat: 'restricted', sdp: 'v=0 c2' });
+    const restricted = await b.client.offer({ nat: 'symmetric', sdp: 'v=0 c2' });
     assert.equal(restricted.sdp, 'answer-from-open-later', 'restricted never meets restricted');
     await poolSize(b.store, 2);
     const excluding = await b.client.offer({ nat: 'unknown', sdp: 'v=0 c3', exclude: [first.volunteer] });
     assert.equal(excluding.sdp, 'answer-from-open-later');
     await poolSize(a.store, 2);
     await assert.rejects(
-      a.client.offer({ nat: 'restricted', sdp: 'v=0 c4', exclude: [restricted.volunteer] }),
+      a.client.offer({ nat: 'symmetric', sdp: 'v=0 c4', exclude: [restricted.volunteer] }),
       isCode('no-match', 503),
     );
     assert.deepEqual(early.offers, ['v=0 c1']);

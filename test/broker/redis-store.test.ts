@@ -113,7 +113,7 @@ test('RedisStore: listWaiting returns the longest-waiting listLimit volunteers o
       volunteer('vol-list-oldest', { since: 100 }),
       volunteer('vol-list-youngest', { since: 400 }),
       volunteer('vol-list-older', { since: 200 }),
-      volunteer('vol-list-restricted', { since: 500, nat: 'restricted' }),
+      volunteer('vol-list-restricted', { since: 500, nat: 'symmetric' }),
     ];
     const waits = vols.map((v) => store.waitForOffer(v, LONG, ac.signal));
     const ids = (await store.listWaiting(EGRESS)).map((v) => v.id).sort();

@@ -1,6 +1,7 @@
 /** signaling-v1 §10 over real HTTP: sealed polls, answers and offers; what a recording front sees; errors. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pairingKey } from '../../src/broker/matcher.js';
 import type { MemoryStore } from '../../src/broker/memory-store.js';
 import { encodeKey, generateKeyPair } from '../../src/session/keys.js';
 import { BrokerClient } from '../../src/signaling/client.js';
@@ -48,25 +49,41 @@ test('sealed: a volunteer and a client meet, and the wire carries only fixed-siz
   const offerSdp = `v=0\r\na=candidate:1 1 udp 2122260223 198.18.0.7 50000 typ host\r\n${'a=x\r\n'.repeat(300)}`;
   try {
     assert.deepEqual(await client.info(), { egress: [EGRESS], key: KEY });
-    const poll = volunteer.poll({ nat: 'restricted', egress: [EGRESS] });
+    const poll = volunteer.poll({ nat: 'symmetric', egress: [EGRESS] });
     await until(() => (broker.store as MemoryStore).size.waiting === 1);
-    const offer = client.offer({ nat: 'unrestricted', sdp: offerSdp });
+    const offer = client.offer({ nat: 'public', sdp: offerSdp });
     const got = await poll;
     assert.ok(got.offer !== null);
     assert.equal(got.offer.sdp, offerSdp);
     await volunteer.answer(got.offer.id, 'v=0 answer 198.18.0.9');
-    assert.equal((await offer).sdp, 'v=0 answer 198.18.0.9');
+    const answered = await offer;
+    assert.equal(answered.sdp, 'v=0 answer 198.18.0.9');
+    assert.ok(answered.match !== undefined);
+    // signaling-v1 §11 goes sealed too: the broker counts it, the front sees one more ciphertext.
+    await client.outcome(answered.match, true);
+    const counted = await broker.store.outcomes.read([pairingKey('public', 'symmetric', false)]);
+    assert.deepEqual([...counted.values()], [{ connected: 1, failed: 0 }]);
     await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('no-match', 503));
 
     const sealed = front.seen.filter((s) => s.path === '/v1/sealed');
-    assert.equal(sealed.length, 4, 'poll, offer, answer, and the offer that found no match');
+    assert.equal(sealed.length, 5, 'poll, offer, answer, outcome, and the offer that found no match');
     for (const s of sealed) {
       assert.equal(s.status, 200, 'a sealed exchange is 200 whatever its outcome');
       assert.equal(s.type, 'application/octet-stream');
       for (const body of [s.request, s.response]) {
         assert.ok((SEALED_SIZES as readonly number[]).includes(body.length), `${body.length} bytes`);
         const text = Buffer.from(body).toString('latin1');
-        for (const secret of ['198.18.0', 'restricted', 'candidate', 'v=0', 'sdp', 'nat', 'offer'])
+        for (const secret of [
+          '198.18.0',
+          'symmetric',
+          'public',
+          'candidate',
+          'v=0',
+          'sdp',
+          'nat',
+          'offer',
+          'match',
+        ])
           assert.ok(!text.includes(secret), `"${secret}" in a body the front saw`);
       }
     }
@@ -95,6 +112,7 @@ test('sealed: a plain poll, answer or offer to a sealing broker is 400 sealed-re
       return true;
     });
     await assert.rejects(plain.answer('offer-id-1', 'x'), isCode('sealed-required', 400));
+    await assert.rejects(plain.outcome('match-id-1', false), isCode('sealed-required', 400));
   } finally {
     await broker.close();
   }

@@ -46,7 +46,7 @@ function identities(store: SignalingStore): Identities {
     return known;
   };
   return {
-    req: (name, over = {}) => ({ ticket: of(name).ticket, nat: 'unrestricted', egress: [EGRESS], ...over }),
+    req: (name, over = {}) => ({ ticket: of(name).ticket, nat: 'public', egress: [EGRESS], ...over }),
     name: (id) => [...byName].find(([, v]) => v.id === id)?.[0] ?? id,
     id: (name) => of(name).id,
   };
@@ -56,14 +56,16 @@ test('full match: the poll gets the offer, the client gets the answer', async ()
   const { store, service, who } = setup();
   const poll = service.poll(who.req('volunteer-1'), SRC);
   await until(() => store.size.waiting === 1);
-  const offer = service.offer({ nat: 'restricted', sdp: 'v=0 offer', exclude: [] }, SRC);
+  const offer = service.offer({ nat: 'symmetric', sdp: 'v=0 offer', exclude: [] }, SRC);
   const polled = await poll;
   assert.equal(polled.retryAfterMs, 0);
   assert.ok(polled.offer !== null);
   assert.equal(polled.offer.sdp, 'v=0 offer');
   assert.equal(polled.offer.egress, EGRESS, 'the default egress is the first one');
   await service.answer({ offerId: polled.offer.id, sdp: 'v=0 answer' });
-  assert.deepEqual(await offer, { sdp: 'v=0 answer', volunteer: who.id('volunteer-1') });
+  const answered = await offer;
+  assert.deepEqual(answered, { sdp: 'v=0 answer', volunteer: who.id('volunteer-1'), match: answered.match });
+  assert.ok(answered.match !== undefined && answered.match !== polled.offer.id, 'the match has its own id');
   assert.equal(polled.ticket, who.req('volunteer-1').ticket, 'the poll answer gives the ticket back');
   assert.deepEqual(store.size, { waiting: 0, pending: 0 });
   await assert.rejects(
@@ -83,9 +85,9 @@ test('no fitting volunteer: 503 no-match with retryAfterMs', async () => {
     return true;
   });
   const ac = new AbortController();
-  const poll = service.poll(who.req('volunteer-r', { nat: 'restricted' }), SRC, ac.signal);
+  const poll = service.poll(who.req('volunteer-r', { nat: 'symmetric' }), SRC, ac.signal);
   await until(() => store.size.waiting === 1);
-  await assert.rejects(service.offer({ nat: 'restricted', sdp: 'x', exclude: [] }, SRC), isCode('no-match'));
+  await assert.rejects(service.offer({ nat: 'symmetric', sdp: 'x', exclude: [] }, SRC), isCode('no-match'));
   await assert.rejects(
     service.offer({ nat: 'unknown', sdp: 'x', egress: OTHER, exclude: [] }, SRC),
     isCode('no-match'),

@@ -134,14 +134,14 @@ export function runStoreSuite(
   });
 
   withStore('a new poll with the same id replaces the waiting one', async (store) => {
-    const first = volunteer('vol-dddddddd', { nat: 'unrestricted' });
+    const first = volunteer('vol-dddddddd', { nat: 'public' });
     const older = store.waitForOffer(first, LONG);
     await waitingCount(store, 1);
-    const second = volunteer('vol-dddddddd', { nat: 'restricted' });
+    const second = volunteer('vol-dddddddd', { nat: 'symmetric' });
     const newer = store.waitForOffer(second, LONG);
     assert.equal(await older, null, 'the older poll ends with no offer');
     const [listed] = await waitingCount(store, 1);
-    assert.equal(listed?.nat, 'restricted');
+    assert.equal(listed?.nat, 'symmetric');
     assert.equal(
       await store.claim(first, offer('offer-6dddddd'), LONG, client()),
       false,
@@ -300,6 +300,31 @@ export function runStoreSuite(
     await waitingCount(store, 1);
     assert.equal(await store.claim(next, offer('offer-share-modest'), LONG, 'modest-client'), true);
     await wait;
+  });
+
+  withStore('outcomes: a match record is taken once; counts add up per key and expire', async (store) => {
+    const record = {
+      volunteer: 'vol-x',
+      volunteerNat: 'cone',
+      clientNat: 'symmetric',
+      relay: true,
+      source: 's',
+    } as const;
+    await store.outcomes.remember('match-aaaaaaaa', record, LONG);
+    await store.outcomes.remember('match-short', record, 1);
+    assert.deepEqual(await store.outcomes.take('match-aaaaaaaa'), record);
+    assert.equal(await store.outcomes.take('match-aaaaaaaa'), undefined, 'only once');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await store.outcomes.take('match-short'), undefined, 'expired');
+    await store.outcomes.count(['k1', 'k2'], false, LONG);
+    await store.outcomes.count(['k1'], true, LONG);
+    await store.outcomes.count(['k3'], false, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const counts = await store.outcomes.read(['k1', 'k2', 'k3', 'k4']);
+    assert.deepEqual(counts.get('k1'), { connected: 1, failed: 1 });
+    assert.deepEqual(counts.get('k2'), { connected: 0, failed: 1 });
+    assert.equal(counts.has('k3'), false, 'its window passed');
+    assert.equal(counts.has('k4'), false);
   });
 
   withStore('the deployment secret is at least 32 bytes', async (store) => {

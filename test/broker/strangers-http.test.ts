@@ -132,9 +132,10 @@ for (const kind of ['memory', 'redis'] as const) {
         const answer = (await asked).body.answer as Body;
         assert.deepEqual(
           Object.keys(answer).sort(),
-          ['sdp', 'volunteer'],
-          'a client learns the id, nothing more',
+          ['match', 'sdp', 'volunteer'],
+          'a client learns the id and the name of its match (signaling-v1 §11), nothing more',
         );
+        assert.notEqual(answer.match, offerOf(first).id, 'the match is not named by the offer id');
         const learned = String(answer.volunteer);
         assert.notEqual(learned, first.body.ticket);
         // The victim polls again as itself; the stranger polls with everything it knows of the victim.

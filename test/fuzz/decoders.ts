@@ -84,7 +84,7 @@ function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
 // ---- signaling bodies (src/signaling/messages.ts, signaling-v1) ----
 
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/);
-const nat = fc.constantFrom('unknown', 'unrestricted', 'restricted', 'bogus');
+const nat = fc.constantFrom('unknown', 'public', 'symmetric', 'bogus');
 const egressUrl = fc.constantFrom('wss://egress.example/', 'ws://127.0.0.1:8701/', 'http://x/', 'wss://a b/');
 const anyJson = fc.jsonValue({ maxDepth: 3 });
 /** A field's value: usually plausible, sometimes anything JSON can hold. */

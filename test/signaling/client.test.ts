@@ -28,7 +28,7 @@ test('requests are versioned JSON on paths under the base URL', async () => {
       : jsonResponse(200, { v: 1, ticket: TICKET, offer: null, retryAfterMs: 900 }),
   );
   const client = new BrokerClient('https://broker.example/prefix', { fetch });
-  assert.deepEqual(await client.offer({ nat: 'restricted', sdp: 'o', exclude: ['volunteer-0'] }), {
+  assert.deepEqual(await client.offer({ nat: 'symmetric', sdp: 'o', exclude: ['volunteer-0'] }), {
     sdp: 'a',
     volunteer: 'volunteer-1',
   });
@@ -40,7 +40,7 @@ test('requests are versioned JSON on paths under the base URL', async () => {
   assert.equal(calls[0]?.url, 'https://broker.example/prefix/v1/client/offer');
   assert.deepEqual(JSON.parse(new TextDecoder().decode(calls[0]?.init.body as Uint8Array)), {
     v: 1,
-    nat: 'restricted',
+    nat: 'symmetric',
     sdp: 'o',
     exclude: ['volunteer-0'],
   });

@@ -16,7 +16,7 @@ import {
 
 const EGRESS = 'ws://127.0.0.1:8701/';
 const TICKET = 'a'.repeat(44);
-const poll = { v: 1, ticket: TICKET, nat: 'unrestricted', egress: [EGRESS] };
+const poll = { v: 1, ticket: TICKET, nat: 'public', egress: [EGRESS] };
 
 function rejects(fn: () => unknown, code: string, match?: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -29,7 +29,7 @@ function rejects(fn: () => unknown, code: string, match?: RegExp): void {
 
 test('a valid poll decodes; unknown fields are ignored, a volunteer-chosen id and capacity too', () => {
   const req = decodePollRequest({ ...poll, future: { x: 1 }, id: 'my-own-id-1', capacity: 64 });
-  assert.deepEqual(req, { ticket: TICKET, nat: 'unrestricted', egress: [EGRESS] });
+  assert.deepEqual(req, { ticket: TICKET, nat: 'public', egress: [EGRESS] });
   const first = decodePollRequest({ v: 1, nat: 'unknown', egress: [EGRESS] });
   assert.deepEqual(first, { nat: 'unknown', egress: [EGRESS] }, 'a first poll has no ticket');
 });
@@ -121,13 +121,13 @@ test('one normalizer for every egress list: too many, a bad entry, duplicates', 
 
 test('unknown nat strings are read as unknown', () => {
   assert.equal(decodePollRequest({ ...poll, nat: 'symmetric-ish' }).nat, 'unknown');
-  assert.equal(decodePollRequest({ ...poll, nat: 'restricted' }).nat, 'restricted');
+  assert.equal(decodePollRequest({ ...poll, nat: 'symmetric' }).nat, 'symmetric');
   assert.equal(decodeOfferRequest({ v: 1, nat: '', sdp: 'x' }).nat, 'unknown');
 });
 
 test('offer request: egress optional, exclude bounded', () => {
-  assert.deepEqual(decodeOfferRequest({ v: 1, nat: 'restricted', sdp: 'x' }), {
-    nat: 'restricted',
+  assert.deepEqual(decodeOfferRequest({ v: 1, nat: 'symmetric', sdp: 'x' }), {
+    nat: 'symmetric',
     sdp: 'x',
     exclude: [],
   });
