@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { decodeKey } from '../session/noise.js';
 import type { Session } from '../session/session.js';
 import { frontFetch, parseFront } from '../shared/ca-fetch.js';
+import { IceSource } from '../shared/ice-source.js';
 import {
   BROKER_CLIENT_DEFAULTS,
   CLIENT_DEFAULTS,
@@ -17,6 +18,7 @@ import {
   resolveLimits,
   type SessionOptions,
 } from '../shared/limits.js';
+import { detectNatNode } from '../shared/nat-detect-node.js';
 import { closeNodeWebRtc, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
 import { BrokerClient, parseBrokerKey } from '../signaling/client.js';
 import type { NatClass } from '../signaling/fields.js';
@@ -60,11 +62,14 @@ export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<Cli
    * @default 'info'
    */
   brokerKey?: string;
-  /** This machine's NAT class, if known (signaling-v1 §2). @default 'unknown' */
+  /** This machine's NAT class, if known (signaling-v1 §1). @default detected with the broker's STUN servers */
   nat?: NatClass;
   /** Local address WebRTC gathers candidates on; `127.0.0.1` keeps it on loopback. @default all interfaces */
   iceAddress?: string;
-  /** STUN/TURN servers for NAT traversal, `stun:host:port`. @default none: no STUN server is contacted */
+  /**
+   * STUN/TURN servers for NAT traversal, `stun:host:port`, instead of the broker's (signaling-v1 §3).
+   * @default the broker's; none if it names none
+   */
   stun?: string[];
   /**
    * The direct path (path-v1 §6, docs/client-library.md): a WebSocket straight to the egress, optionally
@@ -166,18 +171,27 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       rendezvous,
       ...tunnelOptions
     } = options;
+    const brokerClient = new BrokerClient(this.broker, {
+      rendezvous: clientRendezvous(broker, rendezvous, brokerFetch, options.log),
+      brokerKey: brokerKey ?? 'info',
+    });
+    const network = new IceSource({
+      info: (signal) => brokerClient.info(signal),
+      ...(stun && stun.length > 0 ? { override: stun.map((urls) => ({ urls })) } : {}),
+      ...(options.nat === undefined ? {} : { nat: options.nat }),
+      detect: (servers) =>
+        detectNatNode(servers, iceAddress === undefined ? {} : { bindAddress: iceAddress }),
+      natRecheckMs: options.natRecheckMs ?? CLIENT_DEFAULTS.natRecheckMs,
+    });
     this.tunnel = new Tunnel({
       ...tunnelOptions,
       hostCandidates: hostCandidates ?? (iceAddress === undefined ? [] : [iceAddress]),
-      broker: new BrokerClient(this.broker, {
-        rendezvous: clientRendezvous(broker, rendezvous, brokerFetch, options.log),
-        brokerKey: brokerKey ?? 'info',
-      }),
+      broker: brokerClient,
       egressKey,
-      RTCPeerConnection: nodeRtcPeerConnectionClass({
-        ...(iceAddress === undefined ? {} : { bindAddress: iceAddress }),
-        ...(stun && stun.length > 0 ? { iceServers: stun } : {}),
-      }),
+      network,
+      RTCPeerConnection: nodeRtcPeerConnectionClass(
+        iceAddress === undefined ? {} : { bindAddress: iceAddress },
+      ),
     });
     this.tracker = new StatusTracker({
       broker: this.broker,

@@ -5,7 +5,7 @@
  */
 import { type BrokerClient, SignalingError } from '../signaling/client.js';
 
-export type OfferBroker = Pick<BrokerClient, 'offer'>;
+export type OfferBroker = Pick<BrokerClient, 'offer'> & Partial<Pick<BrokerClient, 'outcome'>>;
 type Offer = Parameters<OfferBroker['offer']>[0];
 type Answer = Awaited<ReturnType<OfferBroker['offer']>>;
 
@@ -35,7 +35,11 @@ export async function offerPairedFirst(
   } catch (error) {
     if (!(error instanceof SignalingError) || error.code !== 'no-match') throw error;
     if (!pairing.only) return broker.offer(offer, signal);
-    throw new SignalingError('no-match', 'no paired volunteer is waiting (paired only)', {
+    // A paired volunteer waits but cannot reach this network (signaling-v1 §6): the broker's words say so.
+    const why = /reachable/.test(error.message)
+      ? `paired only: ${error.message}`
+      : 'no paired volunteer is waiting (paired only)';
+    throw new SignalingError('no-match', why, {
       status: error.status,
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     });

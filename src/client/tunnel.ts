@@ -15,6 +15,7 @@ import type { Session } from '../session/session.js';
 import type { PathTransport } from '../session/transport.js';
 import { deadline } from '../shared/deadline.js';
 import { HandshakeError, NoPathError, StreamError } from '../shared/errors.js';
+import { hasTurnServer, type NetworkView } from '../shared/ice-source.js';
 import {
   CLIENT_DEFAULTS,
   type ClientOptionsLimits,
@@ -71,7 +72,25 @@ export interface TunnelOptions extends Partial<ClientOptionsLimits> {
   wsPath?: DirectPathOptions;
   /** Opens the direct path; tests replace it. @default openDirectPath (src/client/direct-path.ts) */
   openDirectPath?: typeof openDirectPath;
+  /**
+   * ICE servers and NAT class for each attempt (src/shared/ice-source.ts: the broker's servers, detection).
+   * @default `rtcConfig.iceServers` and `nat` as given
+   */
+  network?: { current(signal?: AbortSignal): Promise<NetworkView> };
 }
+
+/**
+ * A match whose data channel did not open (issue 10, "fail fast"): the next volunteer is tried at once, the
+ * failed one excluded, through a TURN relay when there is one.
+ */
+export class ConnectFailed extends Error {
+  override readonly name = 'ConnectFailed';
+}
+
+/** Failed matches tried again at once, in a row, before the backoff applies. */
+const IMMEDIATE_RETRIES = 2;
+/** Volunteers whose match failed are excluded for this long, ms. */
+const FAILED_EXCLUDE_MS = 60_000;
 
 /**
  * Handshakes keep failing for the key (issue 9, finding 1): either the pinned key is not the egress's, or
@@ -137,6 +156,13 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
   private directTimer: NodeJS.Timeout | undefined;
   /** Since when no volunteer path has been up (the start, or the last one's close), for `fallback`. */
   private noVolunteerSince = Date.now();
+  /** Volunteers whose match failed lately, and when (excluded from the next offers). */
+  private readonly failedVolunteers = new Map<string, number>();
+  /** The next attempt offers relay candidates only (a direct attempt failed, and there is TURN). */
+  private relayNext = false;
+  private connectFailures = 0;
+  /** What the log last said of the network (NAT class, ICE servers), to say it again only when it changes. */
+  private lastNetwork = '';
 
   constructor(private readonly config: TunnelOptions) {
     super();
@@ -271,6 +297,8 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
       this.currentKeyWarning = undefined;
       this.retryMs = this.opts.retryMinMs;
       this.lastFailure = '';
+      this.connectFailures = 0;
+      this.relayNext = false;
       this.emit('path', pathId, volunteer);
       this.log(`path ${pathId} up through volunteer ${volunteer}`);
     } catch (e) {
@@ -422,7 +450,12 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     // Consecutive failures of any kind back off exponentially with full jitter (a population cut off at once
     // must not come back at once); the broker's hint, when longer, wins.
     const jittered = Math.round(this.random() * this.retryMs);
-    const wait = Math.max(jittered, e instanceof SignalingError ? (e.retryAfterMs ?? 0) : 0);
+    let wait = Math.max(jittered, e instanceof SignalingError ? (e.retryAfterMs ?? 0) : 0);
+    if (e instanceof ConnectFailed) {
+      // Fail fast (issue 10): another volunteer at once, a couple of times, before backing off.
+      this.connectFailures += 1;
+      if (this.connectFailures <= IMMEDIATE_RETRIES) wait = 0;
+    }
     this.retryMs = Math.min(this.retryMs * 2, this.opts.retryMaxMs);
     if (e instanceof HandshakeError) this.onHandshakeFailure(e, volunteer);
     this.log(`path attempt failed: ${e.message}; retrying in ${wait} ms`);
@@ -478,54 +511,137 @@ export class Tunnel extends EventEmitter<TunnelEvents> implements Dialer {
     return offerForVolunteer(keep === 'all' ? sdp : withoutHostCandidates(sdp, keep));
   }
 
-  /** One match through the broker: offer, answer, data channel open (path-v1 §1). */
+  /** The ICE servers and NAT class for the next attempt. */
+  private async network(signal: AbortSignal): Promise<NetworkView> {
+    if (this.config.network !== undefined) return this.config.network.current(signal);
+    const iceServers = this.config.rtcConfig?.iceServers ?? [];
+    return { iceServers, hasTurn: hasTurnServer(iceServers), nat: this.config.nat ?? 'unknown' };
+  }
+
+  /** Volunteers to exclude: the ones in use, then those whose match failed lately (signaling-v1 §6). */
+  private excluded(): string[] {
+    const now = Date.now();
+    for (const [id, at] of this.failedVolunteers) {
+      if (now - at > FAILED_EXCLUDE_MS) this.failedVolunteers.delete(id);
+    }
+    return [...new Set([...this.volunteers.values(), ...this.failedVolunteers.keys()])].slice(0, 16);
+  }
+
+  /**
+   * One match through the broker: offer, answer, data channel open (path-v1 §1). A direct offer that no
+   * volunteer can reach (the broker says `no-match`) is made again at once with relay candidates only when
+   * there is a TURN server (signaling-v1 §6 `relay`), as is every offer after a direct match failed.
+   */
   private async connectVolunteer(): Promise<{
     transport: ReturnType<typeof dataChannelPath>;
     volunteer: string;
   }> {
-    const pc = new this.config.RTCPeerConnection(this.config.rtcConfig ?? { iceServers: [] });
     // Timers of our own, not AbortSignal.any over AbortSignal.timeout (src/shared/deadline.ts).
     const attempt = deadline(
       this.opts.pathConnectTimeoutMs,
       this.closing.signal,
       () => new Error(`no volunteer path within ${this.opts.pathConnectTimeoutMs} ms`),
     );
+    try {
+      const view = await this.network(attempt.signal);
+      const seen = `NAT ${view.nat}, ${view.iceServers.length} ICE server entries${view.hasTurn ? ' with TURN' : ''}`;
+      if (seen !== this.lastNetwork) {
+        this.lastNetwork = seen;
+        this.log(`network: ${seen}`);
+      }
+      let relay = this.relayNext && view.hasTurn;
+      for (;;) {
+        try {
+          return await this.tryVolunteer(view, relay, attempt.signal);
+        } catch (e) {
+          const unreachable = e instanceof SignalingError && e.code === 'no-match' && !relay && view.hasTurn;
+          if (!unreachable) throw e;
+          this.log(`no volunteer reachable directly (${view.nat} NAT): trying through the TURN relay`);
+          relay = true;
+        }
+      }
+    } finally {
+      attempt.clear();
+    }
+  }
+
+  private async tryVolunteer(
+    view: NetworkView,
+    relay: boolean,
+    signal: AbortSignal,
+  ): Promise<{ transport: ReturnType<typeof dataChannelPath>; volunteer: string }> {
+    const pc = new this.config.RTCPeerConnection({
+      ...(this.config.rtcConfig ?? {}),
+      iceServers: view.iceServers,
+      ...(relay ? { iceTransportPolicy: 'relay' as const } : {}),
+    });
+    let answer: Awaited<ReturnType<OfferBroker['offer']>> | undefined;
     let opened: ReturnType<typeof deadline> | undefined;
     try {
       const dc = pc.createDataChannel(PATH_LABEL, { ordered: true });
       await pc.setLocalDescription(await pc.createOffer());
       await waitIceComplete(pc, this.opts.iceGatherTimeoutMs);
-      const exclude = [...new Set(this.volunteers.values())].slice(0, 16);
-      const answer = await offerPairedFirst(
+      answer = await offerPairedFirst(
         this.broker,
         {
-          nat: this.config.nat ?? 'unknown',
+          nat: view.nat,
           sdp: this.offerSdp(localSdp(pc)),
           ...(this.config.egress ? { egress: this.config.egress } : {}),
-          exclude,
+          exclude: this.excluded(),
+          ...(relay ? { relay: true as const } : {}),
         },
         this.config.pairing,
-        attempt.signal,
+        signal,
       );
       await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-      const open = deadline(this.opts.channelOpenTimeoutMs, attempt.signal, () => new Error('timeout'));
+      const how = relay ? 'through the relay' : `directly (${view.nat} NAT)`;
+      const open = deadline(
+        this.opts.channelOpenTimeoutMs,
+        signal,
+        () => new ConnectFailed(`volunteer not reachable ${how} within ${this.opts.channelOpenTimeoutMs} ms`),
+      );
       opened = open;
       await new Promise<void>((resolve, reject) => {
         if (dc.readyState === 'open') resolve();
         dc.onopen = () => resolve();
-        dc.onclose = () => reject(new Error('data channel closed before it opened'));
-        open.signal.addEventListener('abort', () => reject(new Error('data channel did not open in time')));
+        dc.onclose = () =>
+          reject(new ConnectFailed(`volunteer not reachable ${how}: its data channel closed`));
+        pc.onconnectionstatechange = () => {
+          if (pc.connectionState === 'failed')
+            reject(new ConnectFailed(`volunteer not reachable ${how}: connection failed`));
+        };
+        open.signal.addEventListener('abort', () =>
+          reject(
+            this.closing.signal.aborted
+              ? new NoPathError('client is shutting down')
+              : open.signal.reason instanceof ConnectFailed
+                ? open.signal.reason
+                : new Error(`no volunteer path within ${this.opts.pathConnectTimeoutMs} ms`),
+          ),
+        );
       });
+      this.report(answer.match, true);
       return {
         transport: dataChannelPath(dc, pc, this.sessionOptions.pathLowWater),
         volunteer: answer.volunteer,
       };
     } catch (e) {
       pc.close();
+      if (e instanceof ConnectFailed && answer !== undefined) {
+        this.report(answer.match, false);
+        this.failedVolunteers.set(answer.volunteer, Date.now());
+        // The next attempt goes through the relay, if there is one; the broker learns from the report.
+        this.relayNext = view.hasTurn && !relay;
+      }
       throw e;
     } finally {
       opened?.clear();
-      attempt.clear();
     }
+  }
+
+  /** signaling-v1 §11: tells the broker whether a match connected; best effort, never awaited. */
+  private report(match: string | undefined, connected: boolean): void {
+    if (match === undefined || this.broker.outcome === undefined) return;
+    this.broker.outcome(match, connected).catch(() => undefined);
   }
 }

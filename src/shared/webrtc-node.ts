@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanup, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
+import { cleanup, type IceServer, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
 import { chromiumShapedCertificate } from './dtls-certificate.js';
 
 // STARLING_RTC_LOG=Debug (or Verbose, Info, Warning, Error) turns on libdatachannel's own log on stderr, for
@@ -19,7 +19,10 @@ import { RTCPeerConnection as PolyfillPeerConnection } from 'node-datachannel/po
 export interface NodeRtcOptions {
   /** Local address ICE gathers candidates on; `127.0.0.1` keeps everything on loopback. Default: all. */
   bindAddress?: string;
-  /** STUN/TURN URLs (`stun:host:port`); overrides `iceServers` of the standard configuration. */
+  /**
+   * STUN/TURN URLs (`stun:host:port`, from the command line); overrides `iceServers` of the standard
+   * configuration, which otherwise come from the broker (signaling-v1 §3).
+   */
   iceServers?: string[];
 }
 
@@ -59,17 +62,33 @@ function nativePeerConnection(name: string, config: ConstructorParameters<typeof
   }
 }
 
-function iceServerUrls(config: RTCConfiguration | undefined): string[] {
-  const urls: string[] = [];
+const TURN_URL_RE = /^(turns?):(\[[0-9a-fA-F:.]+\]|[^:?@\s]+)(?::(\d{1,5}))?(?:\?transport=(udp|tcp))?$/;
+
+/**
+ * The standard configuration's ICE servers as libdatachannel takes them: STUN URLs as they are, TURN servers
+ * with credentials as structured fields (username and password are never spliced into a URL, where a `:`,
+ * `@` or `/` in them would need escaping that libdatachannel does not undo). Exported for tests.
+ */
+export function nativeIceServers(config: RTCConfiguration | undefined): (string | IceServer)[] {
+  const out: (string | IceServer)[] = [];
   for (const server of config?.iceServers ?? []) {
     for (const url of Array.isArray(server.urls) ? server.urls : [server.urls]) {
-      if (server.username !== undefined && typeof server.credential === 'string') {
-        const [scheme, rest] = url.split(/:(.*)/s);
-        urls.push(`${scheme}:${server.username}:${server.credential}@${rest ?? ''}`);
-      } else urls.push(url);
+      const m = TURN_URL_RE.exec(url);
+      if (m === null || server.username === undefined || typeof server.credential !== 'string') {
+        out.push(url);
+        continue;
+      }
+      const tls = m[1] === 'turns';
+      out.push({
+        hostname: m[2]!.replace(/^\[|\]$/g, ''),
+        port: m[3] === undefined ? (tls ? 5349 : 3478) : Number(m[3]),
+        username: server.username,
+        password: server.credential,
+        relayType: tls ? 'TurnTls' : m[4] === 'tcp' ? 'TurnTcp' : 'TurnUdp',
+      });
     }
   }
-  return urls;
+  return out;
 }
 
 /**
@@ -82,8 +101,9 @@ export function nodeRtcPeerConnectionClass(opts: NodeRtcOptions): RtcPeerConnect
     constructor(config?: RTCConfiguration) {
       created += 1;
       const native = nativePeerConnection(`starling-${created}`, {
-        iceServers: opts.iceServers ?? iceServerUrls(config),
+        iceServers: opts.iceServers ?? nativeIceServers(config),
         ...(opts.bindAddress === undefined ? {} : { bindAddress: opts.bindAddress }),
+        iceTransportPolicy: config?.iceTransportPolicy === 'relay' ? 'relay' : 'all',
       });
       super({ ...config, iceServers: [], peerConnection: native });
       live.add(this);

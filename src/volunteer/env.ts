@@ -3,6 +3,8 @@
  * (src/volunteer/node.ts). Types only; the core uses nothing else from its environment, so every host runs
  * the same relay (test/volunteer/relay-suite.ts proves each).
  */
+import type { NatClass } from '../signaling/fields.js';
+
 export interface RelayEnv {
   /** A standard `RTCPeerConnection` constructor. */
   RTCPeerConnection: { new (config?: RTCConfiguration): RTCPeerConnection };
@@ -10,8 +12,13 @@ export interface RelayEnv {
   WebSocket: { new (url: string, protocols?: string | string[]): WebSocket };
   /** A standard `fetch`; it is called unbound, so pass `globalThis.fetch` itself, not a method of another object. */
   fetch: typeof fetch;
-  /** Configuration for every peer connection (e.g. STUN servers). */
+  /**
+   * Configuration for every peer connection; its `iceServers`, when given, replace the broker's (signaling-v1
+   * §3), e.g. servers named on the command line.
+   */
   rtcConfig?: RTCConfiguration;
+  /** Detects this host's NAT class with these ICE servers (src/shared/nat-class.ts); none: `unknown`. */
+  detectNat?: (servers: readonly RTCIceServer[]) => Promise<NatClass>;
   /** What the host can tell of itself, for `pauseWhenHidden` and `pauseOnBattery`; none: never paused for them. */
   conditions?: HostConditions;
 }

@@ -5,6 +5,7 @@
 import { WebSocket as WsWebSocket } from 'ws';
 import { caFetch } from '../shared/ca-fetch.js';
 import { SESSION_DEFAULTS } from '../shared/limits.js';
+import { detectNatNode } from '../shared/nat-detect-node.js';
 import { type NodeRtcOptions, nodeRtcPeerConnectionClass } from '../shared/webrtc-node.js';
 import type { RelayEnv } from './env.js';
 
@@ -33,8 +34,16 @@ function nodeWebSocket(ca: string | undefined) {
  */
 export function nodeRelayEnv(opts: NodeRtcOptions = {}, ca?: string): RelayEnv {
   const fetchFn = ca === undefined ? globalThis.fetch : caFetch(ca);
+  // Servers named here (the command line) go into the standard configuration, where they replace the
+  // broker's; TURN credentials then reach libdatachannel as structured fields (src/shared/webrtc-node.ts).
+  const { iceServers, ...native } = opts;
   return {
-    RTCPeerConnection: nodeRtcPeerConnectionClass(opts),
+    RTCPeerConnection: nodeRtcPeerConnectionClass(native),
+    ...(iceServers === undefined || iceServers.length === 0
+      ? {}
+      : { rtcConfig: { iceServers: iceServers.map((urls) => ({ urls })) } }),
+    detectNat: (servers) =>
+      detectNatNode(servers, opts.bindAddress === undefined ? {} : { bindAddress: opts.bindAddress }),
     // `ws` implements the part of the standard WebSocket the relay uses (addEventListener for open, message,
     // close and error; binaryType 'arraybuffer'; bufferedAmount; protocol; readyState; send; close), but its
     // typings are its own, so TypeScript needs telling.

@@ -30,7 +30,7 @@ export interface VolunteerOptions extends Partial<VolunteerLimits> {
    * @default 'info'
    */
   brokerKey?: string;
-  /** This volunteer's NAT class (signaling-v1 §1). @default 'unknown' */
+  /** This volunteer's NAT class (signaling-v1 §1). @default detected (RelayEnv.detectNat), else 'unknown' */
   nat?: NatClass;
   /**
    * A pairing code (`starling pair`, signaling-v1 §8): serve only clients with the same code. The broker

@@ -12,6 +12,7 @@
  * allow-list was ignored).
  */
 
+import { IceSource } from '../shared/ice-source.js';
 import { TokenBucket } from '../shared/token-bucket.js';
 import { TypedEventTarget } from '../shared/typed-events.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
@@ -114,6 +115,10 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #options: ResolvedVolunteerOptions;
   readonly #env: RelayEnv;
   readonly #broker: BrokerClient;
+  /** ICE servers (the broker's unless the host named its own) and the NAT class reported on each poll. */
+  readonly #ice: IceSource;
+  /** The ICE servers of the last poll, for the answer to its offer. */
+  #iceServers: RTCIceServer[] = [];
   readonly #limiter: TokenBucket | null;
   readonly #paths = new Set<ClientPath>();
   #allow: string[];
@@ -148,6 +153,14 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     this.#broker = new BrokerClient(this.#options.broker, {
       fetch: (input, init) => fetchFn(input, init),
       brokerKey: this.#options.brokerKey,
+    });
+    const own = env.rtcConfig?.iceServers;
+    this.#ice = new IceSource({
+      info: (signal) => this.#broker.info(signal),
+      ...(own !== undefined && own.length > 0 ? { override: own } : {}),
+      ...(options.nat === undefined ? {} : { nat: options.nat }),
+      ...(env.detectNat === undefined ? {} : { detect: env.detectNat }),
+      natRecheckMs: this.#options.natRecheckMs,
     });
     const { maxBytesPerSec, rateBurstBytes } = this.#options;
     this.#limiter = maxBytesPerSec > 0 ? new TokenBucket(maxBytesPerSec, rateBurstBytes) : null;
@@ -266,8 +279,10 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         if (!this.#reachedBroker) await this.#reachBroker(signal);
         const ticket = this.#ticket === undefined ? {} : { ticket: this.#ticket };
         const pairing = await this.#pairing();
+        const view = await this.#ice.current(signal);
+        this.#iceServers = view.iceServers;
         const polled = await this.#broker.poll(
-          { ...ticket, ...pairing, nat: this.#options.nat, egress: this.#allow },
+          { ...ticket, ...pairing, nat: view.nat, egress: this.#allow },
           signal,
         );
         const { offer, retryAfterMs } = polled;
@@ -330,7 +345,13 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
       this.emit('refused', { egress: offer.egress, reason: 'egress not on the allow-list' });
       return;
     }
-    const path = this.#newPath(egress);
+    // signaling-v1 §4 `relay`: the client offered relay candidates only, and expects the same back.
+    const rtcConfig: RTCConfiguration = {
+      ...this.#env.rtcConfig,
+      iceServers: this.#iceServers,
+      ...(offer.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
+    };
+    const path = this.#newPath(egress, rtcConfig);
     try {
       const sdp = await path.answer(offer.sdp);
       if (signal.aborted) throw signal.reason;
@@ -343,10 +364,10 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     }
   }
 
-  #newPath(egress: string): ClientPath {
+  #newPath(egress: string, rtcConfig: RTCConfiguration): ClientPath {
     let path: ClientPath;
     try {
-      path = new ClientPath(egress, this.#env, this.#options, this.#limiter, {
+      path = new ClientPath(egress, { ...this.#env, rtcConfig }, this.#options, this.#limiter, {
         onOpen: () => {
           this.#totalClients += 1;
           this.emit('client', { egress, clients: this.#paths.size });

@@ -234,18 +234,22 @@ test('after failures the wait is drawn below a ceiling doubling up to retryMaxMs
   assert.deepEqual(waits.slice(5), [5], 'the success reset the backoff');
 });
 
-test('a volunteer whose data channel never opens costs one attempt; its peer connection is closed', async (t) => {
+test('a volunteer whose data channel never opens costs one attempt, the next is tried at once (issue 10)', async (t) => {
   const keys = generateKeyPair();
   const net = new FakeNetwork();
   net.volunteers.set('ghost', 'vanish');
   net.egress(keys, 'v1');
   const broker = new FakeBroker(['ghost', 'v1']);
   const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, channelOpenTimeoutMs: 30 });
-  const failures: Error[] = [];
-  tun.on('path-failed', (err) => failures.push(err));
+  const failures: [Error, number][] = [];
+  tun.on('path-failed', (err, retryInMs) => failures.push([err, retryInMs]));
   tun.start();
   assert.equal(await echo(tun, 'after the ghost'), 'after the ghost');
-  assert.match(failures[0]?.message ?? '', /did not open in time/);
+  assert.match(
+    failures[0]?.[0].message ?? '',
+    /volunteer not reachable directly \(unknown NAT\) within 30 ms/,
+  );
+  assert.equal(failures[0]?.[1], 0, 'no backoff after a match that did not connect');
   assert.equal(net.connections[0]?.connectionState, 'closed');
 });
 
@@ -319,4 +323,47 @@ test('the offer sent to the broker carries no LAN or global host candidate unles
   assert.match(byDefault, /typ srflx/);
   assert.match(await sent(['198.18.0.1']), /198\.18\.0\.1 50003 typ host/);
   assert.match(await sent('all'), /192\.168\.1\.20.*\r\n.*2001:db8::20/);
+});
+
+test('no volunteer reachable directly: with TURN the offer is made again at once, relay-only (issue 10)', async (t) => {
+  const keys = generateKeyPair();
+  const net = new FakeNetwork();
+  net.egress(keys, 'v1');
+  const unreachable = new SignalingError(
+    'no-match',
+    'no volunteer reachable from your network (symmetric NAT) is free; offer again with relay candidates only',
+    { retryAfterMs: 1000 },
+  );
+  const broker = new FakeBroker([unreachable, 'v1']);
+  const turn = { urls: 'turn:198.18.0.1:3478', username: 'u', credential: 'c' };
+  const network = { current: async () => ({ iceServers: [turn], hasTurn: true, nat: 'symmetric' as const }) };
+  const tun = tunnel(t, net, broker, { egressKey: keys.publicKey, network });
+  const failures: Error[] = [];
+  tun.on('path-failed', (err) => failures.push(err));
+  tun.start();
+  assert.equal(await echo(tun, 'relayed'), 'relayed');
+  assert.equal(failures.length, 0, 'one attempt, no backoff');
+  assert.deepEqual(
+    broker.offers.map((o) => [o.nat, o.relay]),
+    [
+      ['symmetric', undefined],
+      ['symmetric', true],
+    ],
+  );
+  assert.equal(net.connections[1]?.config?.iceTransportPolicy, 'relay');
+  assert.deepEqual(net.connections[1]?.config?.iceServers, [turn]);
+});
+
+test('without TURN, the broker says why nobody is reachable and waiting streams hear it', async (t) => {
+  const net = new FakeNetwork();
+  const why = 'no volunteer reachable from your network (symmetric NAT) is free; TURN not configured';
+  const broker = new FakeBroker([], new SignalingError('no-match', why, { retryAfterMs: 1000 }));
+  const network = { current: async () => ({ iceServers: [], hasTurn: false, nat: 'symmetric' as const }) };
+  const tun = tunnel(t, net, broker, { network });
+  tun.start();
+  await assert.rejects(tun.open('example.test', 80), (e: Error) => e.message.includes(why));
+  assert.ok(
+    broker.offers.every((o) => o.relay === undefined),
+    'never relay-only without TURN',
+  );
 });
