@@ -162,9 +162,13 @@ test('blocked directly, a client gets a volunteer through the front; its state d
   // What the front saw: TLS for the front's name, the broker only in the Host header inside.
   const lines = frontLog(from);
   assert.ok(lines.length > 0);
-  // The client reads /v1/info once, for a sealing key (signaling-v1 §10); this broker has none.
+  // The client reads /v1/info once, for a sealing key (signaling-v1 §10; this broker has none) and its ICE
+  // servers, and reports how its match went (§11).
   for (const line of lines)
-    assert.match(line, new RegExp(`^localhost ${BLOCKED} (POST /v1/client/offer|GET /v1/info)$`));
+    assert.match(
+      line,
+      new RegExp(`^localhost ${BLOCKED} (POST /v1/client/offer|POST /v1/client/outcome|GET /v1/info)$`),
+    );
   assert.ok(lines.some((l) => l.endsWith('POST /v1/client/offer')));
   // Started again with the same state dir, it goes by the front at once.
   const again = startClient(['--rendezvous', 'direct,front', '--front', front, '--state-dir', state]);

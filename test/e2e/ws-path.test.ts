@@ -264,7 +264,7 @@ test('data channels blocked: the direct path through the front carries a session
   const socks = Number((await client.waitFor(/SOCKS5 proxy on [\d.]+:(\d+)/))[1]);
   // Every WebRTC path attempt fails (the volunteer answers, but no data channel opens through the firewall),
   // and after the fallback delay the direct path is up.
-  await client.waitFor(firewall ? /path attempt failed: data channel did not open/ : /path attempt failed/);
+  await client.waitFor(firewall ? /path attempt failed: volunteer not reachable/ : /path attempt failed/);
   await client.waitFor(/path \d+ up: the direct WebSocket path/);
   assert.ok(!client.lines.some((l) => /up through volunteer/.test(l)), 'no data channel got through');
   const first = await getViaSocks(socks, '127.0.0.1', target.port, `/bytes/${4 * MiB}`);
@@ -275,8 +275,13 @@ test('data channels blocked: the direct path through the front carries a session
   assert.ok((await download.readUntil(2 * MiB)) < total);
   // WebRTC passes again: the client takes a volunteer and drops the direct path while the download runs;
   // what the direct path had not delivered is resent on the volunteer's, and the rest comes that way.
+  // A new volunteer comes: the one whose data channel failed behind the firewall is excluded for a while
+  // (issue 10, "fail fast"), as a volunteer that failed should be.
   unblockWebRtc();
-  volunteer ??= startVolunteer();
+  const blocked = volunteer;
+  volunteer = startVolunteer();
+  await volunteer.waitFor(/polling/);
+  await blocked?.stop('SIGTERM');
   await client.waitFor(/path \d+ up through volunteer/, 30_000);
   await client.waitFor(/a volunteer is back, dropping the direct path/);
   const done = await download.finish();
