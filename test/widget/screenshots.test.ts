@@ -63,6 +63,9 @@ test('screenshots of every layout in light and dark, while helping', async (t) =
   await page.setViewportSize({ width: 1100, height: 760 });
   await page.goto(web.url);
   await page.getByRole('switch').click();
+  // The tab must be at the broker before the client asks: a client with no path that gets "no volunteer"
+  // fails its waiting streams at once (SOCKS reply 1), as it should.
+  await waitForState(page, 'waiting');
   const got = await getViaSocks(net.socksPort, '127.0.0.1', target.port, `/bytes/${3 * 1024 * 1024}`);
   assert.equal(got.sha, seededSha(3 * 1024 * 1024));
   await waitForState(page, 'helping');
