@@ -1,5 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { connect, isIP, type Socket } from 'node:net';
+import { deadline } from '../shared/deadline.js';
 import { StreamError } from '../shared/errors.js';
 import { EGRESS_DIAL_DEFAULTS } from '../shared/limits.js';
 import type { DestinationPolicy } from './policy.js';
@@ -71,17 +72,22 @@ export async function dialDestination(
     if (allowed.length === 0) throw unresolvable(host);
     let firstError: StreamError | undefined;
     const tries = allowed.slice(0, opts.maxAddressesTried ?? EGRESS_DIAL_DEFAULTS.maxAddressesTried);
-    const deadline = started + opts.connectTimeoutMs;
+    const end = started + opts.connectTimeoutMs;
     for (const [i, a] of tries.entries()) {
-      const share = Math.ceil((deadline - Date.now()) / (tries.length - i));
-      const attempt = AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(1, share))]);
+      const share = Math.ceil((end - Date.now()) / (tries.length - i));
+      // A timer of our own, not AbortSignal.any over AbortSignal.timeout (src/shared/deadline.ts).
+      const attempt = deadline(
+        Math.max(1, share),
+        abort.signal,
+        () => new StreamError('timeout', `no connection to ${a.address}:${port} in its ${share} ms`),
+      );
       try {
-        return await connectTo(a.address, port, attempt);
+        return await connectTo(a.address, port, attempt.signal);
       } catch (err) {
         if (abort.signal.aborted) throw abort.signal.reason;
-        firstError ??= attempt.aborted
-          ? new StreamError('timeout', `no connection to ${a.address}:${port} in its ${share} ms`)
-          : toStreamError(err);
+        firstError ??= attempt.signal.aborted ? (attempt.signal.reason as StreamError) : toStreamError(err);
+      } finally {
+        attempt.clear();
       }
     }
     throw firstError ?? new StreamError('general');
