@@ -10,7 +10,14 @@ import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createClient } from '@starling-bridge/starling/client';
 
+// Keys are base64url and may start with '-', which parseArgs would take for an option; join such a value to
+// its flag as the starling CLI does (`--egress-key -Ab...` -> `--egress-key=-Ab...`).
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length - 1; i++)
+  if (args[i] === '--egress-key' && args[i + 1].startsWith('-'))
+    args.splice(i, 2, `${args[i]}=${args[i + 1]}`);
 const { values, positionals } = parseArgs({
+  args,
   options: {
     broker: { type: 'string' },
     'egress-key': { type: 'string' },

@@ -111,3 +111,17 @@ test('createClient: open() carries bytes; volunteer, status and stopped events f
   assert.equal(await stopped, undefined);
   assert.equal(client.status().state, 'stopped');
 });
+
+test('the example takes a key that starts with "-" (base64url) as the value of --egress-key', async () => {
+  // No broker given: the usage line and exit 2, not parseArgs taking the key for an unknown option.
+  const child = spawn(process.execPath, [EXAMPLE, '--egress-key', '-Ab_c', 'http://127.0.0.1:9/'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const watched = watchChild(child);
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  assert.equal(await watched.exited, 2, err);
+  assert.match(err, /^usage: fetch-through-starling\.mjs/);
+});
