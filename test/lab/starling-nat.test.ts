@@ -182,8 +182,13 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
       if (first !== undefined) {
         // Not connected on the first try: give the retries (through the relay, say) their chance.
         const up = await proc.waitFor(/path \d+ up through volunteer/, 20_000).catch(() => undefined);
-        if (up === undefined)
-          return { connected: false, failedBefore: failedBefore(), reason: first, nat: natSeen };
+        if (up === undefined) {
+          // The reason the user is left with: the first try may find the paired volunteer busy with another
+          // host's client ("no paired volunteer is waiting"); the retries meet it waiting again.
+          const reasons = proc.lines.map((l) => /path attempt failed: (.*?); retrying/.exec(l)?.[1]);
+          const reason = reasons.filter((r) => r !== undefined).at(-1) ?? first;
+          return { connected: false, failedBefore: failedBefore(), reason, nat: natSeen };
+        }
       }
       const got = JSON.parse(
         await host.execNode(
