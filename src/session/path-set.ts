@@ -202,10 +202,16 @@ export class PathSet {
 
   /**
    * session-v1 §5.3: pings every path each `pingIntervalMs`, and hands `fail` every path silent for longer
-   * than its liveness limit, or whose sequence is exhausted (§3).
+   * than its liveness limit, or whose sequence is exhausted (§3). `pausedMs`, how late this check runs, is
+   * time in which nothing could be read, and is not silence.
    */
-  checkLiveness(now: number, fail: (path: PathState, code: number, reason: string) => void): void {
+  checkLiveness(
+    now: number,
+    fail: (path: PathState, code: number, reason: string) => void,
+    pausedMs = 0,
+  ): void {
     for (const p of [...this.paths.values()]) {
+      if (pausedMs > 0) p.discountPause(pausedMs, now);
       const limit = p.livenessLimit(this.limits.pathTimeoutMs);
       const silence = p.silence(now);
       if (silence > limit) fail(p, CloseCode.timeout, `no message for ${silence} ms`);

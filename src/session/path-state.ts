@@ -205,6 +205,15 @@ export class PathState {
     return Math.max(timeoutMs, Number.isFinite(this.rtt) ? 4 * this.rtt : 0);
   }
 
+  /**
+   * The process ran nothing for `ms` before `now` (session-v1 §5.3): neither the silence nor an outstanding
+   * PING's wait counts that time.
+   */
+  discountPause(ms: number, now: number): void {
+    this.lastReceived = Math.min(now, this.lastReceived + ms);
+    if (this.pingSentAt !== 0) this.pingSentAt = Math.min(now, this.pingSentAt + ms);
+  }
+
   /** How long nothing arrived, ms. */
   silence(now: number): number {
     return now - this.lastReceived;

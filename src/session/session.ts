@@ -130,10 +130,15 @@ export class Session extends EventEmitter<SessionEvents> {
     // session-v1 §5.3: ticks at jittered times, so a due PING leaves at no fixed beat either.
     const tick = Math.max(20, Math.min(o.pingIntervalMs, o.pathTimeoutMs) / 2);
     const next = () => {
+      const delay = jitter(tick);
+      const due = Date.now() + delay;
       this.timer = setTimeout(() => {
-        this.paths.checkLiveness(Date.now(), this.failPath);
+        // A tick this late means the event loop ran nothing meanwhile (a GC pause, a stopped process): no
+        // message could be read either, so the pause is not counted as any path's silence (§5.3).
+        const now = Date.now();
+        this.paths.checkLiveness(now, this.failPath, Math.max(0, now - due));
         if (!this.isClosed) next();
-      }, jitter(tick));
+      }, delay);
       this.timer.unref();
     };
     next();

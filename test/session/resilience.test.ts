@@ -182,3 +182,29 @@ test('a session takes no more than maxPathsPerSession paths', async () => {
     pair.close();
   }
 });
+
+test('a process that stalls past the path timeout keeps its paths: the pause is not silence (session-v1 §5.3)', async () => {
+  const pair = await sessionPair({ options: { pathTimeoutMs: 1000, pingIntervalMs: 250 } });
+  try {
+    await pair.addPath();
+    let cut = false;
+    const dead = await pair.addPath((_dir, msg) => (cut ? [] : [msg]));
+    await until(() => pair.session.pathCount === 3, 'three paths up', 3000);
+    await uploadIntact(pair, 10_000);
+    cut = true;
+    // A long GC pause, a stopped process, a laptop lid: the event loop runs nothing for 2.5 s, on both
+    // sides (one process), so no message could have been read even if it had arrived.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+    // The path that really went silent still fails, one liveness limit after the pause.
+    await until(() => !pair.session.pathIds.includes(dead), 'the silent path to fail', 3000);
+    assert.equal(pair.session.pathCount, 2, 'no live path failed for the pause');
+    for (const [id, { client, egress }] of pair.paths) {
+      if (id === dead) continue;
+      assert.equal(client.closed, false);
+      assert.equal(egress.closed, false);
+    }
+    await uploadIntact(pair, 10_000);
+  } finally {
+    pair.close();
+  }
+});
