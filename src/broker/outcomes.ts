@@ -37,6 +37,14 @@ export function volunteerKey(id: string): string {
   return `v:${id}`;
 }
 
+/**
+ * signaling-v1 §11: the outcome key of a volunteers' source (`WaitingVolunteer.source`), counting the offers its
+ * volunteers answered and left unanswered: a fresh ticket per poll does not wipe a source's record.
+ */
+export function answerKey(source: string): string {
+  return `a:${source}`;
+}
+
 /** signaling-v1 §11: enough failures, and failures outnumber successes by `ratio` or more. */
 export function keepsFailing(counts: OutcomeCounts | undefined, failures: number, ratio: number): boolean {
   return counts !== undefined && counts.failed >= failures && counts.failed >= ratio * counts.connected;

@@ -20,7 +20,7 @@ import type {
 import { type IceConfig, iceServersFor } from './ice.js';
 import { BrokerKeys } from './keys.js';
 import { type ClientRequest, chooseVolunteer, natCompatible, pairingKey } from './matcher.js';
-import { keepsFailing, volunteerKey } from './outcomes.js';
+import { answerKey, keepsFailing, volunteerKey } from './outcomes.js';
 import { RateLimiter } from './rate-limit.js';
 import type { SignalingStore, WaitingVolunteer } from './store.js';
 
@@ -210,6 +210,7 @@ export class BrokerService {
       // A volunteer was taken from the pool for this source; a cancelled match below costs it too.
       this.#matchBudget.spend(source);
       const outcome = await this.#store.waitAnswer(offer.id, signal);
+      if (outcome.kind === 'answer' || outcome.kind === 'timeout') this.#countAnswer(volunteer, outcome.kind);
       if (outcome.kind === 'answer') {
         this.#onMatch(volunteer.nat, this.#now() - started);
         const paired = req.pairing === undefined ? {} : { paired: true as const };
@@ -264,13 +265,26 @@ export class BrokerService {
   }
 
   /**
+   * signaling-v1 §11: whether `volunteer` answered its offer in time, counted for it and for its source.
+   * Best effort and not awaited: the client's answer must not wait on the count.
+   */
+  #countAnswer(volunteer: WaitingVolunteer, kind: 'answer' | 'timeout'): void {
+    const keys =
+      kind === 'answer'
+        ? [answerKey(volunteer.source)]
+        : [answerKey(volunteer.source), volunteerKey(volunteer.id)];
+    this.#store.outcomes.count(keys, kind === 'answer', this.#opts.outcomeWindowMs).catch(() => undefined);
+  }
+
+  /**
    * signaling-v1 §11: the request with what outcome reports taught: volunteers that keep failing go last,
    * direct NAT pairings that keep failing are not offered. A store that cannot tell changes nothing.
    */
   async #withOutcomes(match: ClientRequest, candidates: readonly WaitingVolunteer[]): Promise<ClientRequest> {
     const classes: NatClass[] = ['public', 'cone', 'unknown', 'symmetric'];
     const pairings = match.relay === true ? [] : classes.map((v) => pairingKey(match.nat, v, false));
-    const keys = [...pairings, ...candidates.map((v) => volunteerKey(v.id))];
+    const sources = new Set(candidates.map((v) => answerKey(v.source)));
+    const keys = [...pairings, ...candidates.map((v) => volunteerKey(v.id)), ...sources];
     let counts: Awaited<ReturnType<SignalingStore['outcomes']['read']>>;
     try {
       counts = await this.#store.outcomes.read(keys);
@@ -280,7 +294,12 @@ export class BrokerService {
     if (counts.size === 0) return match;
     const failing = new Set<string>();
     for (const v of candidates) {
-      if (keepsFailing(counts.get(volunteerKey(v.id)), this.#opts.volunteerFailures, 2)) failing.add(v.id);
+      const failures = this.#opts.volunteerFailures;
+      if (
+        keepsFailing(counts.get(volunteerKey(v.id)), failures, 2) ||
+        keepsFailing(counts.get(answerKey(v.source)), failures, 2)
+      )
+        failing.add(v.id);
     }
     const failingPairings = new Set(
       pairings.filter((k) => keepsFailing(counts.get(k), this.#opts.pairingFailures, 4)),

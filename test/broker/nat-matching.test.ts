@@ -15,9 +15,9 @@ import { EGRESS, isCode, until } from './helpers.js';
 
 const SRC = 'source-key-nat';
 
-function setup(deps: BrokerServiceDeps = {}) {
+function setup(deps: BrokerServiceDeps = {}, answerTimeoutMs = 5_000) {
   const store = new MemoryStore();
-  const service = new BrokerService(store, [EGRESS], { pollTimeoutMs: 5_000, answerTimeoutMs: 5_000 }, deps);
+  const service = new BrokerService(store, [EGRESS], { pollTimeoutMs: 5_000, answerTimeoutMs }, deps);
   const keys = new BrokerKeys(store.secret);
   const tickets = new Map<string, { id: string; ticket: string }>();
   const who = (name: string) => {
@@ -25,8 +25,8 @@ function setup(deps: BrokerServiceDeps = {}) {
     tickets.set(name, known);
     return known;
   };
-  const poll = (name: string, nat: NatClass, ac = new AbortController()) =>
-    service.poll({ ticket: who(name).ticket, nat, egress: [EGRESS] }, `vol-src-${name}`, ac.signal);
+  const poll = (name: string, nat: NatClass, ac = new AbortController(), source = `vol-src-${name}`) =>
+    service.poll({ ticket: who(name).ticket, nat, egress: [EGRESS] }, source, ac.signal);
   const nameOf = (id: string) => [...tickets].find(([, v]) => v.id === id)?.[0];
   return { store, service, poll, nameOf };
 }
@@ -167,4 +167,27 @@ test('outcomes: a volunteer that keeps failing goes last; a pairing that keeps f
   const relayed = service.offer({ nat: 'cone', sdp: 'v=0', exclude: [], relay: true }, 'late');
   await answer(service, waiting);
   assert.equal(nameOf((await relayed).volunteer), 'another');
+});
+
+test('a source whose volunteers leave offers unanswered goes last, whatever tickets it polls with', async () => {
+  const { service, poll, nameOf } = setup({}, 100);
+  // A hostile source: every poll under a fresh ticket (a new volunteer id), never answering.
+  for (let i = 0; i < 3; i++) {
+    void poll(`mute-${i}`, 'public', undefined, 'hostile-src');
+    await assert.rejects(
+      service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, `victim-${i}`),
+      isCode('timeout'),
+    );
+  }
+  // It waits longer than the honest volunteer, which would win it the next client (§7); its record loses it.
+  const mute = poll('mute-3', 'public', undefined, 'hostile-src');
+  await new Promise((r) => setTimeout(r, 5));
+  const honest = poll('honest', 'public');
+  const o = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'next-client');
+  await answer(service, honest);
+  assert.equal(nameOf((await o).volunteer), 'honest');
+  // Last, not away: alone, it is still offered.
+  const alone = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'another-client');
+  await answer(service, mute);
+  assert.equal(nameOf((await alone).volunteer), 'mute-3');
 });
