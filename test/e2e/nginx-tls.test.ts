@@ -19,7 +19,7 @@ import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { PATH_SUBPROTOCOL } from '../../src/shared/path.js';
 import { type LaunchedChromium, launchChromium } from '../helpers/chromium.js';
 import { getViaSocks, seededSha, startTarget } from '../helpers/http-target.js';
-import { type Proc, run } from '../helpers/network.js';
+import { clientArgs, type Proc, run } from '../helpers/network.js';
 import { type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { makeTestCa, type TestCa } from '../helpers/tls-ca.js';
 import { type BridgeElement, BUNDLE } from '../widget/host-page.js';
@@ -124,23 +124,7 @@ after(async () => {
 });
 
 async function startClient(): Promise<{ proc: Proc; socks: number }> {
-  const client = start('client', [
-    'client',
-    '--broker',
-    brokerHttps,
-    '--ca',
-    ca.caFile,
-    '--egress-key',
-    encodeKey(keys.publicKey),
-    '--socks',
-    '127.0.0.1:0',
-    '--http',
-    '127.0.0.1:0',
-    '--paths',
-    '1',
-    '--ice-address',
-    '127.0.0.1',
-  ]);
+  const client = start('client', clientArgs(brokerHttps, encodeKey(keys.publicKey), {}, ['--ca', ca.caFile]));
   const m = await client.waitFor(/SOCKS5 proxy on [\d.]+:(\d+)/);
   return { proc: client, socks: Number(m[1]) };
 }

@@ -17,7 +17,7 @@ import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { caFetch } from '../../src/shared/ca-fetch.js';
 import { BrokerClient } from '../../src/signaling/client.js';
 import { getViaSocks, seededSha, startTarget } from '../helpers/http-target.js';
-import { type Proc, run } from '../helpers/network.js';
+import { clientArgs, type Proc, run } from '../helpers/network.js';
 import { type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { makeTestCa, type TestCa } from '../helpers/tls-ca.js';
 
@@ -102,23 +102,7 @@ after(async () => {
 
 function startClient(args: string[]): Proc {
   return start('client', [
-    'client',
-    '--broker',
-    brokerHttps,
-    '--ca',
-    ca.caFile,
-    '--front-ca',
-    ca.caFile,
-    '--egress-key',
-    encodeKey(keys.publicKey),
-    '--socks',
-    '127.0.0.1:0',
-    '--http',
-    '127.0.0.1:0',
-    '--paths',
-    '1',
-    '--ice-address',
-    '127.0.0.1',
+    ...clientArgs(brokerHttps, encodeKey(keys.publicKey), {}, ['--ca', ca.caFile, '--front-ca', ca.caFile]),
     ...args,
   ]);
 }

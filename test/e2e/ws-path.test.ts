@@ -20,7 +20,7 @@ import { after, before, test } from 'node:test';
 import { writeKeyFile } from '../../src/cli/keyfile.js';
 import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { getViaSocks, seededSha, socksConnect, startTarget } from '../helpers/http-target.js';
-import { type Proc, run } from '../helpers/network.js';
+import { clientArgs, type Proc, run } from '../helpers/network.js';
 import { type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { makeTestCa, type TestCa } from '../helpers/tls-ca.js';
 
@@ -140,19 +140,7 @@ after(async () => {
 
 function startClient(): Proc {
   return start('client', [
-    'client',
-    '--broker',
-    brokerUrl,
-    '--egress-key',
-    encodeKey(keys.publicKey),
-    '--socks',
-    '127.0.0.1:0',
-    '--http',
-    '127.0.0.1:0',
-    '--paths',
-    '1',
-    '--ice-address',
-    '127.0.0.1',
+    ...clientArgs(brokerUrl, encodeKey(keys.publicKey)),
     '--ca',
     ca.caFile,
     '--ws-path',

@@ -118,6 +118,34 @@ export interface NetworkOptions {
   brokerFront?: (brokerUrl: string) => Promise<string>;
 }
 
+/**
+ * The command line of a `starling client` on loopback: `broker`, the egress `key` (encoded), proxies on ports
+ * the OS picks (SOCKS5 on `socks`), `paths` paths, ICE on 127.0.0.1, then `extra`.
+ */
+export function clientArgs(
+  broker: string,
+  key: string,
+  opts: { paths?: number; socks?: string } = {},
+  extra: string[] = [],
+): string[] {
+  return [
+    'client',
+    '--broker',
+    broker,
+    '--egress-key',
+    key,
+    '--socks',
+    opts.socks ?? '127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+    '--paths',
+    String(opts.paths ?? 1),
+    '--ice-address',
+    '127.0.0.1',
+    ...extra,
+  ];
+}
+
 export class Network {
   readonly dir = mkdtempSync(join(tmpdir(), 'starling-test-'));
   readonly keys = generateKeyPair();
@@ -175,22 +203,7 @@ export class Network {
   /** Starts `starling client`; its SOCKS5 proxy listens on `socks` (host:port, default: a port the OS picks). */
   /** `starling client ...` for this network: the egress key `key`, `paths` paths, ports the OS picks. */
   clientArgs(paths: number, key: string, extra: string[] = [], socks = '127.0.0.1:0'): string[] {
-    return [
-      'client',
-      '--broker',
-      this.brokerUrl,
-      '--egress-key',
-      key,
-      '--socks',
-      socks,
-      '--http',
-      '127.0.0.1:0',
-      '--paths',
-      String(paths),
-      '--ice-address',
-      '127.0.0.1',
-      ...extra,
-    ];
+    return clientArgs(this.brokerUrl, key, { paths, socks }, extra);
   }
 
   /** Starts one more `starling client` (not `this.client`); resolves with its proxies' ports once it listens. */
