@@ -32,6 +32,8 @@ export interface LaunchOptions {
   args?: string[];
   /** Browser languages (navigator.languages), e.g. `['fa-IR']`. */
   locale?: string;
+  /** The program to run instead of CHROMIUM_PATH: a wrapper that starts it in a network namespace, say. */
+  executablePath?: string;
 }
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedChromium> {
@@ -39,7 +41,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
+      executablePath: options.executablePath ?? CHROMIUM_PATH,
       headless: true,
       args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
       ...(options.locale === undefined ? {} : { locale: options.locale }),
