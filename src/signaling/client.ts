@@ -89,7 +89,12 @@ export class BrokerClient {
 
   /** signaling-v1 §3 (and §10: `key`, when the broker seals). */
   async info(signal?: AbortSignal): Promise<InfoResponse> {
-    return this.#call('v1/info', undefined, signal, decodeInfoResponse);
+    const info = await this.#call('v1/info', undefined, signal, decodeInfoResponse);
+    // A key to be read from /v1/info comes from any read, so the first sealed request costs no read of
+    // its own: a round trip less before a client's first offer or a volunteer's first poll.
+    if (this.#keyFromInfo && this.#key === undefined && (info.key === undefined || KEY_RE.test(info.key)))
+      this.#key = Promise.resolve(info.key === undefined ? null : parseBrokerKey(info.key));
+    return info;
   }
 
   /** Whether requests are sealed (signaling-v1 §10): reads /v1/info first when the key comes from there. */

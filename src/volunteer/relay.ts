@@ -16,7 +16,7 @@ import { IceSource } from '../shared/ice-source.js';
 import { TokenBucket } from '../shared/token-bucket.js';
 import { TypedEventTarget } from '../shared/typed-events.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
-import { type DeliveredOffer, parseEgressUrl } from '../signaling/messages.js';
+import { type DeliveredOffer, type InfoResponse, parseEgressUrl } from '../signaling/messages.js';
 import { pairingTag } from '../signaling/pairing.js';
 import { backoffMs, sleep } from './backoff.js';
 import { ClientPath } from './client-path.js';
@@ -141,6 +141,8 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   #statePaused: PauseReason | undefined;
   #brokerTrouble: Trouble | undefined;
   #reachedBroker = false;
+  /** The /v1/info #reachBroker read for this turn of the loop: the ICE source takes it rather than read again. */
+  #freshInfo: InfoResponse | undefined;
   #totalClients = 0;
   #bytesRelayed = 0;
 
@@ -156,7 +158,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     });
     const own = env.rtcConfig?.iceServers;
     this.#ice = new IceSource({
-      info: (signal) => this.#broker.info(signal),
+      info: (signal) => this.#info(signal),
       ...(own !== undefined && own.length > 0 ? { override: own } : {}),
       ...(options.nat === undefined ? {} : { nat: options.nat }),
       ...(env.detectNat === undefined ? {} : { detect: env.detectNat }),
@@ -280,6 +282,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         const ticket = this.#ticket === undefined ? {} : { ticket: this.#ticket };
         const pairing = await this.#pairing();
         const view = await this.#ice.current(signal);
+        this.#freshInfo = undefined;
         this.#iceServers = view.iceServers;
         const polled = await this.#broker.poll(
           { ...ticket, ...pairing, nat: view.nat, egress: this.#allow },
@@ -324,9 +327,17 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     return { pairing: this.#pairingTag };
   }
 
+  /** signaling-v1 §3 for the ICE source: the read #reachBroker just made, else a new one. */
+  #info(signal?: AbortSignal): Promise<InfoResponse> {
+    const fresh = this.#freshInfo;
+    this.#freshInfo = undefined;
+    return fresh === undefined ? this.#broker.info(signal) : Promise.resolve(fresh);
+  }
+
   /** signaling-v1 §3: proves the broker answers, and fetches its egress list once if we have none. */
   async #reachBroker(signal: AbortSignal): Promise<void> {
     const info = await this.#broker.info(signal);
+    this.#freshInfo = info;
     if (this.#allow.length === 0) {
       const allow = normalizeAllowList(info.egress);
       if (allow.length === 0) throw new NoEgress('the broker lists no egress and none is allowed');

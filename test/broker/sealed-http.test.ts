@@ -101,6 +101,23 @@ test('sealed: a volunteer and a client meet, and the wire carries only fixed-siz
   }
 });
 
+test('sealed: a key read from /v1/info comes from any read of it, not a read of its own', async () => {
+  const { broker, url } = await startBroker({ sealingKey: keys });
+  const front = recordingFetch();
+  try {
+    const client = new BrokerClient(url, { fetch: front.fetch, brokerKey: 'info' });
+    assert.equal((await client.info()).key, KEY);
+    await assert.rejects(client.offer({ nat: 'unknown', sdp: 'x' }), isCode('no-match', 503));
+    assert.deepEqual(
+      front.seen.map((s) => s.path),
+      ['/v1/info', '/v1/sealed'],
+      'the offer went sealed without a second read: a round trip less before a first offer',
+    );
+  } finally {
+    await broker.close();
+  }
+});
+
 test('sealed: a plain poll, answer or offer to a sealing broker is 400 sealed-required, with the reason', async () => {
   const { broker, url } = await startBroker({ sealingKey: keys });
   try {

@@ -73,3 +73,32 @@ test('relays through the real broker, then says GOODBYE on stop', async (t) => {
   assert.deepEqual(states.slice(0, 3), ['connecting', 'waiting', 'helping']);
   assert.equal(states.at(-1), 'off');
 });
+
+test('reads GET /v1/info once before its first poll, not once per need (a round trip each)', async (t) => {
+  const broker = createBrokerServer({
+    egress: ['ws://127.0.0.1:9/'],
+    rateLimitPerSecond: 0,
+    pollTimeoutMs: 500,
+  });
+  const { port } = await broker.listen(0, '127.0.0.1');
+  const requests: string[] = [];
+  const env = nodeRelayEnv({ bindAddress: '127.0.0.1' });
+  const relay = new VolunteerRelay(
+    { broker: `http://127.0.0.1:${port}/`, brokerEgress: true },
+    {
+      ...env,
+      fetch: (input, init) => {
+        requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+        return env.fetch(input, init);
+      },
+    },
+  );
+  t.after(async () => {
+    relay.kill();
+    await broker.close();
+  });
+  relay.start();
+  await until(() => requests.includes('POST /v1/volunteer/poll'), 'the first poll');
+  // Reaching the broker, its ICE servers and its sealing key (none here) all come from the one read.
+  assert.deepEqual(requests, ['GET /v1/info', 'POST /v1/volunteer/poll']);
+});
