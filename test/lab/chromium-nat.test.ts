@@ -40,6 +40,8 @@ const TARGET_ADDRESS = SERVER_ADDRESSES[4]!;
 const TARGET_PORT = 7000;
 const EGRESS_URL = `ws://${EGRESS_ADDRESS}:8701/`;
 const FILE_BYTES = 1024 * 1024;
+/** Each host's wire to the internet: 40 ms round trips to the servers, 80 ms between client and tab. */
+const WIRE = { delayMs: 20 };
 
 /** What the tab's connected peer connection selected (RTCStatsReport), one end each. */
 interface SelectedPair {
@@ -86,6 +88,9 @@ function selectedPairs(page: Page): Promise<SelectedPair[]> {
     return out;
   });
 }
+
+const widgetStats = (page: Page) =>
+  page.evaluate(() => document.querySelector<BridgeElement>('starling-bridge')!.stats);
 
 describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab (issue 10)', {
   skip,
@@ -163,8 +168,8 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     nat: NatKind,
     broker: 'stun' | 'turn',
     code: string,
-  ): Promise<{ host: LabHost; page: Page; polledNat: string[]; errors: string[] }> {
-    const host = await lab.addHost(name, { nat });
+  ): Promise<{ host: LabHost; page: Page; polledNat: string[]; requests: string[]; errors: string[] }> {
+    const host = await lab.addHost(name, { nat, wire: WIRE });
     const pages = host.node('test/lab/probes/host-page.ts');
     const url = (await pages.waitFor(/serving (\S+)/))[1]!;
     const chromium = await launchChromiumIn(lab, host);
@@ -174,8 +179,11 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const polledNat: string[] = [];
+    const requests: string[] = [];
     page.on('request', (r) => {
-      if (r.method() === 'POST' && r.url().endsWith('/v1/volunteer/poll'))
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/v1/')) requests.push(`${r.method()} ${path}`);
+      if (r.method() === 'POST' && path === '/v1/volunteer/poll')
         polledNat.push(String((r.postDataJSON() as { nat?: unknown }).nat));
     });
     await page.goto(`${url}blank`);
@@ -187,12 +195,12 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     });
     await page.evaluate(() => document.querySelector<BridgeElement>('starling-bridge')!.start());
     await waitForState(page, 'waiting', 30_000);
-    return { host, page, polledNat, errors };
+    return { host, page, polledNat, requests, errors };
   }
 
   /** A client in a new host behind `nat`, paired with `code`, fetches the file through its path. */
   async function fetchThrough(name: string, nat: NatKind, broker: 'stun' | 'turn', code: string) {
-    const host = await lab.addHost(name, { nat });
+    const host = await lab.addHost(name, { nat, wire: WIRE });
     const started = performance.now();
     const proc = starling(host, name, [
       'client',
@@ -255,8 +263,21 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     );
     assert.equal(pairs[0]!.remote.address, client.host.publicAddress);
     assert.notEqual(pairs[0]!.remote.type, 'relay');
+    // One read of the broker's info before the first poll: its egress list, ICE servers and key alike.
+    assert.deepEqual(tab.requests.slice(0, 2), ['GET /v1/info', 'POST /v1/volunteer/poll']);
+    const helped = await widgetStats(tab.page);
+    assert.equal(helped.helping, 1);
+    assert.ok(helped.bytesRelayed >= FILE_BYTES, `relayed ${helped.bytesRelayed} bytes`);
     assert.deepEqual(tab.errors, []);
-    await client.proc.stop();
+    // A client that vanishes behind its NAT sends nothing more, not even an ICMP error: the tab lets go.
+    await client.proc.stop('SIGKILL');
+    const killed = performance.now();
+    await tab.page.waitForFunction(
+      () => document.querySelector<BridgeElement>('starling-bridge')!.stats.helping === 0,
+      undefined,
+      { timeout: 30_000, polling: 100 },
+    );
+    t.diagnostic(`the tab let go of the killed client after ${Math.round(performance.now() - killed)} ms`);
   });
 
   test('with TURN: a client behind a symmetric NAT fetches a file through a tab behind a cone NAT, relayed', async (t) => {
