@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
  */
 // biome-ignore format: one line per package
 export const SYSTEM_DEPS = [
-  { pkg: 'chromium', probe: [process.env.STARLING_CHROMIUM || '/usr/bin/chromium', '--version'], why: "the widget's, the extension's, the network map's and the TLS deployment's browser tests drive Debian's Chromium with playwright-core", tests: ['test/widget/', 'test/extension/', 'test/e2e/nginx-tls.test.ts', 'test/broker/map.test.ts', 'test/e2e/proxy-pac.test.ts'], where: 'always' },
+  { pkg: 'chromium', probe: [process.env.STARLING_CHROMIUM || '/usr/bin/chromium', '--version'], why: "the widget's, the extension's, the network map's, the TLS deployment's and the lab's browser tests drive Debian's Chromium with playwright-core", tests: ['test/widget/', 'test/extension/', 'test/e2e/nginx-tls.test.ts', 'test/broker/map.test.ts', 'test/e2e/proxy-pac.test.ts', 'test/lab/chromium-nat.test.ts'], where: 'always' },
   { pkg: 'bsdutils', probe: ['script', '--version'], why: "script runs the client under a pseudo-terminal, to test its status line", tests: ['test/e2e/client-tty.test.ts'], where: 'always' },
   { pkg: 'firefox-esr', probe: [process.env.STARLING_FIREFOX || '/usr/bin/firefox-esr', '--version'], why: "the Firefox extension's test runs it in Firefox ESR (Marionette)", tests: ['test/extension/firefox.test.ts'], where: 'always' },
   { pkg: 'php-cli', probe: ['php', '--version'], why: 'the WordPress plugin is linted and rendered with PHP', tests: ['test/wordpress/'], where: 'always' },
