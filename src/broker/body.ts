@@ -7,9 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import { SignalingError } from '../signaling/errors.js';
 import { parseJson } from '../signaling/messages.js';
 
-/** signaling-v1 §1: `application/json`, parameters (charset) allowed. */
+/**
+ * signaling-v1 §1: `application/json`, or `text/plain` (CORS-safelisted: a browser sends it without a
+ * preflight), parameters (charset) allowed.
+ */
 export function isJsonContentType(header: string | undefined): boolean {
-  return isContentType(header, 'application/json');
+  return isContentType(header, 'application/json') || isContentType(header, 'text/plain');
 }
 
 /** Whether a content-type header names `type` (lower case), with any parameters. */
@@ -65,7 +68,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Checks the content type, reads the capped body and parses it as JSON. */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   if (!isJsonContentType(req.headers['content-type'])) {
-    throw new SignalingError('bad-type', 'content-type must be application/json');
+    throw new SignalingError('bad-type', 'content-type must be application/json or text/plain');
   }
   return jsonOfBytes(await readBody(req, maxBytes));
 }

@@ -371,8 +371,9 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     if (sealedKey === undefined)
       throw new SignalingError('not-found', 'this broker has no key: it takes plain signaling only');
     if (req.method !== 'POST') throw new SignalingError('bad-method', 'use POST');
-    if (!isContentType(req.headers['content-type'], SEALED_TYPE))
-      throw new SignalingError('bad-type', `content-type must be ${SEALED_TYPE}`);
+    const type = req.headers['content-type'];
+    if (!isContentType(type, SEALED_TYPE) && !isContentType(type, 'text/plain'))
+      throw new SignalingError('bad-type', `content-type must be ${SEALED_TYPE} or text/plain`);
     const bytes = await readBody(req, Math.min(opts.maxBodyBytes, MAX_SEALED_BYTES));
     const opened = await (await sealedKey).open(bytes);
     const now = Date.now();

@@ -198,7 +198,7 @@ export class BrokerClient {
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const sealed = await sealRequest(key, { path, t: this.#now() + this.#clockOffsetMs, body });
-      const request = { path: 'v1/sealed', body: sealed.body, type: 'application/octet-stream' };
+      const request = { path: 'v1/sealed', body: sealed.body };
       let retry = false;
       try {
         return await this.#rendezvous.exchange(

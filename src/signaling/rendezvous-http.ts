@@ -33,7 +33,9 @@ export function postMethod(options: HttpMethodOptions): RendezvousMethod {
       const init: RequestInit = { method: 'GET', signal, credentials: 'omit' };
       if (request.body !== null) {
         init.method = 'POST';
-        init.headers = { 'content-type': request.type ?? 'application/json' };
+        // signaling-v1 §1: text/plain is CORS-safelisted, so a browser sends no preflight (an OPTIONS round
+        // trip per route) before the request.
+        init.headers = { 'content-type': 'text/plain' };
         init.body = request.body;
       }
       return send(options, new URL(request.path, options.base), init, signal);

@@ -10,8 +10,6 @@ import { SignalingError } from './errors.js';
 export interface RendezvousRequest {
   readonly path: string;
   readonly body: Uint8Array<ArrayBuffer> | null;
-  /** The body's content type. @default 'application/json' (signaling-v1 §10's sealed bodies are octets) */
-  readonly type?: string;
 }
 
 /** The broker's answer, as sent; a method returns one only when it has the whole answer. */

@@ -77,8 +77,19 @@ test('4xx answers carry JSON bodies with stable codes', async () => {
     await expectError(await fetch(`${url}/v1/info`, json({ v: 1 })), 405, 'bad-method');
     const big = { v: 1, nat: 'unknown', sdp: 'a'.repeat(2000) };
     await expectError(await fetch(`${url}/v1/client/offer`, json(big)), 413, 'too-large');
-    const plain = { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"v":1}' };
-    await expectError(await fetch(`${url}/v1/client/offer`, plain), 415, 'bad-type');
+    const form = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'v=1',
+    };
+    await expectError(await fetch(`${url}/v1/client/offer`, form), 415, 'bad-type');
+    // text/plain is JSON too (signaling-v1 §1): what a browser sends without a CORS preflight.
+    const plain = {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      body: '{"v":1}',
+    };
+    await expectError(await fetch(`${url}/v1/client/offer`, plain), 400, 'bad-request');
     const health = await fetch(`${url}/healthz`);
     assert.deepEqual(await health.json(), { v: 1, ok: true });
   } finally {

@@ -69,7 +69,7 @@ test('sealed: a volunteer and a client meet, and the wire carries only fixed-siz
     assert.equal(sealed.length, 5, 'poll, offer, answer, outcome, and the offer that found no match');
     for (const s of sealed) {
       assert.equal(s.status, 200, 'a sealed exchange is 200 whatever its outcome');
-      assert.equal(s.type, 'application/octet-stream');
+      assert.equal(s.type, 'text/plain', 'CORS-safelisted: no preflight in a browser (signaling-v1 §1)');
       for (const body of [s.request, s.response]) {
         assert.ok((SEALED_SIZES as readonly number[]).includes(body.length), `${body.length} bytes`);
         const text = Buffer.from(body).toString('latin1');

@@ -65,7 +65,7 @@ test('the front saw only fixed-size ciphertext: no SDP, address or NAT class, ev
   for (const s of sealed) {
     assert.equal(s.method, 'POST');
     assert.equal(s.status, 200);
-    assert.equal(s.requestType, 'application/octet-stream');
+    assert.equal(s.requestType, 'text/plain');
     assert.equal(s.responseType, 'application/octet-stream');
     for (const body of [s.request, s.response]) {
       assert.ok((SEALED_SIZES as readonly number[]).includes(body.length), `a ${body.length}-byte body`);

@@ -98,7 +98,12 @@ describe('a widget sealing its signaling in Chromium', () => {
   });
 
   test('the front saw the tab and the client only as fixed-size ciphertext', () => {
-    // The browser's CORS preflight (OPTIONS, no body, 204) comes first; the POSTs carry the bodies.
+    // text/plain is CORS-safelisted: the browser asks no preflight (an OPTIONS round trip) first.
+    assert.deepEqual(
+      front.seen.filter((s) => s.method === 'OPTIONS').map((s) => s.path),
+      [],
+      'no CORS preflight (signaling-v1 §1)',
+    );
     const sealed = front.seen.filter((s) => s.path === '/v1/sealed' && s.method === 'POST');
     assert.ok(sealed.length >= 3, `a poll, an offer and an answer at least, saw ${sealed.length}`);
     for (const s of sealed) {
