@@ -20,12 +20,15 @@ export type AgentRequest =
   | { op: 'accept'; id: string; sdp: string }
   /** To the answerer: the offerer has the answer (as the broker tells a volunteer, path-v1 §1.2). */
   | { op: 'answered'; id: string }
+  /** Asks for `probed` after touching libjuice's lock (the selected pair), to tell a stuck agent. */
+  | { op: 'probe'; id: string }
   | { op: 'close'; id: string };
 
 /** From an agent to the test process. */
 export type AgentEvent =
   | { op: 'description'; id: string; sdp: string }
   | { op: 'echoed'; id: string; local: string; remote: string }
+  | { op: 'probed'; id: string }
   | { op: 'error'; id: string; message: string };
 
 export interface PairResult {
@@ -40,6 +43,8 @@ export interface PairResult {
 }
 
 const DESCRIPTION_TIMEOUT_MS = 20_000;
+/** How long an agent that is not stuck takes at most to answer a probe, even under load. */
+const PROBE_TIMEOUT_MS = 3_000;
 let pairs = 0;
 
 /** An agent process in a lab host. */
@@ -57,7 +62,10 @@ export class PeerAgent {
   }
 
   static async start(host: LabHost): Promise<PeerAgent> {
-    const proc = host.node('test/lab/probes/dc-peer.ts', [host.address], { ipc: true, name: 'dc-peer' });
+    const proc = host.node('test/lab/probes/dc-peer.ts', [host.address], {
+      ipc: true,
+      name: `dc-peer ${host.name}`,
+    });
     await proc.waitFor(/^ready$/);
     return new PeerAgent(host, proc);
   }
@@ -78,6 +86,16 @@ export class PeerAgent {
       };
       this.waiting.set(key, done);
     });
+  }
+
+  /**
+   * Whether the agent answers a probe that takes libjuice's lock. One that does not is stuck in
+   * node-datachannel, deadlocked (docs/lab.md, "A deadlock in libdatachannel"), with all its peers.
+   */
+  async responds(id: string): Promise<boolean> {
+    const probed = this.next('probed', id, PROBE_TIMEOUT_MS);
+    this.send({ op: 'probe', id });
+    return (await probed)?.op === 'probed';
   }
 
   async stop(): Promise<void> {
@@ -117,7 +135,12 @@ export async function connectPair(
     if (event?.op === 'echoed') {
       return { connected: true, ms: performance.now() - start, local: event.local, remote: event.remote };
     }
-    return { connected: false, reason: event?.op === 'error' ? event.message : `no echo in ${timeoutMs} ms` };
+    if (event?.op === 'error') return { connected: false, reason: event.message };
+    const stuck = await Promise.all(
+      [offerer, answerer].map(async (agent) => ((await agent.responds(id)) ? [] : [agent.host.name])),
+    );
+    const why = stuck.flat().map((host) => `; ${host}'s agent is stuck in node-datachannel (docs/lab.md)`);
+    return { connected: false, reason: `no echo in ${timeoutMs} ms${why.join('')}` };
   } finally {
     offerer.send({ op: 'close', id });
     answerer.send({ op: 'close', id });

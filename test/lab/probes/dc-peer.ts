@@ -9,13 +9,14 @@ import { holdCandidates } from '../../../src/shared/webrtc.js';
 import type { AgentEvent, AgentRequest, PeerConfig } from '../dc-peers.js';
 
 const bindAddress = process.argv[2];
-// STARLING_RTC_LOG=Debug (or Verbose, Info, ...): libdatachannel's own log on stderr. (The callback is not
-// optional at run time, whatever the typings say.)
-if (process.env.STARLING_RTC_LOG) {
-  initLogger(process.env.STARLING_RTC_LOG as LogLevel, (level, message) =>
-    console.error(`${level} ${message}`),
-  );
+// STARLING_RTC_LOG=Debug (or Verbose, Info, ...): libdatachannel's own log on stderr, and each peer
+// connection's state changes, all stamped with the wall clock's last six digits of ms, so that the agents'
+// logs line up. (The logger's callback is not optional at run time, whatever the typings say.)
+const rtcLog = process.env.STARLING_RTC_LOG;
+function trace(line: string): void {
+  if (rtcLog) console.error(`${String(Date.now() % 1e6).padStart(6, '0')} ${line}`);
 }
+if (rtcLog) initLogger(rtcLog as LogLevel, (level, message) => trace(`${level} ${message}`));
 const peers = new Map<string, PeerConnection>();
 /** An answerer's offer candidates, held as a volunteer holds them (path-v1 §1.2) until `answered`. */
 const held = new Map<string, RTCIceCandidateInit[]>();
@@ -48,6 +49,10 @@ function create(id: string, config: PeerConfig): PeerConnection {
     iceTransportPolicy: config.relayOnly ? 'relay' : 'all',
   });
   peers.set(id, pc);
+  if (rtcLog) {
+    pc.onStateChange((state) => trace(`${id} state ${state}`));
+    pc.onIceStateChange((state) => trace(`${id} ice ${state}`));
+  }
   pc.onGatheringStateChange((state) => {
     const sdp = pc.localDescription()?.sdp;
     if (state === 'complete' && sdp !== undefined) send({ op: 'description', id, sdp });
@@ -59,7 +64,10 @@ function handle(req: AgentRequest): void {
   if (req.op === 'offer') {
     const pc = create(req.id, req.config);
     const channel = pc.createDataChannel('lab');
-    channel.onOpen(() => channel.sendMessage('ping'));
+    channel.onOpen(() => {
+      trace(`${req.id} channel open`);
+      channel.sendMessage('ping');
+    });
     channel.onMessage((msg) => {
       if (msg !== 'ping') return;
       const pair = pc.getSelectedCandidatePair();
@@ -72,6 +80,7 @@ function handle(req: AgentRequest): void {
     held.set(req.id, candidates);
     pc.setRemoteDescription(sdp, 'offer');
   } else if (req.op === 'accept') {
+    trace(`${req.id} accept`);
     peers.get(req.id)?.setRemoteDescription(req.sdp, 'answer');
   } else if (req.op === 'answered') {
     // As ClientPath does: our own checks start only if the offerer's have not connected us by then.
@@ -80,8 +89,13 @@ function handle(req: AgentRequest): void {
       const candidates = held.get(req.id) ?? [];
       held.delete(req.id);
       if (pc === undefined || pc.iceState() === 'connected' || pc.iceState() === 'completed') return;
+      trace(`${req.id} adding ${candidates.length} held candidates`);
       for (const c of candidates) pc.addRemoteCandidate(c.candidate ?? '', c.sdpMid ?? '0');
     }, VOLUNTEER_DEFAULTS.checkHoldMs);
+  } else if (req.op === 'probe') {
+    // Takes libjuice's lock: an agent whose ICE thread is deadlocked holding it never answers.
+    peers.get(req.id)?.getSelectedCandidatePair();
+    send({ op: 'probed', id: req.id });
   } else {
     held.delete(req.id);
     peers.get(req.id)?.close();
