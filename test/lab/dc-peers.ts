@@ -40,6 +40,8 @@ export interface PairResult {
   remote?: string;
   /** Why not, when not connected. */
   reason?: string;
+  /** Hosts whose agent was found deadlocked in node-datachannel (docs/lab.md) when the pair failed. */
+  stuck?: string[];
 }
 
 const DESCRIPTION_TIMEOUT_MS = 20_000;
@@ -98,6 +100,12 @@ export class PeerAgent {
     return (await probed)?.op === 'probed';
   }
 
+  /** Kills the agent (a deadlocked one answers no SIGTERM) and starts a new one in the same host. */
+  async restart(): Promise<PeerAgent> {
+    await this.proc.stop('SIGKILL');
+    return PeerAgent.start(this.host);
+  }
+
   async stop(): Promise<void> {
     await this.proc.stop();
   }
@@ -139,8 +147,13 @@ export async function connectPair(
     const stuck = await Promise.all(
       [offerer, answerer].map(async (agent) => ((await agent.responds(id)) ? [] : [agent.host.name])),
     );
-    const why = stuck.flat().map((host) => `; ${host}'s agent is stuck in node-datachannel (docs/lab.md)`);
-    return { connected: false, reason: `no echo in ${timeoutMs} ms${why.join('')}` };
+    const hosts = stuck.flat();
+    const why = hosts.map((host) => `; ${host}'s agent is stuck in node-datachannel (docs/lab.md)`);
+    return {
+      connected: false,
+      reason: `no echo in ${timeoutMs} ms${why.join('')}`,
+      ...(hosts.length === 0 ? {} : { stuck: hosts }),
+    };
   } finally {
     offerer.send({ op: 'close', id });
     answerer.send({ op: 'close', id });

@@ -6,7 +6,7 @@
  * is what the lab measured (docs/lab.md), not what theory promised.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { skipLabTests } from './available.js';
 import { startTurn, type TurnServer, turnCredentials } from './coturn.js';
 import { connectPair, type PairResult, PeerAgent, type PeerConfig } from './dc-peers.js';
@@ -76,7 +76,25 @@ describe('lab NAT and STUN/TURN', { skip }, () => {
         ),
       ),
     );
+    // An agent deadlocked in node-datachannel stays so with all its peers: the next test gets a new one.
+    const stuck = new Set([...results.values()].flatMap((r) => r.stuck ?? []));
+    for (const agents of [clients, volunteers]) {
+      for (const [nat, agent] of agents)
+        if (stuck.has(agent.host.name)) agents.set(nat, await agent.restart());
+    }
     return results;
+  }
+
+  /**
+   * The pairs to judge: all but those an agent of which was found deadlocked in node-datachannel
+   * (libdatachannel #1630, fixed upstream, not yet in a node-datachannel release: docs/lab.md), which say
+   * nothing about the NATs. Each such pair is named in the test's output.
+   */
+  function judged(t: TestContext, results: Map<string, PairResult>): [string, PairResult][] {
+    const stuck = [...results].filter(([, r]) => r.stuck !== undefined);
+    if (stuck.length > 0)
+      t.diagnostic(`not judged, an agent deadlocked (docs/lab.md): ${stuck.map(([p]) => p).join(', ')}`);
+    return [...results].filter(([, r]) => r.stuck === undefined);
   }
 
   function show(results: Map<string, PairResult>): string {
@@ -91,16 +109,10 @@ describe('lab NAT and STUN/TURN', { skip }, () => {
   test('with STUN only, peers connect unless a symmetric NAT faces a NAT (all but 3 of 9 pairs)', async (t) => {
     const results = await matrix({ iceServers: turn.iceServers() });
     t.diagnostic(show(results));
-    for (const c of NAT_KINDS) {
-      for (const v of NAT_KINDS) {
-        const r = results.get(`${c}-${v}`)!;
-        assert.equal(
-          r.connected,
-          connectsWithStunOnly(c, v),
-          `client ${c}, volunteer ${v}: ${show(results)}`,
-        );
-        if (r.connected) assert.notEqual(r.local, 'relay');
-      }
+    for (const [pair, r] of judged(t, results)) {
+      const [c, v] = pair.split('-') as [NatKind, NatKind];
+      assert.equal(r.connected, connectsWithStunOnly(c, v), `client ${c}, volunteer ${v}: ${show(results)}`);
+      if (r.connected) assert.notEqual(r.local, 'relay');
     }
   });
 
@@ -111,7 +123,7 @@ describe('lab NAT and STUN/TURN', { skip }, () => {
     };
     const results = await matrix(config);
     t.diagnostic(show(results));
-    for (const [pair, r] of results) {
+    for (const [pair, r] of judged(t, results)) {
       assert.ok(r.connected, `${pair}: ${show(results)}`);
       assert.equal(r.local, 'relay', pair);
       assert.equal(r.remote, 'relay', pair);
@@ -121,14 +133,12 @@ describe('lab NAT and STUN/TURN', { skip }, () => {
   test('with STUN and TURN and every candidate allowed, every pair connects, relayed where STUN is not enough', async (t) => {
     const results = await matrix({ iceServers: turn.iceServers({ turn: turnCredentials(turn.secret) }) });
     t.diagnostic(show(results));
-    for (const c of NAT_KINDS) {
-      for (const v of NAT_KINDS) {
-        const r = results.get(`${c}-${v}`)!;
-        assert.ok(r.connected, `client ${c}, volunteer ${v}: ${show(results)}`);
-        const relayed = r.local === 'relay' || r.remote === 'relay';
-        if (!connectsWithStunOnly(c, v))
-          assert.ok(relayed, `${c}-${v} can only connect through the relay: ${show(results)}`);
-      }
+    for (const [pair, r] of judged(t, results)) {
+      const [c, v] = pair.split('-') as [NatKind, NatKind];
+      assert.ok(r.connected, `client ${c}, volunteer ${v}: ${show(results)}`);
+      const relayed = r.local === 'relay' || r.remote === 'relay';
+      if (!connectsWithStunOnly(c, v))
+        assert.ok(relayed, `${c}-${v} can only connect through the relay: ${show(results)}`);
     }
   });
 
