@@ -268,6 +268,13 @@ export const egressCommand: Command = {
       defaultText: 'a plain 404',
       help: 'a static site answering every other request',
     },
+    {
+      name: 'broker',
+      type: 'string',
+      arg: 'URL',
+      defaultText: 'none',
+      help: "the broker clients' signaling is forwarded to once they have a session (the tunnel rendezvous, signaling-v1 §12); only its client routes, nothing else",
+    },
     METRICS_OPTION,
     ...LOG_OPTIONS,
   ],
@@ -279,6 +286,8 @@ export const egressCommand: Command = {
     if (v.metrics !== undefined) hostPort(v, 'metrics', '');
     const path = str(v, 'path');
     const decoyDir = v.decoy === undefined ? undefined : str(v, 'decoy');
+    const broker =
+      v.broker === undefined ? undefined : checkUrl(str(v, 'broker'), '--broker', ['http:', 'https:']);
     const keyFile = str(v, 'key');
     const ports = (flag: string) => {
       try {
@@ -336,6 +345,7 @@ export const egressCommand: Command = {
         ...(dnsServers.length > 0 ? { dnsServers } : {}),
         path,
         ...(decoyDir === undefined ? {} : { decoyDir }),
+        ...(broker === undefined ? {} : { broker }),
         log: log.info,
       });
     } catch (e) {
@@ -790,8 +800,8 @@ export const clientCommand: Command = {
       name: 'rendezvous',
       type: 'string',
       arg: 'LIST',
-      defaultText: 'direct,front,get with --front, else direct',
-      help: 'how to reach the broker, comma-separated, in the order first tried: direct (the --broker URL), front (TLS to --front, the broker named inside), get (a GET encoding for caches and CDNs that carry no POST body, through --front when given); the one that worked is tried first next time (docs/deploy.md, "A front for censored clients")',
+      defaultText: 'tunnel,direct,front,get with --front, else tunnel,direct',
+      help: 'how to reach the broker, comma-separated, in the order first tried: tunnel (inside the session, through the egress, whenever one has a live path; needs an egress with --broker), direct (the --broker URL), front (TLS to --front, the broker named inside), get (a GET encoding for caches and CDNs that carry no POST body, through --front when given); the one that worked is tried first next time (docs/deploy.md, "A front for censored clients")',
     },
     {
       name: 'front',
@@ -991,14 +1001,19 @@ async function rendezvousOptions(v: Values): Promise<ClientRendezvous> {
       .split(',')
       .map((n) => n.trim());
     const order: RendezvousMethodName[] = [];
-    for (const name of names) {
+    out.tunnel = names.includes('tunnel');
+    if (names.filter((n) => n === 'tunnel').length > 1)
+      throw new UsageError('--rendezvous: tunnel is named twice');
+    for (const name of names.filter((n) => n !== 'tunnel')) {
       if (!isRendezvousMethodName(name))
-        throw new UsageError(`--rendezvous: ${name} is not one of ${RENDEZVOUS_METHODS.join(', ')}`);
+        throw new UsageError(`--rendezvous: ${name} is not one of tunnel, ${RENDEZVOUS_METHODS.join(', ')}`);
       if (order.includes(name)) throw new UsageError(`--rendezvous: ${name} is named twice`);
       order.push(name);
     }
     if (order.includes('front') && out.front === undefined)
       throw new UsageError('--rendezvous front needs --front HOST[:PORT]');
+    if (order.length === 0)
+      throw new UsageError('--rendezvous: tunnel needs a method to make the session by');
     out.order = order;
   }
   if (v['front-ca'] !== undefined) {

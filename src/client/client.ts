@@ -30,6 +30,7 @@ import type { ClientPairing } from './paired-offer.js';
 import { fileRendezvousMemory } from './rendezvous-state.js';
 import { type ClientStatus, type Problem, StatusTracker } from './status.js';
 import { Tunnel } from './tunnel.js';
+import { tunnelRendezvous } from './tunnel-rendezvous.js';
 
 export interface ClientOptions extends Partial<ClientOptionsLimits>, Partial<ClientStatusLimits> {
   /** The broker's URL (http: or https:), e.g. `https://broker.example.org/`. */
@@ -106,6 +107,11 @@ export interface ClientRendezvous {
    * first at the next start. @default none: remembered while the process runs
    */
   stateDir?: string;
+  /**
+   * signaling-v1 §12: once a session has a live path, reach the broker through it first (the egress forwards
+   * to its `--broker`), the methods of `order` when that fails. @default true
+   */
+  tunnel?: boolean;
 }
 
 /** A volunteer came up (`up`) or left (`down`); `volunteer` is the broker's opaque name for it. */
@@ -172,7 +178,13 @@ export class StarlingClient extends EventEmitter<ClientEvents> implements Dialer
       ...tunnelOptions
     } = options;
     const brokerClient = new BrokerClient(this.broker, {
-      rendezvous: clientRendezvous(broker, rendezvous, brokerFetch, options.log),
+      rendezvous: clientRendezvous(
+        broker,
+        rendezvous,
+        brokerFetch,
+        options.log,
+        () => this.tunnel?.currentSession,
+      ),
       brokerKey: brokerKey ?? 'info',
     });
     const network = new IceSource({
@@ -300,6 +312,7 @@ function clientRendezvous(
   options: ClientRendezvous = {},
   brokerFetch: typeof fetch | undefined,
   log: ((line: string) => void) | undefined,
+  session: () => Session | undefined,
 ): Rendezvous {
   const front = options.front === undefined ? undefined : parseFront(options.front);
   const order = options.order ?? (front === undefined ? ['direct'] : ['direct', 'front', 'get']);
@@ -320,5 +333,6 @@ function clientRendezvous(
       ? {}
       : { memory: fileRendezvousMemory(options.stateDir, broker.href, log) }),
     ...(log === undefined ? {} : { log }),
+    ...(options.tunnel === false ? {} : { first: tunnelRendezvous(session) }),
   });
 }

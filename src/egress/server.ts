@@ -25,6 +25,7 @@ import { OpenGuard } from './open-guard.js';
 import { DestinationPolicy, type PortRange } from './policy.js';
 import { DnsResolver } from './resolve.js';
 import { SessionTable, type SessionTableOptions } from './sessions.js';
+import { SIGNAL_FORWARD_DEFAULTS, signalForwarder } from './signal-forward.js';
 import { SourceKeys } from './sources.js';
 import { webSocketPath } from './ws-path.js';
 
@@ -56,6 +57,13 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
   path?: string;
   /** A static site answering every other request, as an ordinary web server would. @default a plain 404 */
   decoyDir?: string;
+  /**
+   * The broker that clients' SIGNALs are posted to (session-v1 §4.4, signaling-v1 §12: the tunnel
+   * rendezvous), http: or https:. @default none: every SIGNAL is answered "this egress has no broker"
+   */
+  broker?: string;
+  /** The SIGNAL forwarder's deadline and per-session rate. @default SIGNAL_FORWARD_DEFAULTS */
+  signalForward?: Partial<typeof SIGNAL_FORWARD_DEFAULTS>;
 }
 
 /** The egress's upgrade path: absolute, without query or fragment, at most 256 characters. */
@@ -145,9 +153,16 @@ export function createEgress(opts: EgressOptions): Egress {
       },
     );
   };
+  const signals =
+    opts.broker === undefined
+      ? undefined
+      : signalForwarder({ ...SIGNAL_FORWARD_DEFAULTS, ...opts.signalForward, broker: opts.broker, log });
   const sessions = new SessionTable(opts.keys, onStream, opts, {
     handshakeFailed: (reason) => metrics.handshakeFailures.inc({ reason }),
-    sessionOpened: () => metrics.sessionsTotal.inc(),
+    sessionOpened: (session) => {
+      metrics.sessionsTotal.inc();
+      signals?.attach(session);
+    },
   });
   const o = sessions.options;
   const sources = new SourceKeys(

@@ -51,7 +51,7 @@ export interface SessionTableHooks {
   /** A path was refused or closed before a session took it; `reason` is a short stable label. */
   handshakeFailed?(reason: string): void;
   /** A session was made (its client's first record authenticated). */
-  sessionOpened?(): void;
+  sessionOpened?(session: Session): void;
 }
 
 /** A HELLO that decrypted, waiting for its client's first record (session-v1 §2.1). */
@@ -305,7 +305,7 @@ export class SessionTable {
     });
     const key = sessionId.toString('hex');
     this.sessions.set(key, session);
-    this.hooks.sessionOpened?.();
+    this.hooks.sessionOpened?.(session);
     session.on('stream', (stream: SessionStream, host: string, port: number) =>
       this.onStream(session, stream, host, port),
     );

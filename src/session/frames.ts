@@ -22,6 +22,9 @@ export const FrameType = {
   reset: 0x14,
   maxData: 0x15,
   goAway: 0x16,
+  /** session-v1 §4.4: one rendezvous exchange carried to the egress's broker, and its answer. */
+  signal: 0x17,
+  signalReply: 0x18,
 } as const;
 
 export type Frame =
@@ -36,7 +39,15 @@ export type Frame =
   | { type: typeof FrameType.end; streamId: number }
   | { type: typeof FrameType.reset; streamId: number; code: number }
   | { type: typeof FrameType.maxData; streamId: number; max: number }
-  | { type: typeof FrameType.goAway; deadlineMs: number };
+  | { type: typeof FrameType.goAway; deadlineMs: number }
+  | { type: typeof FrameType.signal; id: number; route: number; body: Buffer }
+  | {
+      type: typeof FrameType.signalReply;
+      id: number;
+      status: number;
+      retryAfterMs: number;
+      body: Buffer;
+    };
 
 /** Frames that may only travel in reliable records (session-v1 §4, column "reliable"). */
 export function isReliableFrame(type: number): boolean {
@@ -71,6 +82,10 @@ export function frameSize(f: Frame): number {
       return DATA_FRAME_OVERHEAD + f.data.length;
     case FrameType.maxData:
       return 11;
+    case FrameType.signal:
+      return 8 + f.body.length;
+    case FrameType.signalReply:
+      return 13 + f.body.length;
   }
 }
 
@@ -122,6 +137,19 @@ export function writeFrame(out: Buffer, off: number, f: Frame): number {
     case FrameType.goAway:
       out.writeUInt32BE(f.deadlineMs, off + 1);
       return off + 5;
+    case FrameType.signal:
+      out.writeUInt32BE(f.id, off + 1);
+      out[off + 5] = f.route;
+      out.writeUInt16BE(f.body.length, off + 6);
+      out.set(f.body, off + 8);
+      return off + 8 + f.body.length;
+    case FrameType.signalReply:
+      out.writeUInt32BE(f.id, off + 1);
+      out.writeUInt16BE(f.status, off + 5);
+      out.writeUInt32BE(f.retryAfterMs, off + 7);
+      out.writeUInt16BE(f.body.length, off + 11);
+      out.set(f.body, off + 13);
+      return off + 13 + f.body.length;
   }
 }
 
@@ -264,6 +292,29 @@ export function decodeBody(b: Buffer): Body {
         frames.push({ type, deadlineMs: b.readUInt32BE(off) });
         off += 4;
         break;
+      case FrameType.signal: {
+        need(b, off, 7);
+        const len = b.readUInt16BE(off + 5);
+        need(b, off + 7, len);
+        const body = b.subarray(off + 7, off + 7 + len);
+        frames.push({ type, id: b.readUInt32BE(off), route: b[off + 4]!, body });
+        off += 7 + len;
+        break;
+      }
+      case FrameType.signalReply: {
+        need(b, off, 12);
+        const len = b.readUInt16BE(off + 10);
+        need(b, off + 12, len);
+        frames.push({
+          type,
+          id: b.readUInt32BE(off),
+          status: b.readUInt16BE(off + 4),
+          retryAfterMs: b.readUInt32BE(off + 6),
+          body: b.subarray(off + 12, off + 12 + len),
+        });
+        off += 12 + len;
+        break;
+      }
       default:
         throw new ProtocolError(`unknown frame type ${type}`);
     }

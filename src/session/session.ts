@@ -24,6 +24,16 @@ import { PathSet } from './path-set.js';
 import { jitter, type PathState } from './path-state.js';
 import { ReorderBuffer } from './reorder.js';
 import { SendBuffer } from './send-buffer.js';
+import {
+  MAX_SIGNAL_BYTES,
+  MAX_SIGNALS_IN_FLIGHT,
+  SIGNAL_NOT_FORWARDED,
+  SIGNAL_ROUTES,
+  type SignalReply,
+  type SignalRequest,
+  type SignalRoute,
+  SignalUnavailable,
+} from './signal.js';
 import type { SessionStream } from './stream.js';
 import { StreamMux } from './stream-mux.js';
 import type { PathTransport } from './transport.js';
@@ -75,6 +85,11 @@ export interface SessionEvents {
   'internal-error': [error: unknown];
   /** Client: the egress is shutting down; it closes the session within `deadlineMs` (session-v1 §7). */
   goaway: [deadlineMs: number];
+  /**
+   * Egress: the client sent a rendezvous exchange for the broker (session-v1 §4.4). With no listener, the
+   * session answers it at once: this egress forwards no signaling.
+   */
+  signal: [request: SignalRequest];
   closed: [error: Error | undefined];
 }
 
@@ -102,6 +117,10 @@ export class Session extends EventEmitter<SessionEvents> {
     this.flush();
   };
   private readonly wake = (): void => this.scheduleFlush();
+  /** session-v1 §4.4. Client: SIGNALs awaiting their reply. Egress: ids of SIGNALs being forwarded. */
+  private readonly signalsPending = new Map<number, (reply: SignalReply | Error) => void>();
+  private readonly signalsForwarding = new Set<number>();
+  private nextSignalId = 1;
   private readonly failPath = (path: PathState, code: number, reason: string): void =>
     this.onPathClosed(path, code, reason, false);
 
@@ -218,6 +237,35 @@ export class Session extends EventEmitter<SessionEvents> {
     stream.reset(reason);
   }
 
+  /**
+   * Client, session-v1 §4.4: sends one rendezvous exchange to the egress's broker and resolves with what came
+   * back. Rejects with SignalUnavailable when the body is too large, MAX_SIGNALS_IN_FLIGHT are unanswered
+   * or the session closes; with `abort`'s reason when it aborts (a late reply is then dropped).
+   */
+  signal(route: SignalRoute, body: Uint8Array, abort?: AbortSignal): Promise<SignalReply> {
+    if (this.role !== 'client') return Promise.reject(new Error('only a client sends SIGNAL'));
+    if (this.isClosed) return Promise.reject(new SignalUnavailable('session closed'));
+    if (body.length > MAX_SIGNAL_BYTES)
+      return Promise.reject(new SignalUnavailable(`${body.length} bytes > ${MAX_SIGNAL_BYTES} for SIGNAL`));
+    if (this.signalsPending.size >= MAX_SIGNALS_IN_FLIGHT)
+      return Promise.reject(new SignalUnavailable(`${MAX_SIGNALS_IN_FLIGHT} SIGNALs already in flight`));
+    abort?.throwIfAborted();
+    const id = this.nextSignalId;
+    this.nextSignalId = this.nextSignalId >= 0xffff_ffff ? 1 : this.nextSignalId + 1;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => settle(abort?.reason as Error);
+      const settle = (r: SignalReply | Error): void => {
+        this.signalsPending.delete(id);
+        abort?.removeEventListener('abort', onAbort);
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      };
+      this.signalsPending.set(id, settle);
+      abort?.addEventListener('abort', onAbort, { once: true });
+      this.streams.queueFrame({ type: FrameType.signal, id, route, body: Buffer.from(body) });
+    });
+  }
+
   /** Closes a path on purpose (e.g. replaced); its records are resent elsewhere. */
   dropPath(pathId: number, code: number, reason: string): void {
     const path = this.paths.get(pathId);
@@ -231,6 +279,8 @@ export class Session extends EventEmitter<SessionEvents> {
     clearTimeout(this.timer);
     this.acks.stop();
     this.streams.close();
+    for (const settle of [...this.signalsPending.values()]) settle(new SignalUnavailable('session closed'));
+    this.signalsForwarding.clear();
     this.paths.closeAll('session closed');
     this.sent.clear();
     this.received.clear();
@@ -281,8 +331,63 @@ export class Session extends EventEmitter<SessionEvents> {
     }
     this.acks.received(path);
     for (const frames of this.received.accept(body.seq, body.frames, bytes)) {
-      for (const f of frames) this.streams.deliver(f);
+      for (const f of frames) {
+        if (f.type === FrameType.signal) this.onSignal(f.id, f.route, f.body);
+        else if (f.type === FrameType.signalReply) this.onSignalReply(f);
+        else this.streams.deliver(f);
+      }
     }
+  }
+
+  /**
+   * Egress, session-v1 §4.4: a SIGNAL goes to the 'signal' listener (the broker forwarder), or is answered
+   * here with SIGNAL_NOT_FORWARDED and the reason: no forwarder, too large, unknown route, too many.
+   */
+  private onSignal(id: number, route: number, body: Buffer): void {
+    if (this.role !== 'egress') throw new ProtocolError('SIGNAL sent to a client');
+    let done = false;
+    const reply = (r: SignalReply): void => {
+      if (done) return;
+      done = true;
+      this.signalsForwarding.delete(id);
+      if (this.isClosed) return;
+      const out = r.body.length > MAX_SIGNAL_BYTES ? refusal('the broker answered too much') : r;
+      this.streams.queueFrame({
+        type: FrameType.signalReply,
+        id,
+        status: out.status,
+        retryAfterMs: Math.min(Math.max(0, Math.round(out.retryAfterMs)), 0xffff_ffff),
+        body: Buffer.from(out.body),
+      });
+    };
+    if (this.signalsForwarding.has(id)) return; // a second SIGNAL with an id in flight: its reply is coming
+    const refused =
+      body.length > MAX_SIGNAL_BYTES
+        ? `request over ${MAX_SIGNAL_BYTES} bytes`
+        : !(route in SIGNAL_ROUTES)
+          ? `unknown route ${route}`
+          : this.signalsForwarding.size >= MAX_SIGNALS_IN_FLIGHT
+            ? `more than ${MAX_SIGNALS_IN_FLIGHT} SIGNALs in flight`
+            : this.listenerCount('signal') === 0
+              ? 'this egress has no broker to forward to'
+              : undefined;
+    if (refused !== undefined) {
+      reply(refusal(refused));
+      return;
+    }
+    this.signalsForwarding.add(id);
+    // A copy: the frame's body is a view into a record buffer.
+    this.emit('signal', { route: route as SignalRoute, body: new Uint8Array(body), reply });
+  }
+
+  /** Client: the answer to one of our SIGNALs; one we stopped waiting for is dropped. */
+  private onSignalReply(f: Extract<Frame, { type: typeof FrameType.signalReply }>): void {
+    if (this.role !== 'client') throw new ProtocolError('SIGNAL_REPLY sent to an egress');
+    this.signalsPending.get(f.id)?.({
+      status: f.status,
+      retryAfterMs: f.retryAfterMs,
+      body: new Uint8Array(f.body),
+    });
   }
 
   private onUnreliable(path: PathState, f: Frame): void {
@@ -444,4 +549,9 @@ export class Session extends EventEmitter<SessionEvents> {
     if (path) frames.push({ type: FrameType.pathAck, pathId: path.id, next: path.received });
     return encodeBody(undefined, frames);
   }
+}
+
+/** A SIGNAL_REPLY the egress gives itself (session-v1 §4.4). */
+function refusal(reason: string): SignalReply {
+  return { status: SIGNAL_NOT_FORWARDED, retryAfterMs: 0, body: new TextEncoder().encode(reason) };
 }

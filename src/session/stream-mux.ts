@@ -298,6 +298,12 @@ export class StreamMux implements StreamHost {
     return stream;
   }
 
+  /** Queues a frame of the session's own (SIGNAL, SIGNAL_REPLY: session-v1 §4.4) with the control frames. */
+  queueFrame(frame: Frame): void {
+    if (this.closed) return;
+    this.queueControl(frame);
+  }
+
   private queueControl(frame: Frame): void {
     this.control.push(frame);
     this.init.wake();

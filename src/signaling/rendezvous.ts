@@ -47,12 +47,19 @@ export interface RendezvousOptions {
   memory?: RendezvousMemory;
   /** Called when a method fails and the next is tried, and when another method starts to work. */
   log?: (line: string) => void;
+  /**
+   * A method tried before all others whenever it is `ready` (signaling-v1 §12: through the tunnel, while a
+   * session has a live path), and never remembered: when it cannot carry a request, the methods go in turn.
+   */
+  first?: RendezvousMethod & { ready(): boolean };
 }
 
 export class Rendezvous {
   readonly #methods: readonly RendezvousMethod[];
   readonly #memory: RendezvousMemory | undefined;
   readonly #log: (line: string) => void;
+  readonly #first: (RendezvousMethod & { ready(): boolean }) | undefined;
+  #firstWorks = false;
   #preferred: number;
 
   constructor(methods: readonly RendezvousMethod[], options: RendezvousOptions = {}) {
@@ -62,6 +69,9 @@ export class Rendezvous {
     this.#methods = methods;
     this.#memory = options.memory;
     this.#log = options.log ?? (() => {});
+    this.#first = options.first;
+    if (this.#first !== undefined && names.has(this.#first.name))
+      throw new RangeError('rendezvous method names must differ');
     const remembered = this.#memory?.load();
     this.#preferred = Math.max(
       0,
@@ -86,6 +96,22 @@ export class Rendezvous {
     attempt: <R>(run: (signal: AbortSignal) => Promise<R>) => Promise<R>,
     accept: (answer: RendezvousAnswer) => T,
   ): Promise<T> {
+    const first = this.#first;
+    if (first?.ready() === true) {
+      try {
+        const value = await attempt(async (signal) => accept(await first.exchange(request, signal)));
+        this.#firstWorked(true);
+        return value;
+      } catch (err) {
+        if (!(err instanceof SignalingError)) throw err;
+        if (!wayFailed(err)) {
+          this.#firstWorked(true);
+          throw err;
+        }
+        this.#firstWorked(false);
+        this.#log(`rendezvous: ${first.name} failed (${err.message})`);
+      }
+    }
     let last: unknown;
     for (let i = 0; i < this.#methods.length; i++) {
       const index = (this.#preferred + i) % this.#methods.length;
@@ -109,6 +135,12 @@ export class Rendezvous {
       }
     }
     throw last;
+  }
+
+  #firstWorked(works: boolean): void {
+    if (works === this.#firstWorks) return;
+    this.#firstWorks = works;
+    if (works) this.#log(`rendezvous: reaching the broker by ${this.#first!.name}`);
   }
 
   #worked(index: number): void {

@@ -1,0 +1,126 @@
+/**
+ * The egress's side of the tunnel rendezvous (session-v1 §4.4, signaling-v1 §12): each SIGNAL a session
+ * carries is posted to the one broker the operator named (`--broker`), on one of the closed list of routes,
+ * and the broker's answer goes back as SIGNAL_REPLY. Nothing else is forwarded, to nowhere else: the egress
+ * is no proxy. Each session has a rate on top of session-v1's in-flight cap, and every exchange a deadline.
+ */
+import type { Session } from '../session/session.js';
+import {
+  MAX_SIGNAL_BYTES,
+  SIGNAL_NOT_FORWARDED,
+  SIGNAL_ROUTES,
+  type SignalReply,
+  type SignalRequest,
+} from '../session/signal.js';
+import { deadline } from '../shared/deadline.js';
+import { TokenBucket } from '../shared/token-bucket.js';
+
+export interface SignalForwarderOptions {
+  /** The broker's base URL (http: or https:). */
+  broker: string;
+  /** One exchange with the broker, at most, ms (a client offer waits there for a volunteer's answer). */
+  timeoutMs: number;
+  /** Exchanges a session may forward a second, and in a burst. */
+  ratePerSec: number;
+  burst: number;
+  /** @default the global fetch */
+  fetch?: typeof fetch;
+  log?: (line: string) => void;
+}
+
+export const SIGNAL_FORWARD_DEFAULTS = { timeoutMs: 30_000, ratePerSec: 0.5, burst: 8 } as const;
+
+function refusal(reason: string): SignalReply {
+  return { status: SIGNAL_NOT_FORWARDED, retryAfterMs: 0, body: new TextEncoder().encode(reason) };
+}
+
+/** The broker's base URL, checked: http: or https:, ending in `/` (RangeError otherwise). */
+export function brokerBase(url: string): URL {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new RangeError(`--broker: ${JSON.stringify(url.slice(0, 80))} is not a URL`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new RangeError(`--broker must be an http: or https: URL, not ${base.protocol}`);
+  base.search = '';
+  base.hash = '';
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return base;
+}
+
+/** Reads at most `max` bytes of `res`'s body; undefined if it has more. */
+async function readCapped(res: Response, max: number): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body === null) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** Makes the forwarder; `attach(session)` has it answer that session's SIGNALs until the session closes. */
+export function signalForwarder(options: SignalForwarderOptions): { attach(session: Session): void } {
+  const base = brokerBase(options.broker);
+  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const log = options.log ?? (() => {});
+
+  async function forward(req: SignalRequest, signal: AbortSignal): Promise<SignalReply> {
+    const route = SIGNAL_ROUTES[req.route];
+    const init: RequestInit = { method: route.method, signal, redirect: 'error', credentials: 'omit' };
+    if (route.method === 'POST') {
+      init.headers = { 'content-type': route.type };
+      init.body = req.body as Uint8Array<ArrayBuffer>;
+    }
+    const res = await fetchFn(new URL(route.path, base), init);
+    const body = await readCapped(res, MAX_SIGNAL_BYTES);
+    if (body === undefined) return refusal(`the broker answered more than ${MAX_SIGNAL_BYTES} bytes`);
+    const after = Number(res.headers.get('retry-after'));
+    const retryAfterMs = Number.isFinite(after) && after > 0 ? after * 1000 : 0;
+    return { status: res.status, retryAfterMs, body };
+  }
+
+  return {
+    attach(session: Session): void {
+      const rate = new TokenBucket(options.ratePerSec, options.burst);
+      const closing = new AbortController();
+      session.once('closed', () => closing.abort(new Error('session closed')));
+      session.on('signal', (req) => {
+        const wait = rate.tryTake();
+        if (wait > 0) {
+          req.reply({ ...refusal('too many signaling exchanges; wait'), retryAfterMs: wait });
+          return;
+        }
+        const limit = deadline(
+          options.timeoutMs,
+          closing.signal,
+          () => new Error(`no answer from the broker within ${options.timeoutMs} ms`),
+        );
+        forward(req, limit.signal)
+          .catch((err: unknown) => {
+            const why = limit.signal.aborted ? (limit.signal.reason as Error).message : 'broker unreachable';
+            log(`signaling for a client not forwarded: ${why} (${(err as Error).message})`);
+            return refusal(why);
+          })
+          .then((reply) => req.reply(reply))
+          .finally(() => limit.clear());
+      });
+    },
+  };
+}
