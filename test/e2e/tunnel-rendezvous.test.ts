@@ -1,0 +1,125 @@
+/**
+ * signaling-v1 §12 with real processes: a client with two paths whose way to the broker then goes dead (the
+ * test closes the TCP forwarder it talked to the broker through) still gets a replacement for a SIGKILLed
+ * volunteer, because its offer goes through the tunnel: the egress (`--broker`) posts it, so the broker sees
+ * it arrive from the egress's forwarder and never from the client's.
+ */
+import assert from 'node:assert/strict';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { encodeKey } from '../../src/session/noise.js';
+import { Network } from '../helpers/network.js';
+import { until } from '../helpers/until.js';
+
+/** A TCP forwarder to 127.0.0.1:`target` (settable later) that notes the HTTP request lines it carries. */
+async function forwarder() {
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const state = { target: 0 };
+  const server: Server = createServer((down) => {
+    const up = connect(state.target, '127.0.0.1');
+    sockets.add(down).add(up);
+    let tail = '';
+    down.on('data', (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      for (const m of text.matchAll(/(GET|POST) (\/\S*) HTTP\/1\.1\r\n/g)) requests.push(`${m[1]} ${m[2]}`);
+      tail = text.slice(-64);
+    });
+    down.pipe(up).pipe(down);
+    const end = () => {
+      down.destroy();
+      up.destroy();
+      sockets.delete(down);
+      sockets.delete(up);
+    };
+    down.on('error', end).on('close', end);
+    up.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    requests,
+    state,
+    /** Stops carrying anything: no new connection, the open ones cut. */
+    close: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+const offers = (requests: string[]) =>
+  requests.filter((r) => r === 'POST /v1/client/offer' || r === 'POST /v1/sealed').length;
+
+test('a client whose way to the broker is dead gets a replacement volunteer through the tunnel', async () => {
+  const viaEgress = await forwarder();
+  const viaClient = await forwarder();
+  const net = await Network.start({
+    volunteers: 3,
+    client: false,
+    egressArgs: ['--broker', `http://127.0.0.1:${viaEgress.port}/`],
+  });
+  try {
+    const brokerPort = Number(new URL(net.brokerUrl).port);
+    viaEgress.state.target = brokerPort;
+    viaClient.state.target = brokerPort;
+    net.brokerUrl = `http://127.0.0.1:${viaClient.port}/`; // the client's way only; volunteers go direct
+    const client = await net.startClient(2, encodeKey(net.keys.publicKey));
+    const ups = () => client.lines.filter((l) => / path \d+ up /.test(l)).length;
+    await until(() => ups() >= 2, 'paths up', 30_000);
+    assert.ok(offers(viaClient.requests) >= 1, "the first offer went the client's own way");
+
+    viaClient.close();
+    const clientOffersBefore = offers(viaClient.requests);
+    const egressOffersBefore = offers(viaEgress.requests);
+    const busy = net.volunteers.find((v) =>
+      /helping/.test(v.lines.filter((l) => /: (helping|waiting)/.test(l)).at(-1) ?? ''),
+    );
+    assert.ok(busy, 'a volunteer is carrying a path');
+    await busy.stop('SIGKILL');
+    await until(() => ups() >= 3, 'paths up', 30_000);
+
+    assert.ok(
+      offers(viaEgress.requests) > egressOffersBefore,
+      `the replacement offer came from the egress: ${viaEgress.requests.join(', ')}`,
+    );
+    assert.equal(offers(viaClient.requests), clientOffersBefore, "nothing more went the client's way");
+    assert.ok(
+      client.lines.some((l) => /rendezvous: reaching the broker by tunnel/.test(l)),
+      `the client says it uses the tunnel:\n${client.lines.slice(-20).join('\n')}`,
+    );
+  } finally {
+    viaClient.close();
+    viaEgress.close();
+    await net.stop();
+  }
+});
+
+test('with an egress without --broker the client falls back to its own way, once per session', async () => {
+  const net = await Network.start({ volunteers: 4, paths: 2 });
+  try {
+    const client = net.client!;
+    const ups = () => client.lines.filter((l) => / path \d+ up /.test(l)).length;
+    const tried = () => client.lines.filter((l) => /rendezvous: tunnel failed/.test(l));
+    const killOne = async () => {
+      const busy = net.volunteers.find(
+        (v) =>
+          v.child.exitCode === null &&
+          /helping/.test(v.lines.filter((l) => /: (helping|waiting)/.test(l)).at(-1) ?? ''),
+      );
+      assert.ok(busy, 'a volunteer is carrying a path');
+      const before = ups();
+      await busy.stop('SIGKILL');
+      await until(() => ups() > before, 'a replacement path', 30_000);
+    };
+    await until(() => ups() >= 2, 'paths up', 30_000);
+    await killOne();
+    assert.equal(tried().length, 1, `the tunnel was tried:\n${client.lines.slice(-20).join('\n')}`);
+    assert.match(tried()[0]!, /no broker/, 'and the egress said why');
+    await killOne();
+    assert.equal(tried().length, 1, 'an egress without a broker is not asked again in that session');
+  } finally {
+    await net.stop();
+  }
+});
