@@ -163,3 +163,38 @@ test('the state dir keeps one method per broker in rendezvous.json; a broken fil
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a `first` method goes before all others while ready, falls back when it fails, and is never remembered', async () => {
+  let tunnel: Behaviour = 'ok';
+  let ready = false;
+  const first = fake('tunnel', () => tunnel);
+  const direct = fake('direct', () => 'ok');
+  const front = fake('front', () => 'ok');
+  const saved: string[] = [];
+  const lines: string[] = [];
+  const rendezvous = new Rendezvous([direct.method, front.method], {
+    first: { ...first.method, ready: () => ready },
+    memory: { load: () => 'front', save: (m) => saved.push(m) },
+    log: (l) => lines.push(l),
+  });
+  const client = new BrokerClient('http://broker.invalid/', { rendezvous });
+  await client.info();
+  assert.deepEqual(
+    [first.calls.length, front.calls.length],
+    [0, 1],
+    'not ready: the chain, from the remembered',
+  );
+  ready = true;
+  await client.info();
+  assert.deepEqual([first.calls.length, front.calls.length], [1, 1], 'ready: first, and nothing else');
+  tunnel = 'down';
+  await client.info();
+  assert.deepEqual([first.calls.length, front.calls.length], [2, 2], 'failed: the chain after it');
+  tunnel = 'no-match';
+  await assert.rejects(client.info(), isCode('no-match'));
+  assert.equal(front.calls.length, 2, "the broker's own answer through it is final");
+  assert.deepEqual(saved, [], 'the first method is never remembered');
+  assert.ok(lines.some((l) => /tunnel failed \(tunnel is blocked\)/.test(l)));
+  assert.ok(lines.some((l) => /reaching the broker by tunnel/.test(l)));
+  assert.equal(direct.calls.length, 0);
+});
