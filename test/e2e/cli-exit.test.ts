@@ -141,7 +141,9 @@ test('--metrics, --proxy-address and --ca: bad values exit 2, a port in use or a
 test('--rendezvous, --front and --front-ca: bad values exit 2 naming the flag, a bad file exits 1', async () => {
   const client = ['client', '--egress-key', 'A'.repeat(43), '--broker', 'https://127.0.0.1:9/'];
   const cases: [string[], RegExp][] = [
-    [['--rendezvous', 'direct,smoke'], /--rendezvous: smoke is not one of direct, front, get/],
+    [['--rendezvous', 'direct,smoke'], /--rendezvous: smoke is not one of tunnel, direct, front, get/],
+    [['--rendezvous', 'tunnel,direct,tunnel'], /--rendezvous: tunnel is named twice/],
+    [['--rendezvous', 'tunnel'], /--rendezvous: tunnel needs a method to make the session by/],
     [['--rendezvous', 'get,get'], /--rendezvous: get is named twice/],
     [['--rendezvous', 'direct,front'], /--rendezvous front needs --front HOST\[:PORT\]/],
     [['--front', 'cdn.example:99999'], /--front: a front is HOST\[:PORT\], not cdn\.example:99999/],
