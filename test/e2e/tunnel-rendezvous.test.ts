@@ -5,9 +5,13 @@
  * it arrive from the egress's forwarder and never from the client's.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeKey } from '../../src/session/noise.js';
+import { writeKeyFile } from '../../src/cli/keyfile.js';
+import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { Network } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -52,13 +56,18 @@ async function forwarder() {
 const offers = (requests: string[]) =>
   requests.filter((r) => r === 'POST /v1/client/offer' || r === 'POST /v1/sealed').length;
 
-test('a client whose way to the broker is dead gets a replacement volunteer through the tunnel', async () => {
+test('a client whose way to the broker is dead gets a replacement volunteer through the tunnel, sealed', async () => {
   const viaEgress = await forwarder();
   const viaClient = await forwarder();
+  // The broker seals (signaling-v1 §10): what the egress forwards is ciphertext it cannot read.
+  const keyDir = mkdtempSync(join(tmpdir(), 'starling-tunnel-rdv-'));
+  const keyFile = join(keyDir, 'broker-key.json');
+  await writeKeyFile(keyFile, generateKeyPair());
   const net = await Network.start({
     volunteers: 3,
     client: false,
     egressArgs: ['--broker', `http://127.0.0.1:${viaEgress.port}/`],
+    brokerArgs: ['--key', keyFile],
   });
   try {
     const brokerPort = Number(new URL(net.brokerUrl).port);
@@ -80,6 +89,8 @@ test('a client whose way to the broker is dead gets a replacement volunteer thro
     await busy.stop('SIGKILL');
     await until(() => ups() >= 3, 'paths up', 30_000);
 
+    assert.ok(viaEgress.requests.includes('POST /v1/sealed'), 'sealed through the egress');
+    assert.ok(!viaEgress.requests.includes('POST /v1/client/offer'), 'never in the clear');
     assert.ok(
       offers(viaEgress.requests) > egressOffersBefore,
       `the replacement offer came from the egress: ${viaEgress.requests.join(', ')}`,
@@ -93,6 +104,7 @@ test('a client whose way to the broker is dead gets a replacement volunteer thro
     viaClient.close();
     viaEgress.close();
     await net.stop();
+    rmSync(keyDir, { recursive: true, force: true });
   }
 });
 
