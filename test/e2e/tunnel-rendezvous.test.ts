@@ -118,6 +118,7 @@ test('with an egress without --broker the client falls back to its own way, once
       const busy = net.volunteers.find(
         (v) =>
           v.child.exitCode === null &&
+          v.child.signalCode === null &&
           /helping/.test(v.lines.filter((l) => /: (helping|waiting)/.test(l)).at(-1) ?? ''),
       );
       assert.ok(busy, 'a volunteer is carrying a path');
