@@ -9,6 +9,9 @@ import { readHelped } from '../widget/storage.js';
 import type { ExtensionApi, Port } from './api.js';
 import { isToPopup, POPUP_PORT, type Snapshot, type ToBackground } from './messages.js';
 
+/** How long a switch waits for the background to confirm it before its snapshots count again, ms. */
+const SWITCH_CONFIRM_MS = 2_000;
+
 export class RemoteControl implements BridgeControl {
   readonly #hooks: ControllerHooks;
   readonly #waiters: { on: boolean; resolve: () => void }[] = [];
@@ -59,15 +62,29 @@ export class RemoteControl implements BridgeControl {
     // The switch moves at once; the background's next snapshot says how it went.
     const status: BridgeStatus = on ? { state: 'connecting', on } : { state: 'off', on };
     this.#show({ status, stats: this.#stats }, false);
-    return new Promise((resolve) => this.#waiters.push({ on, resolve }));
+    return new Promise((resolve) => {
+      const waiter = { on, resolve };
+      this.#waiters.push(waiter);
+      // A background that never confirms (the stored switch was already so) does not hold the toggle.
+      setTimeout(() => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at < 0) return;
+        this.#waiters.splice(at, 1);
+        resolve();
+      }, SWITCH_CONFIRM_MS);
+    });
   }
 
   #show(snapshot: Snapshot, fromBackground: boolean): void {
     const { status } = snapshot;
+    // Snapshots the background sent before it took the switch still carry the old one: while a switch is on
+    // its way, a status that contradicts it would flip the toggle back (only its counts are shown).
+    const pending = this.#waiters.at(-1);
+    const stale = fromBackground && pending !== undefined && pending.on !== status.on;
     // The total lives in this extension's localStorage (widget/storage.ts), shared with the relay's page.
     const stats = { ...snapshot.stats, totalHelped: Math.max(snapshot.stats.totalHelped, readHelped()) };
     const now = this.#status;
-    if (now.state !== status.state || now.on !== status.on || now.reason !== status.reason) {
+    if (!stale && (now.state !== status.state || now.on !== status.on || now.reason !== status.reason)) {
       this.#status = { ...status };
       this.#hooks.status(this.status);
     }
@@ -80,7 +97,7 @@ export class RemoteControl implements BridgeControl {
       this.#stats = stats;
       this.#hooks.stats(this.stats);
     }
-    if (!fromBackground) return;
+    if (!fromBackground || stale) return;
     for (const waiter of [...this.#waiters]) {
       if (waiter.on !== status.on) continue;
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);

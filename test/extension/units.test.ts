@@ -1,14 +1,18 @@
 /** Pure parts of the extension: the badge for each state, and the checks on messages between its pages. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ExtensionApi } from '../../src/extension/api.js';
 import { badgeFor } from '../../src/extension/badge.js';
 import {
   isRelayEvent,
   isToBackground,
   isToPopup,
   isToRelay,
+  POPUP_PORT,
   type Snapshot,
 } from '../../src/extension/messages.js';
+import { RemoteControl } from '../../src/extension/remote-control.js';
+import type { BridgeStatus, ControllerHooks } from '../../src/widget/controller.js';
 
 const stats = { helping: 0, totalHelped: 0, bytesRelayed: 0 };
 
@@ -51,4 +55,38 @@ test('messages between the pages are checked on arrival', () => {
   assert.ok(!isToPopup({ type: 'snapshot' }));
   assert.ok(isToBackground({ type: 'set-on', on: false }));
   assert.ok(!isToBackground({ type: 'set-on', on: 1 }));
+});
+
+test('the popup switch is not flipped back by a snapshot the background sent before it took the switch', async () => {
+  const sent: unknown[] = [];
+  let deliver: ((message: unknown) => void) | undefined;
+  const port = {
+    name: POPUP_PORT,
+    postMessage: (m: unknown) => sent.push(m),
+    disconnect: () => {},
+    onMessage: { addListener: (f: (m: unknown) => void) => (deliver = f) },
+    onDisconnect: { addListener: () => {} },
+  };
+  const api = { runtime: { connect: () => port } } as unknown as ExtensionApi;
+  const statuses: BridgeStatus[] = [];
+  const control = new RemoteControl(api, {
+    status: (s: BridgeStatus) => statuses.push(s),
+    stats: () => {},
+    client: () => {},
+  } as unknown as ControllerHooks);
+  const helping: Snapshot = { status: { state: 'helping', on: true }, stats: { ...stats, helping: 1 } };
+  deliver?.({ type: 'snapshot', snapshot: helping });
+  assert.equal(control.on, true);
+  const switched = control.setOn(false);
+  assert.deepEqual(sent, [{ type: 'set-on', on: false }]);
+  assert.equal(control.on, false, 'the switch moves at once');
+  // Sent before the background read the switch: its counts count, its status does not.
+  deliver?.({ type: 'snapshot', snapshot: { ...helping, stats: { ...stats, helping: 1, bytesRelayed: 9 } } });
+  assert.equal(control.on, false, 'a stale snapshot does not flip it back');
+  assert.equal(control.stats.bytesRelayed, 9);
+  deliver?.({ type: 'snapshot', snapshot: { status: { state: 'off', on: false }, stats } });
+  await switched;
+  assert.equal(statuses.at(-1)?.state, 'off');
+  deliver?.({ type: 'snapshot', snapshot: helping });
+  assert.equal(control.on, true, 'once taken, the background speaks again');
 });
