@@ -183,8 +183,7 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
         // Not connected on the first try: give the retries (through the relay, say) their chance.
         const up = await proc.waitFor(/path \d+ up through volunteer/, 20_000).catch(() => undefined);
         if (up === undefined) {
-          // The reason the user is left with: the first try may find the paired volunteer busy with another
-          // host's client ("no paired volunteer is waiting"); the retries meet it waiting again.
+          // The reason the user is left with, after the retries.
           const reasons = proc.lines.map((l) => /path attempt failed: (.*?); retrying/.exec(l)?.[1]);
           const reason = reasons.filter((r) => r !== undefined).at(-1) ?? first;
           return { connected: false, failedBefore: failedBefore(), reason, nat: natSeen };
@@ -205,13 +204,17 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
 
   async function matrix(broker: 'stun' | 'turn'): Promise<Map<string, Outcome>> {
     const results = new Map<string, Outcome>();
-    // One client host runs one client at a time; the three client hosts run at once.
-    await Promise.all(
-      NAT_KINDS.map(async (c) => {
-        for (const v of NAT_KINDS)
+    // Three rounds of three clients at once, one per client host, each round a different volunteer for each
+    // (a Latin square): no two clients contend for one paired volunteer, which would leave one of them
+    // hearing "no paired volunteer is waiting" instead of why the NATs do not meet.
+    for (let round = 0; round < NAT_KINDS.length; round++) {
+      await Promise.all(
+        NAT_KINDS.map(async (c, i) => {
+          const v = NAT_KINDS[(i + round) % NAT_KINDS.length]!;
           results.set(`${c}-${v}`, await runClient(c, broker, codes.get(`${broker}-${v}`)));
-      }),
-    );
+        }),
+      );
+    }
     return results;
   }
 
