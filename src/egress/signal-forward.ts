@@ -14,6 +14,7 @@ import {
 } from '../session/signal.js';
 import { deadline } from '../shared/deadline.js';
 import { TokenBucket } from '../shared/token-bucket.js';
+import { readAtMost } from '../signaling/rendezvous-http.js';
 
 export interface SignalForwarderOptions {
   /** The broker's base URL (http: or https:). */
@@ -50,31 +51,6 @@ export function brokerBase(url: string): URL {
   return base;
 }
 
-/** Reads at most `max` bytes of `res`'s body; undefined if it has more. */
-async function readCapped(res: Response, max: number): Promise<Uint8Array | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
-
 /** Makes the forwarder; `attach(session)` has it answer that session's SIGNALs until the session closes. */
 export function signalForwarder(options: SignalForwarderOptions): { attach(session: Session): void } {
   const base = brokerBase(options.broker);
@@ -89,7 +65,7 @@ export function signalForwarder(options: SignalForwarderOptions): { attach(sessi
       init.body = req.body as Uint8Array<ArrayBuffer>;
     }
     const res = await fetchFn(new URL(route.path, base), init);
-    const body = await readCapped(res, MAX_SIGNAL_BYTES);
+    const body = await readAtMost(res, MAX_SIGNAL_BYTES);
     if (body === undefined) return refusal(`the broker answered more than ${MAX_SIGNAL_BYTES} bytes`);
     const after = Number(res.headers.get('retry-after'));
     const retryAfterMs = Number.isFinite(after) && after > 0 ? after * 1000 : 0;

@@ -119,12 +119,20 @@ function retryAfterHeaderMs(value: string | null): number | undefined {
 
 /** Reads a response body, failing with `bad-response` once it passes `maxBytes`. */
 async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  const tooLarge = (): SignalingError =>
-    new SignalingError('bad-response', `broker answer over ${maxBytes} bytes`, { status: res.status });
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLarge();
+  const body = await readAtMost(res, maxBytes);
+  if (body === undefined)
+    throw new SignalingError('bad-response', `broker answer over ${maxBytes} bytes`, { status: res.status });
+  return body;
+}
+
+/**
+ * Reads at most `maxBytes` of `res`'s body, never buffering more (a declared larger length is not read at
+ * all); undefined, the body cancelled, when it has more.
+ */
+export async function readAtMost(res: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (Number(res.headers.get('content-length') ?? '0') > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
   }
   if (res.body === null) return new Uint8Array(0);
   const reader = res.body.getReader();
@@ -135,8 +143,8 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> 
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
+      await reader.cancel().catch(() => undefined);
+      return undefined;
     }
     chunks.push(value);
   }
