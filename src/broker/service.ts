@@ -150,7 +150,12 @@ export class BrokerService {
     };
     const paired = req.pairing === undefined ? {} : { paired: true as const };
     const offer = await this.#guard(this.#store.waitForOffer(volunteer, this.#opts.pollTimeoutMs, signal));
-    if (offer === null) return { ticket, offer: null, retryAfterMs: this.#opts.retryAfterMs, ...paired };
+    if (offer === null) {
+      // A poll held its whole time polls again at once: a pause would take a waiting volunteer out of the
+      // pool for that long each turn (a friend's only paired volunteer, say). One that ended early waits.
+      const held = this.#now() - volunteer.since >= this.#opts.pollTimeoutMs;
+      return { ticket, offer: null, retryAfterMs: held ? 0 : this.#opts.retryAfterMs, ...paired };
+    }
     if (signal?.aborted === true) {
       // The volunteer left between delivery and the HTTP answer: free the client at once (it tries another).
       await this.#store.cancelOffer(offer.id);
