@@ -60,7 +60,12 @@ export class Proc {
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${this.name}: no line matching ${re} in ${ms} ms`)),
+        () =>
+          reject(
+            new Error(
+              `${this.name}: no line matching ${re} in ${ms} ms; its last lines:\n${this.lines.slice(-12).join('\n')}`,
+            ),
+          ),
         ms,
       );
       this.waiters.push({
