@@ -2,6 +2,7 @@
  * The broker's HTTP edge (signaling-v1 §1 to §6, and §9's GET encoding of them) on node:http: rate-limits, caps and decodes the body,
  * calls BrokerService, and maps SignalingError to a status and JSON error body. No matching here.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AddressSet, clientAddress } from '../shared/ip.js';
 import { BROKER_DEFAULTS, type BrokerOptions, withDefaults } from '../shared/limits.js';
@@ -19,6 +20,12 @@ import {
   encodePollResponse,
 } from '../signaling/messages.js';
 import { SEALED_PATHS, SEALED_SIZES, SealedBrokerKey, type SealedResponse } from '../signaling/sealed.js';
+import {
+  checkEgressToken,
+  EGRESS_TOKEN_HEADER,
+  isSessionId,
+  SESSION_HEADER,
+} from '../signaling/tunnel-source.js';
 import { isContentType, jsonOfBytes, readBody, readJsonBody } from './body.js';
 import type { IceConfig } from './ice.js';
 import { counterSvg, MAP_CSP, MAP_CSS, MAP_HTML, MAP_JS } from './map-page.js';
@@ -58,6 +65,12 @@ export interface BrokerServerOptions extends Partial<BrokerOptions> {
   sealingKey?: { privateKey: Uint8Array; publicKey: Uint8Array };
   /** STUN and TURN servers handed out in `GET /v1/info` (signaling-v1 §3). @default none */
   ice?: IceConfig;
+  /**
+   * The token this broker's egresses prove themselves with (signaling-v1 §12, `--egress-token`): a request
+   * carrying it counts under its `starling-session` instead of the egress's address, within the egress's
+   * overall budget (`egressRateLimitPerSecond`, `egressRateLimitBurst`). @default none: the headers are ignored
+   */
+  egressToken?: string;
 }
 
 export interface BrokerServer {
@@ -129,6 +142,15 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     burst: opts.rateLimitBurst,
     maxSources: opts.rateLimitMaxAddresses,
   });
+  /** signaling-v1 §12: all the sessions of one trusted egress together, keyed by the egress's own source. */
+  const egressLimiter = new RateLimiter({
+    perSecond: opts.egressRateLimitPerSecond,
+    burst: opts.egressRateLimitBurst,
+    maxSources: opts.rateLimitMaxAddresses,
+  });
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const egressToken =
+    options.egressToken === undefined ? undefined : digest(checkEgressToken(options.egressToken));
   const proxies =
     options.proxyAddresses === undefined || options.proxyAddresses.length === 0
       ? undefined
@@ -270,14 +292,46 @@ export function createBrokerServer(options: BrokerServerOptions): BrokerServer {
     send(req, res, e.status, errorBody(e));
   };
 
-  /** The request's source key, once it passes the rate limit (signaling-v1 §1). */
+  /**
+   * signaling-v1 §12: the session a trusted egress names, when the request carries the egress token and a
+   * well-formed session id; otherwise undefined, and the headers count for nothing (the request is counted
+   * as any other from its address).
+   */
+  const trustedSession = (req: IncomingMessage): string | undefined => {
+    const token = req.headers[EGRESS_TOKEN_HEADER];
+    const session = req.headers[SESSION_HEADER];
+    if (token === undefined && session === undefined) return undefined;
+    const trusted =
+      egressToken !== undefined &&
+      typeof token === 'string' &&
+      timingSafeEqual(digest(token), egressToken) &&
+      isSessionId(session);
+    metrics.tunnelled.inc({ result: trusted ? 'trusted' : 'ignored' });
+    return trusted ? (session as string) : undefined;
+  };
+
+  /**
+   * The request's source key, once it passes the rate limit (signaling-v1 §1). A trusted egress's session
+   * (§12) is its own source, and takes a token from the egress's overall budget too: both or neither.
+   */
   const admit = (req: IncomingMessage): string => {
-    const source = service.sourceKey(addressOf(req));
-    const decision = limiter.take(source);
-    if (!decision.ok) {
+    const address = service.sourceKey(addressOf(req));
+    const session = trustedSession(req);
+    const refuse = (retryAfterMs: number): never => {
       metrics.rateLimited.inc({ limit: 'requests' });
-      throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
+      throw new SignalingError('rate-limited', 'too many requests', { retryAfterMs });
+    };
+    if (session === undefined) {
+      const decision = limiter.take(address);
+      if (!decision.ok) refuse(decision.retryAfterMs);
+      return address;
     }
+    const source = service.tunnelSourceKey(address, session);
+    const own = limiter.check(source);
+    const all = egressLimiter.check(address);
+    if (!own.ok || !all.ok) refuse(Math.max(own.ok ? 0 : own.retryAfterMs, all.ok ? 0 : all.retryAfterMs));
+    limiter.spend(source);
+    egressLimiter.spend(address);
     return source;
   };
 

@@ -20,6 +20,7 @@ export class BrokerKeys {
   readonly #sourceKey: Buffer;
   readonly #ticketKey: Buffer;
   readonly #poolKey: Buffer;
+  readonly #sessionKey: Buffer;
 
   constructor(secret: Uint8Array) {
     if (secret.byteLength < 16) throw new RangeError('the deployment secret must have at least 16 bytes');
@@ -27,11 +28,21 @@ export class BrokerKeys {
     this.#sourceKey = derive('starling signaling-v1 source');
     this.#ticketKey = derive('starling signaling-v1 ticket');
     this.#poolKey = derive('starling signaling-v1 pairing pool');
+    this.#sessionKey = derive('starling signaling-v1 tunnel session');
   }
 
   /** signaling-v1 §1: the key a client address counts under; the address itself is not kept. */
   source(address: string): string {
     return mac(this.#sourceKey, sourcePrefix(address));
+  }
+
+  /**
+   * signaling-v1 §12: the key a tunnelled session counts under: an HMAC of the trusted egress's own source
+   * key and the session id it sent, under its own subkey, so it names no address, cannot pass for an
+   * address's key, and two egresses that sent the same id count apart.
+   */
+  tunnelSource(egressSource: string, session: string): string {
+    return mac(this.#sessionKey, `${egressSource} ${session}`);
   }
 
   /**

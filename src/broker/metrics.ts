@@ -22,6 +22,7 @@ export class BrokerMetrics {
   readonly matches: Counter;
   readonly matchSeconds: Histogram;
   readonly sealed: Counter;
+  readonly tunnelled: Counter;
 
   constructor() {
     const r = this.registry;
@@ -62,6 +63,10 @@ export class BrokerMetrics {
     this.sealed = r.counter(
       'starling_broker_sealed_total',
       'Sealed requests opened (signaling-v1 §10), by outcome: ok, stale (time outside the window), replayed.',
+    );
+    this.tunnelled = r.counter(
+      'starling_broker_tunnelled_total',
+      'Requests with an egress session header (signaling-v1 §12), by result: trusted (the egress token matched) or ignored (counted by their address).',
     );
     // Present from the first scrape; the NAT pools the broker knows today (signaling-v1 `nat`).
     this.matches.inc({ nat_pool: 'unknown' }, 0);

@@ -97,6 +97,14 @@ export class BrokerService {
     return this.#brokerKeys().source(address);
   }
 
+  /**
+   * signaling-v1 §12: the source key of a session a trusted egress forwards for; `egressSource` is the
+   * egress's own `sourceKey`.
+   */
+  tunnelSourceKey(egressSource: string, session: string): string {
+    return this.#brokerKeys().tunnelSource(egressSource, session);
+  }
+
   /** signaling-v1 §3: with TURN, every call makes fresh short-lived credentials. */
   info(): InfoResponse {
     const ttl = this.#opts.turnCredentialTtlMs;

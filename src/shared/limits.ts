@@ -274,6 +274,13 @@ export const BROKER_DEFAULTS = {
   rateLimitPerSecond: 5,
   /** Requests per address allowed in a burst (bucket size). @default 20 */
   rateLimitBurst: 20,
+  /**
+   * Requests per second a trusted egress (signaling-v1 §12) may forward for all its sessions together, on top
+   * of each session's own `rateLimitPerSecond` (token refill rate). @default 50
+   */
+  egressRateLimitPerSecond: 50,
+  /** Requests a trusted egress may forward in a burst, all its sessions together (bucket size). @default 200 */
+  egressRateLimitBurst: 200,
   /** Sources tracked by the rate limiter and the match budget; the least recently seen is evicted beyond this. @default 100000 */
   rateLimitMaxAddresses: 100_000,
   /**
