@@ -62,6 +62,11 @@ export interface EgressOptions extends Partial<SessionTableOptions>, Partial<Egr
    * rendezvous), http: or https:. @default none: every SIGNAL is answered "this egress has no broker"
    */
   broker?: string;
+  /**
+   * The token the broker trusts this egress by (signaling-v1 §12, `--broker-token`), so that it counts each
+   * session apart. @default none
+   */
+  brokerToken?: string;
   /** The SIGNAL forwarder's deadline and per-session rate. @default SIGNAL_FORWARD_DEFAULTS */
   signalForward?: Partial<typeof SIGNAL_FORWARD_DEFAULTS>;
 }
@@ -156,7 +161,13 @@ export function createEgress(opts: EgressOptions): Egress {
   const signals =
     opts.broker === undefined
       ? undefined
-      : signalForwarder({ ...SIGNAL_FORWARD_DEFAULTS, ...opts.signalForward, broker: opts.broker, log });
+      : signalForwarder({
+          ...SIGNAL_FORWARD_DEFAULTS,
+          ...opts.signalForward,
+          broker: opts.broker,
+          ...(opts.brokerToken === undefined ? {} : { token: opts.brokerToken }),
+          log,
+        });
   const sessions = new SessionTable(opts.keys, onStream, opts, {
     handshakeFailed: (reason) => metrics.handshakeFailures.inc({ reason }),
     sessionOpened: (session) => {

@@ -3,6 +3,8 @@
  * carries is posted to the one broker the operator named (`--broker`), on one of the closed list of routes,
  * and the broker's answer goes back as SIGNAL_REPLY. Nothing else is forwarded, to nowhere else: the egress
  * is no proxy. Each session has a rate on top of session-v1's in-flight cap, and every exchange a deadline.
+ * With the operator's broker token (`--broker-token`), each request also names its session by a random id
+ * made for that session alone, so the broker counts each session apart (signaling-v1 §12).
  */
 import type { Session } from '../session/session.js';
 import {
@@ -14,7 +16,9 @@ import {
 } from '../session/signal.js';
 import { deadline } from '../shared/deadline.js';
 import { TokenBucket } from '../shared/token-bucket.js';
+import { randomId } from '../signaling/fields.js';
 import { readAtMost } from '../signaling/rendezvous-http.js';
+import { checkEgressToken, EGRESS_TOKEN_HEADER, SESSION_HEADER } from '../signaling/tunnel-source.js';
 
 export interface SignalForwarderOptions {
   /** The broker's base URL (http: or https:). */
@@ -24,6 +28,11 @@ export interface SignalForwarderOptions {
   /** Exchanges a session may forward a second, and in a burst. */
   ratePerSec: number;
   burst: number;
+  /**
+   * The token the broker trusts this egress by (signaling-v1 §12, `--broker-token`): sent with each request,
+   * with the session's id. @default none: the broker counts every session as this egress's address
+   */
+  token?: string;
   /** @default the global fetch */
   fetch?: typeof fetch;
   log?: (line: string) => void;
@@ -56,12 +65,21 @@ export function signalForwarder(options: SignalForwarderOptions): { attach(sessi
   const base = brokerBase(options.broker);
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const log = options.log ?? (() => {});
+  const token = options.token === undefined ? undefined : checkEgressToken(options.token);
 
-  async function forward(req: SignalRequest, signal: AbortSignal): Promise<SignalReply> {
+  async function forward(req: SignalRequest, session: string, signal: AbortSignal): Promise<SignalReply> {
     const route = SIGNAL_ROUTES[req.route];
-    const init: RequestInit = { method: route.method, signal, redirect: 'error', credentials: 'omit' };
+    const headers: Record<string, string> =
+      token === undefined ? {} : { [EGRESS_TOKEN_HEADER]: token, [SESSION_HEADER]: session };
+    const init: RequestInit = {
+      method: route.method,
+      signal,
+      redirect: 'error',
+      credentials: 'omit',
+      headers,
+    };
     if (route.method === 'POST') {
-      init.headers = { 'content-type': route.type };
+      headers['content-type'] = route.type;
       init.body = req.body as Uint8Array<ArrayBuffer>;
     }
     const res = await fetchFn(new URL(route.path, base), init);
@@ -75,6 +93,9 @@ export function signalForwarder(options: SignalForwarderOptions): { attach(sessi
   return {
     attach(session: Session): void {
       const rate = new TokenBucket(options.ratePerSec, options.burst);
+      // signaling-v1 §12: random, so it names neither the client nor its volunteers, and links nothing
+      // across sessions or egresses; kept in memory for this session only.
+      const id = randomId();
       const closing = new AbortController();
       session.once('closed', () => closing.abort(new Error('session closed')));
       session.on('signal', (req) => {
@@ -88,7 +109,7 @@ export function signalForwarder(options: SignalForwarderOptions): { attach(sessi
           closing.signal,
           () => new Error(`no answer from the broker within ${options.timeoutMs} ms`),
         );
-        forward(req, limit.signal)
+        forward(req, id, limit.signal)
           .catch((err: unknown) => {
             const why = limit.signal.aborted ? (limit.signal.reason as Error).message : 'broker unreachable';
             log(`signaling for a client not forwarded: ${why} (${(err as Error).message})`);

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { signalForwarder } from '../../src/egress/signal-forward.js';
 import type { Session } from '../../src/session/session.js';
 import type { SignalReply, SignalRoute } from '../../src/session/signal.js';
+import { EGRESS_TOKEN_HEADER, isSessionId, SESSION_HEADER } from '../../src/signaling/tunnel-source.js';
 
 async function broker(handler: Parameters<typeof createServer>[1]) {
   const seen: string[] = [];
@@ -81,6 +82,54 @@ test('a broker down, silent or answering too much gives status 0 with the reason
   } finally {
     await b.close().catch(() => undefined);
   }
+});
+
+test('with --broker-token each request carries the token and its session id, one per session', async () => {
+  const heard: { token?: string | string[]; session?: string | string[] }[] = [];
+  const b = await broker((req, res) => {
+    heard.push({ token: req.headers[EGRESS_TOKEN_HEADER], session: req.headers[SESSION_HEADER] });
+    res.end('{}');
+  });
+  try {
+    const token = 'a-token-of-at-least-32-characters-long';
+    const forwarder = signalForwarder({ ...opts, burst: 5, broker: b.url, token: ` ${token}\n` });
+    const one = fakeSession();
+    const two = fakeSession();
+    forwarder.attach(one.session);
+    forwarder.attach(two.session);
+    await one.send(1, '');
+    await one.send(2, '{}');
+    await two.send(3, '{}');
+    assert.deepEqual(
+      heard.map((h) => h.token),
+      [token, token, token],
+    );
+    const [a, b1, c] = heard.map((h) => h.session);
+    assert.ok(isSessionId(a), `a session id: ${String(a)}`);
+    assert.equal(b1, a, 'one session keeps its id');
+    assert.ok(isSessionId(c) && c !== a, 'another session has another');
+
+    heard.length = 0;
+    const plain = fakeSession();
+    signalForwarder({ ...opts, broker: b.url }).attach(plain.session);
+    await plain.send(2, '{}');
+    assert.deepEqual(heard, [{ token: undefined, session: undefined }], 'without a token, neither header');
+  } finally {
+    await b.close();
+  }
+});
+
+test('a broker token must be 32 or more visible characters', () => {
+  assert.throws(() => signalForwarder({ ...opts, broker: 'http://b/', token: 'short' }), /32 to 512/);
+  assert.throws(
+    () =>
+      signalForwarder({
+        ...opts,
+        broker: 'http://b/',
+        token: 'has spaces in it, which no header keeps whole',
+      }),
+    /32 to 512/,
+  );
 });
 
 test('--broker must be an http: or https: URL', () => {
