@@ -23,6 +23,7 @@ import {
   RENDEZVOUS_METHODS,
   type RendezvousMethodName,
 } from '../signaling/rendezvous-http.js';
+import { checkEgressToken } from '../signaling/tunnel-source.js';
 import {
   type Command,
   checkUrl,
@@ -275,6 +276,13 @@ export const egressCommand: Command = {
       defaultText: 'none',
       help: "the broker clients' signaling is forwarded to once they have a session (the tunnel rendezvous, signaling-v1 §12); only its client routes, nothing else",
     },
+    {
+      name: 'broker-token',
+      type: 'string',
+      arg: 'FILE',
+      defaultText: "none: the broker counts all this egress's clients as one address",
+      help: "a file holding the token the broker's --egress-token file holds: sent with each forwarded request beside a random per-session id, so the broker counts each session apart (signaling-v1 §12); needs --broker, and an https: one unless it is on this machine or a private network",
+    },
     METRICS_OPTION,
     ...LOG_OPTIONS,
   ],
@@ -288,6 +296,9 @@ export const egressCommand: Command = {
     const decoyDir = v.decoy === undefined ? undefined : str(v, 'decoy');
     const broker =
       v.broker === undefined ? undefined : checkUrl(str(v, 'broker'), '--broker', ['http:', 'https:']);
+    const brokerToken = tokenFile(v, 'broker-token');
+    if (brokerToken !== undefined && broker === undefined)
+      throw new UsageError('--broker-token needs --broker URL');
     const keyFile = str(v, 'key');
     const ports = (flag: string) => {
       try {
@@ -346,6 +357,7 @@ export const egressCommand: Command = {
         path,
         ...(decoyDir === undefined ? {} : { decoyDir }),
         ...(broker === undefined ? {} : { broker }),
+        ...(brokerToken === undefined ? {} : { brokerToken }),
         log: log.info,
       });
     } catch (e) {
@@ -429,6 +441,31 @@ export const brokerCommand: Command = {
       arg: 'FILE',
       defaultText: 'none: plain signaling',
       help: "a key file from 'starling keygen': take polls, answers and offers only sealed to it (signaling-v1 §10), so a CDN or TLS front in between reads none of them",
+    },
+    {
+      name: 'egress-token',
+      type: 'string',
+      arg: 'FILE',
+      defaultText: 'none: every request counts by its address',
+      help: "a file holding the token of this broker's egresses (e.g. openssl rand -base64 32; the same file as their --broker-token): a request carrying it counts under the session it names, within --egress-requests-per-second (signaling-v1 §12)",
+    },
+    {
+      name: 'egress-requests-per-second',
+      type: 'integer',
+      default: BROKER_DEFAULTS.egressRateLimitPerSecond,
+      min: 1,
+      max: 1_000_000,
+      unit: 'requests/s',
+      help: 'requests a trusted egress forwards for all its sessions together, sustained',
+    },
+    {
+      name: 'egress-request-burst',
+      type: 'integer',
+      default: BROKER_DEFAULTS.egressRateLimitBurst,
+      min: 1,
+      max: 1_000_000,
+      unit: 'requests',
+      help: '... and in a burst',
     },
     {
       name: 'max-waiting-per-source',
@@ -521,6 +558,7 @@ export const brokerCommand: Command = {
       }
     }
     const sealingKey = typeof v.key === 'string' ? await readKeyFile(v.key) : undefined;
+    const egressToken = tokenFile(v, 'egress-token');
     const ice = await brokerIce(v);
     const store = await openStore(v, shares, log);
     const { createBrokerServer } = await import('../broker/http.js');
@@ -530,6 +568,9 @@ export const brokerCommand: Command = {
       trustedProxies,
       proxyAddresses: proxies,
       ...budget,
+      egressRateLimitPerSecond: num(v, 'egress-requests-per-second'),
+      egressRateLimitBurst: num(v, 'egress-request-burst'),
+      ...(egressToken === undefined ? {} : { egressToken }),
       onError: (e) => log.error(`error: ${String(e)}`),
       store,
       ice,
@@ -561,6 +602,23 @@ export const brokerCommand: Command = {
     return 0;
   },
 };
+
+/** The token in the file `--flag` names (signaling-v1 §12), checked; undefined without the flag. */
+function tokenFile(v: Values, flag: string): string | undefined {
+  const file = v[flag];
+  if (typeof file !== 'string') return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--${flag}: cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return checkEgressToken(text);
+  } catch (e) {
+    throw new UsageError(`--${flag}: ${file}: ${(e as Error).message}`);
+  }
+}
 
 /** The broker's --stun, --turn and --turn-secret (signaling-v1 §3). */
 async function brokerIce(v: Values): Promise<import('../broker/ice.js').IceConfig> {
