@@ -20,6 +20,12 @@ export interface ClientRequest {
   readonly failing?: ReadonlySet<string>;
   /** Direct pairings (`pairingKey`) that keep failing (signaling-v1 §11): treated as unable to connect. */
   readonly failingPairings?: ReadonlySet<string>;
+  /**
+   * Volunteers that answered or connected lately, themselves or from their source (signaling-v1 §11): taken
+   * before those with no such record, so polls that never answer cost honest clients a wait only when no
+   * proven volunteer is free. Absent when the broker has no records: nobody is proven, nobody goes first.
+   */
+  readonly proven?: ReadonlySet<string>;
 }
 
 /** signaling-v1 §8: the pool key of a volunteer or a request; absent is the public pool. */
@@ -68,6 +74,7 @@ function rank(v: WaitingVolunteer, req: ClientRequest): number[] {
   return [
     req.failing?.has(v.id) === true ? 1 : 0,
     req.recent?.includes(v.id) === true ? 1 : 0,
+    req.proven === undefined || req.proven.has(v.id) ? 0 : 1,
     openness(v.nat),
     v.since,
   ];
@@ -82,7 +89,7 @@ function before(a: number[], b: number[]): boolean {
 
 /**
  * signaling-v1 §7: among fitting volunteers, one that is not failing and was not matched with this source
- * lately, of the least open NAT class, whose poll has waited longest. Nothing a volunteer declares about its
+ * lately, proven by its record, of the least open NAT class, whose poll has waited longest. Nothing a volunteer declares about its
  * capacity counts, so more clients take more waiting polls, which per-source shares bound.
  */
 export function chooseVolunteer(

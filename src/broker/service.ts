@@ -317,7 +317,18 @@ export class BrokerService {
     const failingPairings = new Set(
       pairings.filter((k) => keepsFailing(counts.get(k), this.#opts.pairingFailures, 4)),
     );
-    return { ...match, failing, failingPairings };
+    // Proven: answered in time lately from its source, or connected a client itself. A declared NAT class
+    // or a crowd of polls buys no place before these (issue 9, finding 1 and 7).
+    const proven = new Set(
+      candidates
+        .filter(
+          (v) =>
+            (counts.get(answerKey(v.source))?.connected ?? 0) > 0 ||
+            (counts.get(volunteerKey(v.id))?.connected ?? 0) > 0,
+        )
+        .map((v) => v.id),
+    );
+    return { ...match, failing, failingPairings, proven };
   }
 
   /** signaling-v1 §6: why nothing matched, in words a user can act on. */

@@ -77,6 +77,22 @@ test('volunteers matched lately with the source, or failing, go last but are not
   assert.equal(chooseVolunteer([vol('a')], req({ failing: new Set(['a']) }))?.id, 'a');
 });
 
+test('proven volunteers go before those with no record, whatever NAT class the others declare', () => {
+  const pool = [
+    vol('crowd-1', { nat: 'symmetric', since: 1 }),
+    vol('crowd-2', { nat: 'symmetric', since: 2 }),
+    vol('proven', { nat: 'public', since: 9 }),
+  ];
+  // Without records the least open class and the longest wait decide (a declared class buys the crowd this).
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public' }))?.id, 'crowd-1');
+  const proven = new Set(['proven']);
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public', proven }))?.id, 'proven');
+  // Not matched lately with this source and not failing come first still; unproven ones are not refused.
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public', proven, recent: ['proven'] }))?.id, 'crowd-1');
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public', proven, failing: proven }))?.id, 'crowd-1');
+  assert.equal(chooseVolunteer(pool, req({ nat: 'public', proven: new Set() }))?.id, 'crowd-1');
+});
+
 test('a direct pairing that keeps failing is not offered; relayed it still is', () => {
   const failingPairings = new Set([pairingKey('cone', 'cone', false)]);
   const pool = [vol('c', { nat: 'cone' })];

@@ -191,3 +191,25 @@ test('a source whose volunteers leave offers unanswered goes last, whatever tick
   await answer(service, mute);
   assert.equal(nameOf((await alone).volunteer), 'mute-3');
 });
+
+test('a crowd of polls that never answered waits behind a volunteer whose source has answered', async () => {
+  const { service, poll, nameOf } = setup({}, 100);
+  // The honest volunteer answers one client: its source is proven (signaling-v1 §11).
+  const first = poll('honest', 'public');
+  const o1 = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'client-1');
+  await answer(service, first);
+  assert.equal(nameOf((await o1).volunteer), 'honest');
+  // A crowd from fresh sources with no record, each claiming the least open class and waiting longer.
+  const crowd = Array.from({ length: 4 }, (_, i) => poll(`crowd-${i}`, 'symmetric'));
+  await new Promise((r) => setTimeout(r, 5));
+  const again = poll('honest', 'public');
+  const o2 = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'client-2');
+  await answer(service, again);
+  assert.equal(nameOf((await o2).volunteer), 'honest', 'the proven one, not the crowd');
+  // With the proven one busy, the crowd is still offered: a new honest volunteer must get its first client.
+  const o3 = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'client-3');
+  const got = await Promise.race(crowd.map((p) => p.then((r) => (r.offer === null ? undefined : r))));
+  assert.ok(got?.offer);
+  await service.answer({ offerId: got.offer.id, sdp: 'v=0 answer' });
+  assert.match(nameOf((await o3).volunteer) ?? '', /^crowd-/);
+});
