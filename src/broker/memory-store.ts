@@ -1,18 +1,19 @@
 /**
  * In-process SignalingStore (src/broker/store.ts): one broker instance, state in two bounded maps, with the
  * share each source holds of them counted alongside. Its secret is random per process. Waiting polls are
- * also indexed by (pool, egress, NAT class) in the order they joined, so a match reads the best few of each
- * class (`listLimit`) instead of the whole pool: its cost does not grow with the pool.
+ * also indexed by (pool, egress, NAT class, standing) in the order they joined, so a match reads the best few
+ * of each class (`listLimit`, proven ones first) instead of the whole pool: its cost does not grow with it.
  */
 import { randomBytes } from 'node:crypto';
 import { BROKER_DEFAULTS, REDIS_STORE_DEFAULTS, withDefaults } from '../shared/limits.js';
 import { SignalingError } from '../signaling/errors.js';
+import { NAT_CLASSES, type NatClass } from '../signaling/fields.js';
 import type { DeliveredOffer } from '../signaling/messages.js';
 import { PUBLIC_POOL } from './keys.js';
 import { poolKeyOf } from './matcher.js';
 import { MemoryOutcomes } from './outcomes.js';
 import { SharedTimeouts } from './shared-timeouts.js';
-import type { AnswerOutcome, SignalingStore, WaitingVolunteer } from './store.js';
+import type { AnswerOutcome, SignalingStore, Standing, WaitingVolunteer } from './store.js';
 
 export interface MemoryStoreOptions {
   /** @default BROKER_DEFAULTS.maxWaitingVolunteers */
@@ -122,11 +123,16 @@ export class MemoryStore implements SignalingStore {
 
   async listWaiting(egress: string, pool: string = PUBLIC_POOL): Promise<WaitingVolunteer[]> {
     const out: WaitingVolunteer[] = [];
-    for (const waiters of this.#index.get(indexKey(pool, egress))?.values() ?? []) {
+    const classes = this.#index.get(indexKey(pool, egress));
+    if (classes === undefined) return out;
+    for (const nat of NAT_CLASSES) {
+      // The best listLimit of the class, as the Redis store lists them: proven, then none, then failing.
       let left = this.#opts.listLimit;
-      for (const { volunteer } of waiters.values()) {
-        if (left-- <= 0) break;
-        out.push(volunteer);
+      for (const standing of STANDINGS) {
+        for (const { volunteer } of classes.get(classKey(nat, standing))?.values() ?? []) {
+          if (left-- <= 0) break;
+          out.push(volunteer);
+        }
       }
     }
     return out;
@@ -205,8 +211,8 @@ export class MemoryStore implements SignalingStore {
       const key = indexKey(poolKeyOf(volunteer), egress);
       const classes = this.#index.get(key) ?? new Map<string, Map<string, Waiter>>();
       this.#index.set(key, classes);
-      const waiters = classes.get(volunteer.nat) ?? new Map<string, Waiter>();
-      classes.set(volunteer.nat, waiters);
+      const waiters = classes.get(classKey(volunteer.nat, volunteer.standing)) ?? new Map<string, Waiter>();
+      classes.set(classKey(volunteer.nat, volunteer.standing), waiters);
       waiters.set(volunteer.id, waiter);
     }
   }
@@ -216,11 +222,11 @@ export class MemoryStore implements SignalingStore {
     for (const egress of volunteer.egress) {
       const key = indexKey(poolKeyOf(volunteer), egress);
       const classes = this.#index.get(key);
-      const waiters = classes?.get(volunteer.nat);
+      const waiters = classes?.get(classKey(volunteer.nat, volunteer.standing));
       if (waiters?.get(volunteer.id) !== waiter) continue;
       waiters.delete(volunteer.id);
       if (waiters.size > 0) continue;
-      classes!.delete(volunteer.nat);
+      classes!.delete(classKey(volunteer.nat, volunteer.standing));
       if (classes!.size === 0) this.#index.delete(key);
     }
   }
@@ -250,6 +256,13 @@ export class MemoryStore implements SignalingStore {
     this.#pending.delete(offerId);
     this.#pendingBySource.remove(pending.source);
   }
+}
+
+const STANDINGS: readonly Standing[] = [0, 1, 2];
+
+/** The index entry of a NAT class and a standing within one pool and egress. */
+function classKey(nat: NatClass, standing: Standing = 1): string {
+  return `${nat}/${standing}`;
 }
 
 /** The index entry of a pool key and an egress URL (a URL has no newline). */

@@ -32,11 +32,21 @@ function isStringArray(value: unknown): value is string[] {
 export function parseVolunteer(text: string): WaitingVolunteer | null {
   const f = fieldsOf(text);
   if (f === null) return null;
-  const { id, pollId, nat, egress, since, source, pool } = f;
+  const { id, pollId, nat, egress, since, source, pool, standing } = f;
   if (typeof id !== 'string' || typeof pollId !== 'string' || !isNat(nat)) return null;
   if (typeof since !== 'number' || typeof source !== 'string' || !isStringArray(egress)) return null;
   if (pool !== undefined && typeof pool !== 'string') return null;
-  return { id, pollId, nat, egress, since, source, ...(pool === undefined ? {} : { pool }) };
+  if (standing !== undefined && standing !== 0 && standing !== 1 && standing !== 2) return null;
+  return {
+    id,
+    pollId,
+    nat,
+    egress,
+    since,
+    source,
+    ...(pool === undefined ? {} : { pool }),
+    ...(standing === undefined ? {} : { standing }),
+  };
 }
 
 /** A DeliveredOffer as stored by the claim script, or null. */
@@ -58,7 +68,11 @@ export function poolOf(egress: string, nat: NatClass, pool = ''): string {
   return pool === '' ? base : `${base}:${pool}`;
 }
 
+/** More milliseconds than any `since`: standings never interleave in one sorted set. */
+const STANDING_SPAN_MS = 1e14;
+
 /** signaling-v1 §7 as a sorted-set score, lowest first: the poll waiting longest (ms since the epoch). */
 export function poolScore(v: WaitingVolunteer): number {
-  return Math.max(0, Math.trunc(v.since));
+  // Proven volunteers before those with no record, failing ones after (a whole epoch apart), then the wait.
+  return Math.max(0, Math.trunc(v.since)) + ((v.standing ?? 1) - 1) * STANDING_SPAN_MS;
 }

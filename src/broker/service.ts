@@ -22,7 +22,7 @@ import { BrokerKeys } from './keys.js';
 import { type ClientRequest, chooseVolunteer, natCompatible, pairingKey } from './matcher.js';
 import { answerKey, keepsFailing, volunteerKey } from './outcomes.js';
 import { RateLimiter } from './rate-limit.js';
-import type { SignalingStore, WaitingVolunteer } from './store.js';
+import type { SignalingStore, Standing, WaitingVolunteer } from './store.js';
 
 export type BrokerServiceOptions = Pick<
   BrokerOptions,
@@ -155,6 +155,7 @@ export class BrokerService {
       since: this.#now(),
       source,
       pool: keys.pool(req.pairing),
+      standing: await this.#standing(id, source),
     };
     const paired = req.pairing === undefined ? {} : { paired: true as const };
     const offer = await this.#guard(this.#store.waitForOffer(volunteer, this.#opts.pollTimeoutMs, signal));
@@ -287,6 +288,23 @@ export class BrokerService {
         ? [answerKey(volunteer.source)]
         : [answerKey(volunteer.source), volunteerKey(volunteer.id)];
     this.#store.outcomes.count(keys, kind === 'answer', this.#opts.outcomeWindowMs).catch(() => undefined);
+  }
+
+  /**
+   * signaling-v1 §7, §11: a polling volunteer's record, which orders the listing of its class (store.ts
+   * `standing`). A store that cannot tell gives no record.
+   */
+  async #standing(id: string, source: string): Promise<Standing> {
+    const keys = [answerKey(source), volunteerKey(id)];
+    let counts: Awaited<ReturnType<SignalingStore['outcomes']['read']>>;
+    try {
+      counts = await this.#store.outcomes.read(keys);
+    } catch {
+      return 1;
+    }
+    const records = keys.map((k) => counts.get(k));
+    if (records.some((c) => keepsFailing(c, this.#opts.volunteerFailures, 2))) return 2;
+    return records.some((c) => (c?.connected ?? 0) > 0) ? 0 : 1;
   }
 
   /**

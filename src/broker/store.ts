@@ -35,7 +35,16 @@ export interface WaitingVolunteer {
    * clients with that tag only. @default PUBLIC_POOL (''), for everyone
    */
   readonly pool?: string;
+  /**
+   * Its record when the poll began (signaling-v1 §7, §11): 0 proven, 1 none, 2 failing. A store that lists
+   * only the best few of each class lists them in this order first, so a crowd of polls with no record
+   * cannot hide the proven volunteers from the matcher. @default 1
+   */
+  readonly standing?: Standing;
 }
+
+/** A waiting volunteer's record: 0 proven, 1 none, 2 failing (signaling-v1 §7). */
+export type Standing = 0 | 1 | 2;
 
 /** How a client's wait for an answer ended. */
 export type AnswerOutcome =

@@ -31,6 +31,9 @@ function setup(deps: BrokerServiceDeps = {}, answerTimeoutMs = 5_000) {
   return { store, service, poll, nameOf };
 }
 
+/** Lets the polls made so far join the pool: the broker reads each volunteer's record first (§7). */
+const joined = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 async function answer(service: BrokerService, poll: Promise<PollResponse>): Promise<PollResponse> {
   const got = await poll;
   if (got.offer !== null) await service.answer({ offerId: got.offer.id, sdp: 'v=0 answer' });
@@ -71,6 +74,7 @@ test('a symmetric client is matched with the public volunteer, not the cone one 
   const cone = poll('cone', 'cone');
   await new Promise((r) => setTimeout(r, 5));
   const pub = poll('pub', 'public');
+  await joined();
   const offer = service.offer({ nat: 'symmetric', sdp: 'v=0 o', exclude: [] }, SRC);
   const got = await answer(service, pub);
   assert.ok(got.offer !== null);
@@ -101,6 +105,7 @@ test('no reachable volunteer: the reason names the NAT and TURN; a relay-only of
     ice: { stun: [], turn: { urls: ['turn:198.18.0.1:3478'], secret: 'x'.repeat(20) } },
   });
   const sym = withTurn.poll('sym', 'symmetric');
+  await joined();
   await until(() => withTurn.store.size.waiting === 1);
   await assert.rejects(
     withTurn.service.offer({ nat: 'cone', sdp: 'v=0 o', exclude: [] }, SRC),
@@ -115,6 +120,7 @@ test('no reachable volunteer: the reason names the NAT and TURN; a relay-only of
 test("a source's next match goes to another volunteer when one is free", async () => {
   const { service, poll, nameOf } = setup();
   const first = [poll('a', 'public'), poll('b', 'public')];
+  await joined();
   await new Promise((r) => setTimeout(r, 5));
   const o1 = service.offer({ nat: 'public', sdp: 'v=0 1', exclude: [] }, SRC);
   const got = await Promise.race(
@@ -124,6 +130,7 @@ test("a source's next match goes to another volunteer when one is free", async (
   const v1 = nameOf((await o1).volunteer)!;
   // v1 polls again and waits longer than the other one now; the source still gets the other.
   const again = poll(v1, 'public');
+  await joined();
   const other = v1 === 'a' ? first[1]! : first[0]!;
   const o2 = service.offer({ nat: 'public', sdp: 'v=0 2', exclude: [] }, SRC);
   await answer(service, other);
@@ -137,6 +144,7 @@ test('outcomes: a volunteer that keeps failing goes last; a pairing that keeps f
   const { service, poll, nameOf } = setup();
   const report = async (nat: NatClass, name: string, connected: boolean, source = SRC): Promise<string> => {
     const p = poll(name, 'cone');
+    await joined();
     const o = service.offer({ nat, sdp: 'v=0 o', exclude: [] }, source);
     await answer(service, p);
     const a = await o;
@@ -152,6 +160,7 @@ test('outcomes: a volunteer that keeps failing goes last; a pairing that keeps f
   const good = poll('good', 'cone');
   await new Promise((r) => setTimeout(r, 5));
   const bad = poll('bad', 'cone');
+  await joined();
   // 'bad' waited less long anyway; make it wait longer to see that failing wins over waiting.
   const o = service.offer({ nat: 'cone', sdp: 'v=0', exclude: [] }, 'fresh');
   await answer(service, good);
@@ -163,6 +172,7 @@ test('outcomes: a volunteer that keeps failing goes last; a pairing that keeps f
   for (let i = 0; i < 5; i++) await report('cone', `v${i}`, false, `pair-${i}`);
   const ac = new AbortController();
   const waiting = poll('another', 'cone', ac);
+  await joined();
   await assert.rejects(service.offer({ nat: 'cone', sdp: 'v=0', exclude: [] }, 'late'), isCode('no-match'));
   const relayed = service.offer({ nat: 'cone', sdp: 'v=0', exclude: [], relay: true }, 'late');
   await answer(service, waiting);
@@ -174,6 +184,7 @@ test('a source whose volunteers leave offers unanswered goes last, whatever tick
   // A hostile source: every poll under a fresh ticket (a new volunteer id), never answering.
   for (let i = 0; i < 3; i++) {
     void poll(`mute-${i}`, 'public', undefined, 'hostile-src');
+    await joined();
     await assert.rejects(
       service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, `victim-${i}`),
       isCode('timeout'),
@@ -183,6 +194,7 @@ test('a source whose volunteers leave offers unanswered goes last, whatever tick
   const mute = poll('mute-3', 'public', undefined, 'hostile-src');
   await new Promise((r) => setTimeout(r, 5));
   const honest = poll('honest', 'public');
+  await joined();
   const o = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'next-client');
   await answer(service, honest);
   assert.equal(nameOf((await o).volunteer), 'honest');
@@ -196,6 +208,7 @@ test('a crowd of polls that never answered waits behind a volunteer whose source
   const { service, poll, nameOf } = setup({}, 100);
   // The honest volunteer answers one client: its source is proven (signaling-v1 §11).
   const first = poll('honest', 'public');
+  await joined();
   const o1 = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'client-1');
   await answer(service, first);
   assert.equal(nameOf((await o1).volunteer), 'honest');
@@ -203,6 +216,7 @@ test('a crowd of polls that never answered waits behind a volunteer whose source
   const crowd = Array.from({ length: 4 }, (_, i) => poll(`crowd-${i}`, 'symmetric'));
   await new Promise((r) => setTimeout(r, 5));
   const again = poll('honest', 'public');
+  await joined();
   const o2 = service.offer({ nat: 'public', sdp: 'v=0', exclude: [] }, 'client-2');
   await answer(service, again);
   assert.equal(nameOf((await o2).volunteer), 'honest', 'the proven one, not the crowd');

@@ -125,6 +125,33 @@ test('RedisStore: listWaiting returns the longest-waiting listLimit volunteers o
   }
 });
 
+test('RedisStore: a class lists proven volunteers first, then those with no record, failing ones last', async () => {
+  const { store } = await freshStore({ listLimit: 2 });
+  const ac = new AbortController();
+  try {
+    const vols = [
+      volunteer('vol-failing-oldest', { since: 50, standing: 2 }),
+      volunteer('vol-crowd-1', { since: 100 }),
+      volunteer('vol-crowd-2', { since: 200, standing: 1 }),
+      volunteer('vol-proven-youngest', { since: 400, standing: 0 }),
+    ];
+    const waits = vols.map((v) => store.waitForOffer(v, LONG, ac.signal));
+    let ids: string[] = [];
+    // The joins are in flight: read until the youngest one has joined (bounded).
+    for (let i = 0; i < 200 && !ids.includes('vol-proven-youngest'); i++) {
+      const all = await store.listWaiting(EGRESS);
+      ids = all.map((v) => v.id);
+      if (!ids.includes('vol-proven-youngest')) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(ids, ['vol-proven-youngest', 'vol-crowd-1']);
+    assert.equal((await store.listWaiting(EGRESS))[0]!.standing, 0, 'the record survives the store');
+    ac.abort();
+    await Promise.all(waits);
+  } finally {
+    await store.close();
+  }
+});
+
 test('RedisStore: a bad URL or an unreachable Redis fails connect with a clear message', async () => {
   await assert.rejects(RedisStore.connect({ url: 'http://127.0.0.1:6379/' }), /redis:\/\/ or rediss:\/\//);
   await assert.rejects(RedisStore.connect({ url: 'not a url' }), /not a URL/);
