@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { POPUP_STRINGS } from '../../src/extension/popup-strings.js';
+import { encodeKey } from '../../src/session/noise.js';
 import { getViaSocks, seededSha, startTarget } from '../helpers/http-target.js';
 import { Network } from '../helpers/network.js';
 import { type BridgeElement, shadowText, waitForState } from '../widget/host-page.js';
@@ -39,7 +40,9 @@ describe('the Chromium extension as the only volunteer', () => {
   }
 
   before(async () => {
-    net = await Network.start({ volunteers: 0, paths: 1 });
+    // The client starts once the badge has been seen waiting: a client already retrying would take the
+    // volunteer the moment it reaches the broker, and the badge would say "1", not "on", before anyone looked.
+    net = await Network.start({ volunteers: 0, paths: 1, client: false });
     target = await startTarget();
     await browser.launch();
   });
@@ -104,6 +107,7 @@ describe('the Chromium extension as the only volunteer', () => {
   });
 
   test('a Node client fetches 8 MiB through the extension; popup and badge show it', async () => {
+    await net.startClient(1, encodeKey(net.keys.publicKey));
     await fetchThrough(8 * MiB);
     await waitForState(popup, 'helping');
     // The popup shows the relay document's counts, sent on changes and once a stats period while helping.
