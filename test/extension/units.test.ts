@@ -1,7 +1,8 @@
 /** Pure parts of the extension: the badge for each state, and the checks on messages between its pages. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ExtensionApi } from '../../src/extension/api.js';
+import type { ExtensionApi, StorageChange } from '../../src/extension/api.js';
+import { Background } from '../../src/extension/background.js';
 import { badgeFor } from '../../src/extension/badge.js';
 import {
   isRelayEvent,
@@ -9,6 +10,8 @@ import {
   isToPopup,
   isToRelay,
   POPUP_PORT,
+  type RelayConfig,
+  type RelayEvent,
   type Snapshot,
 } from '../../src/extension/messages.js';
 import { RemoteControl } from '../../src/extension/remote-control.js';
@@ -89,4 +92,68 @@ test('the popup switch is not flipped back by a snapshot the background sent bef
   assert.equal(statuses.at(-1)?.state, 'off');
   deliver?.({ type: 'snapshot', snapshot: helping });
   assert.equal(control.on, true, 'once taken, the background speaks again');
+});
+
+test('the badge follows the relay: "on" while waiting, the count once a client is taken, again after a restart', async () => {
+  // Node 20 has no navigator; the service worker does.
+  Object.defineProperty(globalThis, 'navigator', { value: { languages: ['en-US'] }, configurable: true });
+  const stored: Record<string, unknown> = {};
+  const badges: string[] = [];
+  const changed: ((changes: Record<string, StorageChange>, area: string) => void)[] = [];
+  const none = { addListener: () => {} };
+  const api = {
+    runtime: { onConnect: none, onStartup: none, onInstalled: none },
+    storage: {
+      local: {
+        get: async (keys: string[]) =>
+          Object.fromEntries(keys.filter((k) => k in stored).map((k) => [k, stored[k]])),
+        set: async (items: Record<string, unknown>) => {
+          Object.assign(stored, items);
+          const changes = Object.fromEntries(Object.entries(items).map(([k, v]) => [k, { newValue: v }]));
+          for (const f of changed) f(changes, 'local');
+        },
+      },
+      onChanged: { addListener: (f: (typeof changed)[number]) => changed.push(f) },
+    },
+    action: {
+      setBadgeText: async ({ text }: { text: string }) => void badges.push(text),
+      setBadgeBackgroundColor: async () => {},
+      setTitle: async () => {},
+    },
+  } as unknown as ExtensionApi;
+  const settle = () => new Promise((r) => setTimeout(r, 10));
+  const start = () => {
+    let report: (event: RelayEvent) => void = () => {};
+    const applied: RelayConfig[] = [];
+    const background = new Background(api, (onEvent) => {
+      report = onEvent;
+      return { apply: (config) => applied.push(config) };
+    });
+    const relay = (state: 'waiting' | 'helping', helping: number) =>
+      report({ type: 'snapshot', snapshot: { status: { state, on: true }, stats: { ...stats, helping } } });
+    return { background, applied, relay };
+  };
+  const first = start();
+  await settle();
+  assert.equal(badges.at(-1), '', 'off');
+  await first.background.setOn(true);
+  await settle();
+  assert.equal(first.applied.at(-1)?.on, true);
+  assert.equal(badges.at(-1), 'on', 'connecting');
+  first.relay('waiting', 0);
+  assert.equal(badges.at(-1), 'on', 'waiting at the broker');
+  // A client already asking is taken the moment the relay reaches the broker: "1" at once, and rightly.
+  first.relay('helping', 1);
+  assert.equal(badges.at(-1), '1');
+  first.relay('waiting', 0);
+  assert.equal(badges.at(-1), 'on', 'the client left');
+  first.relay('helping', 1);
+  // A woken service worker starts from the stored switch and shows the relay's count once it reports.
+  changed.length = 0;
+  const again = start();
+  await settle();
+  assert.equal(again.applied.at(-1)?.on, true);
+  assert.equal(badges.at(-1), 'on');
+  again.relay('helping', 1);
+  assert.equal(badges.at(-1), '1');
 });
