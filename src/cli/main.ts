@@ -7,6 +7,8 @@ import { demoCommand } from './demo.js';
 import { writeKeyFile } from './keyfile.js';
 import { Logger, loggerFrom } from './log.js';
 import { brokerCommand, clientCommand, egressCommand, volunteerCommand } from './roles.js';
+import { supervise } from './supervise.js';
+import { isSupervised, startHeartbeat } from './supervised.js';
 
 const keygenCommand: Command = {
   name: 'keygen',
@@ -100,6 +102,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     log = loggerFrom(cmd.name, values);
+    if (cmd === clientCommand) {
+      // The client in a child process under a watchdog, unless asked not to (src/cli/supervise.ts).
+      if (isSupervised()) startHeartbeat();
+      else if (values['no-supervise'] !== true) return await supervise(rest, log);
+    }
     return (await cmd.run(values, { log })) ?? 0;
   } catch (e) {
     // A usage error is for the person at the terminal, with the usage: plain text whatever --log-format says.

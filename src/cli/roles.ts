@@ -47,6 +47,7 @@ import {
   proxyAddresses,
   startMetrics,
 } from './ops-flags.js';
+import { address, hangOnceForTests, reportListening } from './supervised.js';
 
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
@@ -920,6 +921,11 @@ export const clientCommand: Command = {
       unit: 'ms',
       help: 'with --ws-path fallback: no volunteer path for this long, then the direct path',
     },
+    {
+      name: 'no-supervise',
+      type: 'boolean',
+      help: "run the client in this process alone: no watchdog process that restarts it on the same ports when it hangs (libdatachannel's deadlock, docs/lab.md)",
+    },
     ...LOG_OPTIONS,
   ],
   notes:
@@ -1015,6 +1021,7 @@ export const clientCommand: Command = {
       );
       socksAddress = { host: socks.host, port: socksPort };
       log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
+      const ports = { socks: address(socks.host, socksPort), http: address(http.host, httpPort) };
       log.info(`proxy auto-config: http://${hostForUrl(http.host)}:${httpPort}/proxy.pac`);
       if (pairing !== undefined)
         log.info(
@@ -1025,12 +1032,15 @@ export const clientCommand: Command = {
           listen(statusServer, status.port, status.host),
         );
         log.info(`status on http://${hostForUrl(status.host)}:${statusPort}/status`);
+        Object.assign(ports, { status: address(status.host, statusPort) });
       }
+      reportListening(ports);
     } catch (e) {
       await closeAll();
       throw e;
     }
     client.on('status', (s) => line.update(s));
+    hangOnceForTests(client);
     // A wrong key looks like a hostile volunteer (issue 9, finding 1): say so, again and again, never stop.
     client.on('key-warning', (message) => log.warn(message));
     const outcome = await Promise.race([untilSignal(), stopped]);

@@ -470,6 +470,22 @@ export const CLIENT_STATUS_DEFAULTS = {
 } as const;
 export type ClientStatusLimits = Limits<typeof CLIENT_STATUS_DEFAULTS>;
 
+/**
+ * `starling client`'s supervisor (src/cli/supervise.ts): a watchdog over the process that runs the client,
+ * against libdatachannel's deadlock (docs/lab.md, "A deadlock in libdatachannel").
+ */
+export const SUPERVISOR_DEFAULTS = {
+  /** The child's event loop sends a heartbeat over IPC this often, ms. @default 1000 */
+  heartbeatMs: 1_000,
+  /** No heartbeat for this long and the child is hung: SIGKILLed and started again, ms. @default 10000 */
+  hangAfterMs: 10_000,
+  /** At most this many restarts within `restartWindowMs`; the next waits until the oldest is that old. @default 3 */
+  maxRestarts: 3,
+  /** The window over which restarts are counted, ms. @default 60000 */
+  restartWindowMs: 60_000,
+} as const;
+export type SupervisorLimits = Limits<typeof SUPERVISOR_DEFAULTS>;
+
 /** The `<starling-bridge>` widget (src/widget/). Relay limits come from VOLUNTEER_DEFAULTS. */
 export const WIDGET_DEFAULTS = {
   /** How long the "someone just connected" notice stays visible, ms. @default 5000 */
