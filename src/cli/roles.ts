@@ -999,6 +999,9 @@ export const clientCommand: Command = {
       closeWebRtc: true,
     });
     const stopped = new Promise<Error | undefined>((resolve) => client.once('stopped', resolve));
+    // Listening for SIGINT and SIGTERM before the proxies say where they are: one sent as soon as the SOCKS5
+    // line is read must stop the client cleanly, not kill it by default.
+    const signalled = untilSignal();
     // The proxies' "no volunteer reachable" notice says "starling: ..." itself; the logger names the role.
     const notice = (message: string) => log.warn(message.replace(/^starling: /, ''));
     const socksServer = createSocksServer(client, { log: notice });
@@ -1043,7 +1046,7 @@ export const clientCommand: Command = {
     hangOnceForTests(client);
     // A wrong key looks like a hostile volunteer (issue 9, finding 1): say so, again and again, never stop.
     client.on('key-warning', (message) => log.warn(message));
-    const outcome = await Promise.race([untilSignal(), stopped]);
+    const outcome = await Promise.race([signalled, stopped]);
     const closed = await stopWebRtc(closeAll, log.error);
     if (outcome instanceof Error) {
       log.error(outcome.message);
