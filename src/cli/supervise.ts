@@ -15,7 +15,11 @@ import type { Logger } from './log.js';
 import { SUPERVISED_ENV, type SupervisedMessage } from './supervised.js';
 
 const BIN = fileURLToPath(new URL('../../bin/starling.js', import.meta.url));
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGWINCH'] as const;
+/** Passed on to the child; SIGWINCH (the terminal resized) too where the child has a process group of its own. */
+const FORWARDED: NodeJS.Signals[] =
+  process.platform === 'win32'
+    ? ['SIGINT', 'SIGTERM', 'SIGHUP']
+    : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGWINCH'];
 
 function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
@@ -43,6 +47,8 @@ export function supervise(argv: string[], log: Logger, limits: SupervisorLimits 
         stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
         detached: process.platform !== 'win32',
         env: { ...process.env, [SUPERVISED_ENV]: '1' },
+        // The supervisor's own debugger port would be taken.
+        execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
       });
       child = c;
       c.on('message', (m: SupervisedMessage) => {
@@ -52,6 +58,12 @@ export function supervise(argv: string[], log: Logger, limits: SupervisorLimits 
         }
       });
       c.once('exit', (code, signal) => exited(code, signal));
+      c.on('error', (e) => {
+        if (c.pid !== undefined) return;
+        log.error(`cannot start the client process: ${e.message}`);
+        child = undefined;
+        finish(1);
+      });
     };
 
     const watchdog = setInterval(() => {

@@ -115,6 +115,27 @@ test('SIGTERM to the supervisor stops the client cleanly; with the supervisor ki
   }
 });
 
+test('a client killed by a signal is restarted, at most 3 times a minute', async () => {
+  const key = encodeKey(generateKeyPair().publicKey);
+  const p = run('client', clientArgs('http://127.0.0.1:9/', key));
+  const proxies = () => p.lines.filter((l) => PROXIES.test(l));
+  try {
+    for (let started = 1; started <= 4; started++) {
+      await until(() => proxies().length >= started, `client ${started} to listen`, 20_000);
+      process.kill(childOf(p.child.pid!), 'SIGKILL');
+    }
+    await p.waitFor(/3 restarts within 60 s: the next in \d+ s/, 10_000);
+    assert.equal(p.lines.filter((l) => /the client process was killed by SIGKILL/.test(l)).length, 4);
+    const ports = new Set(proxies().map((l) => PROXIES.exec(l)?.[1]));
+    assert.equal(ports.size, 1, 'every restart on the same port');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(proxies().length, 4, 'no fifth client yet');
+  } finally {
+    await p.stop('SIGTERM');
+  }
+  assert.equal(await p.exited, 0, 'SIGTERM while waiting to restart: exit 0');
+});
+
 test('--no-supervise runs the client in one process', async () => {
   const key = encodeKey(generateKeyPair().publicKey);
   const p = run('one', [...clientArgs('http://127.0.0.1:9/', key), '--no-supervise']);
