@@ -1024,7 +1024,10 @@ export const clientCommand: Command = {
       );
       socksAddress = { host: socks.host, port: socksPort };
       log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
-      const ports = { socks: address(socks.host, socksPort), http: address(http.host, httpPort) };
+      const ports: { socks: string; http: string; status?: string } = {
+        socks: address(socks.host, socksPort),
+        http: address(http.host, httpPort),
+      };
       log.info(`proxy auto-config: http://${hostForUrl(http.host)}:${httpPort}/proxy.pac`);
       if (pairing !== undefined)
         log.info(
@@ -1035,7 +1038,7 @@ export const clientCommand: Command = {
           listen(statusServer, status.port, status.host),
         );
         log.info(`status on http://${hostForUrl(status.host)}:${statusPort}/status`);
-        Object.assign(ports, { status: address(status.host, statusPort) });
+        ports.status = address(status.host, statusPort);
       }
       reportListening(ports);
     } catch (e) {
