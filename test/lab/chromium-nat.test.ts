@@ -8,22 +8,16 @@
  * selected (the client's public address, or the TURN relay).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { writeKeyFile } from '../../src/cli/keyfile.js';
-import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { newPairingCode } from '../../src/signaling/pairing.js';
 import type { LaunchedChromium } from '../helpers/chromium.js';
-import { BIN, type Proc, TEST_ENV } from '../helpers/network.js';
 import { addWidget, type BridgeElement, waitForState } from '../widget/host-page.js';
 import { skipLabTests } from './available.js';
 import { chromiumUnavailable, launchChromiumIn } from './chromium.js';
-import { startTurn } from './coturn.js';
-import { Lab, type LabHost, SERVER_ADDRESSES } from './lab.js';
+import { Lab, type LabHost } from './lab.js';
 import type { NatKind } from './nat.js';
+import { type LabServers, startLabServers } from './servers.js';
 import type { WireOptions } from './wire.js';
 
 const skip = (await skipLabTests()) || chromiumSkip();
@@ -35,11 +29,6 @@ function chromiumSkip(): string | false {
   return reason;
 }
 
-const EGRESS_ADDRESS = SERVER_ADDRESSES[2]!;
-const BROKER_ADDRESS = SERVER_ADDRESSES[3]!;
-const TARGET_ADDRESS = SERVER_ADDRESSES[4]!;
-const TARGET_PORT = 7000;
-const EGRESS_URL = `ws://${EGRESS_ADDRESS}:8701/`;
 const FILE_BYTES = 1024 * 1024;
 /**
  * The first case's wires: 40 ms round trips to the servers, 80 ms between client and tab. The others have
@@ -100,66 +89,12 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
   skip,
 }, () => {
   let lab: Lab;
-  let dir: string;
-  let digest: string;
-  const keys = generateKeyPair();
-  const brokers: Record<'stun' | 'turn', string> = { stun: '', turn: '' };
+  let servers: LabServers;
   const browsers: LaunchedChromium[] = [];
-  const running: Proc[] = [];
-
-  const starling = (host: LabHost | Lab['internet'], name: string, args: string[]): Proc => {
-    const proc = host.spawn([process.execPath, BIN, ...args], { name, env: TEST_ENV });
-    running.push(proc);
-    return proc;
-  };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'starling-lab-chromium-nat-'));
     lab = await Lab.create();
-    lab.atClose(() => rmSync(dir, { recursive: true, force: true }));
-    const turn = await startTurn(lab);
-    const keyFile = join(dir, 'egress-key.json');
-    await writeKeyFile(keyFile, keys);
-    const secretFile = join(dir, 'turn-secret');
-    writeFileSync(secretFile, turn.secret);
-    const target = lab.internet.node('test/lab/probes/file.ts', [
-      'serve',
-      TARGET_ADDRESS,
-      String(TARGET_PORT),
-      String(FILE_BYTES),
-    ]);
-    digest = (await lab.internet.execNode('test/lab/probes/file.ts', ['digest', String(FILE_BYTES)])).trim();
-    const egress = starling(lab.internet, 'egress', [
-      'egress',
-      '--listen',
-      `${EGRESS_ADDRESS}:8701`,
-      '--key',
-      keyFile,
-      '--allow-private',
-    ]);
-    const common = ['broker', '--egress', EGRESS_URL, ...turn.stunUrls.flatMap((u) => ['--stun', u])];
-    const stunBroker = starling(lab.internet, 'broker-stun', [
-      ...common,
-      '--listen',
-      `${BROKER_ADDRESS}:8700`,
-    ]);
-    const turnBroker = starling(lab.internet, 'broker-turn', [
-      ...common,
-      '--listen',
-      `${BROKER_ADDRESS}:8702`,
-      '--turn',
-      `turn:${turn.addresses[0]}:${turn.port}?transport=udp`,
-      '--turn-secret',
-      secretFile,
-    ]);
-    await Promise.all([
-      target.waitFor(/serving/),
-      egress.waitFor(/listening on/),
-      stunBroker.waitFor(/listening on/),
-      turnBroker.waitFor(/listening on/),
-    ]);
-    brokers.stun = `http://${BROKER_ADDRESS}:8700/`;
-    brokers.turn = `http://${BROKER_ADDRESS}:8702/`;
+    servers = await startLabServers(lab, { fileBytes: FILE_BYTES });
   });
   after(async () => {
     for (const b of browsers) await b.close().catch(() => undefined);
@@ -193,8 +128,8 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     });
     await page.goto(`${url}blank`);
     await addWidget(page, {
-      'data-broker': brokers[broker],
-      'data-egress': EGRESS_URL,
+      'data-broker': servers.brokers[broker],
+      'data-egress': servers.egressUrl,
       'data-pairing': code,
       'data-lang': 'en',
     });
@@ -213,12 +148,12 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
   ) {
     const host = await lab.addHost(name, { nat, ...(wire === undefined ? {} : { wire }) });
     const started = performance.now();
-    const proc = starling(host, name, [
+    const proc = servers.starling(host, name, [
       'client',
       '--broker',
-      brokers[broker],
+      servers.brokers[broker],
       '--egress-key',
-      encodeKey(keys.publicKey),
+      servers.egressKey,
       '--socks',
       '127.0.0.1:0',
       '--http',
@@ -237,7 +172,7 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     const got = JSON.parse(
       await host.execNode(
         'test/lab/probes/file.ts',
-        ['get', String(socks), TARGET_ADDRESS, String(TARGET_PORT)],
+        ['get', String(socks), servers.target.address, String(servers.target.port)],
         {
           timeoutMs: 30_000,
         },
@@ -254,7 +189,7 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
       `path up in ${Math.round(client.pathUpMs)} ms, file in ${Math.round(client.ttfbMs)} ms to first byte`,
     );
     assert.equal(client.bytes, FILE_BYTES);
-    assert.equal(client.sha256, digest);
+    assert.equal(client.sha256, servers.digest);
     assert.ok(
       client.proc.lines.some((l) => l.includes('network: NAT cone')),
       client.proc.lines.join('\n'),
@@ -299,7 +234,7 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
       `path up in ${Math.round(client.pathUpMs)} ms, file in ${Math.round(client.ttfbMs)} ms to first byte`,
     );
     assert.equal(client.bytes, FILE_BYTES);
-    assert.equal(client.sha256, digest);
+    assert.equal(client.sha256, servers.digest);
     assert.ok(
       client.proc.lines.some((l) => l.includes('network: NAT symmetric')),
       client.proc.lines.join('\n'),
@@ -326,7 +261,7 @@ describe('a browser volunteer behind a NAT: Chromium with the widget, in the lab
     t.diagnostic(
       `path up in ${Math.round(client.pathUpMs)} ms, file in ${Math.round(client.ttfbMs)} ms to first byte`,
     );
-    assert.equal(client.sha256, digest);
+    assert.equal(client.sha256, servers.digest);
     assert.ok(
       tab.polledNat.length > 0 && tab.polledNat.every((n) => n === 'symmetric'),
       `polled ${tab.polledNat}`,

@@ -6,25 +6,16 @@
  * is matched to a volunteer that can reach it on the first try. One lab serves every case.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { writeKeyFile } from '../../src/cli/keyfile.js';
-import { encodeKey, generateKeyPair } from '../../src/session/noise.js';
 import { newPairingCode } from '../../src/signaling/pairing.js';
-import { BIN, type Proc, TEST_ENV } from '../helpers/network.js';
+import type { Proc } from '../helpers/network.js';
 import { skipLabTests } from './available.js';
-import { startTurn, type TurnServer } from './coturn.js';
-import { Lab, type LabHost, SERVER_ADDRESSES } from './lab.js';
+import { Lab, type LabHost } from './lab.js';
 import { NAT_KINDS, type NatKind } from './nat.js';
+import { type LabServers, startLabServers } from './servers.js';
 
 const skip = await skipLabTests();
 
-const EGRESS_ADDRESS = SERVER_ADDRESSES[2]!;
-const BROKER_ADDRESS = SERVER_ADDRESSES[3]!;
-const TARGET_ADDRESS = SERVER_ADDRESSES[4]!;
-const TARGET_PORT = 7000;
 const FILE_BYTES = 256 * 1024;
 
 /** The lab's measured reachability (docs/lab.md) with STUN only: a symmetric NAT faces only public peers. */
@@ -48,31 +39,20 @@ interface Outcome {
 
 describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
   let lab: Lab;
-  let turn: TurnServer;
-  let dir: string;
-  let digest: string;
-  const keys = generateKeyPair();
+  let servers: LabServers;
   const clients = new Map<NatKind, LabHost>();
   const volunteerHosts = new Map<NatKind, LabHost>();
-  const brokers: Record<'stun' | 'turn', string> = { stun: '', turn: '' };
   /** Pairing codes of the paired volunteers, by broker and NAT kind. */
   const codes = new Map<string, string>();
-  const running: Proc[] = [];
-
-  const starling = (host: LabHost | Lab['internet'], name: string, args: string[]): Proc => {
-    const proc = host.spawn([process.execPath, BIN, ...args], { name, env: TEST_ENV });
-    running.push(proc);
-    return proc;
-  };
 
   const startVolunteer = async (nat: NatKind, broker: 'stun' | 'turn', code?: string): Promise<Proc> => {
     const host = volunteerHosts.get(nat)!;
-    const proc = starling(host, `volunteer-${nat}-${broker}${code ? '-paired' : ''}`, [
+    const proc = servers.starling(host, `volunteer-${nat}-${broker}${code ? '-paired' : ''}`, [
       'volunteer',
       '--broker',
-      brokers[broker],
+      servers.brokers[broker],
       '--allow-egress',
-      `ws://${EGRESS_ADDRESS}:8701/`,
+      servers.egressUrl,
       '--ice-address',
       host.address,
       ...(code === undefined ? [] : ['--pairing', code]),
@@ -82,57 +62,12 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
   };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'starling-lab-nat-'));
     lab = await Lab.create();
-    lab.atClose(() => rmSync(dir, { recursive: true, force: true }));
-    turn = await startTurn(lab);
+    servers = await startLabServers(lab, { fileBytes: FILE_BYTES });
     for (const nat of NAT_KINDS) {
       clients.set(nat, await lab.addHost(`c${nat}`, { nat }));
       volunteerHosts.set(nat, await lab.addHost(`v${nat}`, { nat }));
     }
-    const keyFile = join(dir, 'egress-key.json');
-    await writeKeyFile(keyFile, keys);
-    const secretFile = join(dir, 'turn-secret');
-    writeFileSync(secretFile, turn.secret);
-    const target = lab.internet.node('test/lab/probes/file.ts', [
-      'serve',
-      TARGET_ADDRESS,
-      String(TARGET_PORT),
-      String(FILE_BYTES),
-    ]);
-    digest = (await lab.internet.execNode('test/lab/probes/file.ts', ['digest', String(FILE_BYTES)])).trim();
-    const egress = starling(lab.internet, 'egress', [
-      'egress',
-      '--listen',
-      `${EGRESS_ADDRESS}:8701`,
-      '--key',
-      keyFile,
-      '--allow-private',
-    ]);
-    const stun = turn.stunUrls.flatMap((u) => ['--stun', u]);
-    const common = ['broker', '--egress', `ws://${EGRESS_ADDRESS}:8701/`, ...stun];
-    const stunBroker = starling(lab.internet, 'broker-stun', [
-      ...common,
-      '--listen',
-      `${BROKER_ADDRESS}:8700`,
-    ]);
-    const turnBroker = starling(lab.internet, 'broker-turn', [
-      ...common,
-      '--listen',
-      `${BROKER_ADDRESS}:8702`,
-      '--turn',
-      `turn:${turn.addresses[0]}:${turn.port}?transport=udp`,
-      '--turn-secret',
-      secretFile,
-    ]);
-    await Promise.all([
-      target.waitFor(/serving/),
-      egress.waitFor(/listening on/),
-      stunBroker.waitFor(/listening on/),
-      turnBroker.waitFor(/listening on/),
-    ]);
-    brokers.stun = `http://${BROKER_ADDRESS}:8700/`;
-    brokers.turn = `http://${BROKER_ADDRESS}:8702/`;
     const starts: Promise<Proc>[] = [];
     for (const broker of ['stun', 'turn'] as const) {
       for (const nat of NAT_KINDS) {
@@ -150,12 +85,12 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
   /** A client behind `nat` (paired with `code`, or the public pool) gets a path, then the file through it. */
   async function runClient(nat: NatKind, broker: 'stun' | 'turn', code?: string): Promise<Outcome> {
     const host = clients.get(nat)!;
-    const proc = starling(host, `client-${nat}-${broker}`, [
+    const proc = servers.starling(host, `client-${nat}-${broker}`, [
       'client',
       '--broker',
-      brokers[broker],
+      servers.brokers[broker],
       '--egress-key',
-      encodeKey(keys.publicKey),
+      servers.egressKey,
       '--socks',
       '127.0.0.1:0',
       '--http',
@@ -192,7 +127,7 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
       const got = JSON.parse(
         await host.execNode(
           'test/lab/probes/file.ts',
-          ['get', String(socks), TARGET_ADDRESS, String(TARGET_PORT)],
+          ['get', String(socks), servers.target.address, String(servers.target.port)],
           { timeoutMs: 30_000 },
         ),
       ) as { bytes: number; sha256: string; ttfbMs: number };
@@ -235,7 +170,7 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
         assert.equal(r.connected, connectsDirectly(c, v), `client ${c}, volunteer ${v}: ${show(results)}`);
         if (r.connected) {
           assert.equal(r.bytes, FILE_BYTES, `${c}-${v}: the whole file`);
-          assert.equal(r.sha256, digest, `${c}-${v}: the file intact`);
+          assert.equal(r.sha256, servers.digest, `${c}-${v}: the file intact`);
         } else {
           assert.match(
             r.reason ?? '',
@@ -253,7 +188,7 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
     t.diagnostic(show(results));
     for (const [pair, r] of results) {
       assert.ok(r.connected, `${pair}: ${show(results)}`);
-      assert.equal(r.sha256, digest, `${pair}: the file intact`);
+      assert.equal(r.sha256, servers.digest, `${pair}: the file intact`);
     }
   });
 
@@ -265,7 +200,7 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
     for (const [c, r] of results) {
       assert.ok(r.connected, `client ${c}: ${show(results)}`);
       assert.equal(r.failedBefore, 0, `client ${c} on the first try: ${show(results)}`);
-      assert.equal(r.sha256, digest);
+      assert.equal(r.sha256, servers.digest);
     }
   });
 });
