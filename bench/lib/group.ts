@@ -11,6 +11,11 @@ export interface Target {
   /** Compared with `ratio` when `on` is 'ratio', else with the value. */
   on: 'ratio' | 'value';
   limit: number;
+  /**
+   * With `on: 'ratio'`: the target is `value op limit x baseline + plusMs` instead (issue 10's "10 RTT +
+   * 200 ms", the baseline being the RTT).
+   */
+  plusMs?: number;
 }
 
 export interface FigureDef {

@@ -9,11 +9,16 @@
  *   {id, op: 'ttfb', argv, socksPort, host, port}
  *       -> {id, listeningMs, firstByteMs}: spawns `argv` (a client), polls socksPort until it accepts,
  *          then fetches one byte through it; both times from the spawn; then kills the client
+ *   {id, op: 'ttfb', ..., lines: true}
+ *       -> also {startedAt, firstByteAt, lines: [{at, line}]}: the spawn and the first byte as epoch ms
+ *          (performance.timeOrigin + now, comparable across the lab's namespaces), and every line of the
+ *          client's stdout and stderr with the time it arrived here; the client is stopped with SIGTERM
  *   {id, op: 'rtt', host, port, count} -> {id, ms: number[]}: TCP connect times
  * Any failure answers {id, error}.
  */
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { socksConnect } from '../../test/helpers/http-target.js';
 import { withTimeout } from './tcp-target.js';
 
@@ -29,7 +34,15 @@ type Request =
       markAt?: number;
       timeoutMs?: number;
     }
-  | { id: number; op: 'ttfb'; argv: string[]; socksPort: number; host: string; port: number }
+  | {
+      id: number;
+      op: 'ttfb';
+      argv: string[];
+      socksPort: number;
+      host: string;
+      port: number;
+      lines?: boolean;
+    }
   | { id: number; op: 'rtt'; host: string; port: number; count: number };
 
 function send(message: object): void {
@@ -99,16 +112,28 @@ async function accepting(port: number, deadline: number): Promise<void> {
   }
 }
 
+const epoch = (): number => performance.timeOrigin + performance.now();
+
 async function ttfb(req: Extract<Request, { op: 'ttfb' }>) {
   const t0 = performance.now();
-  const child = spawn(req.argv[0]!, req.argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const startedAt = epoch();
+  const child = spawn(req.argv[0]!, req.argv.slice(1), {
+    stdio: ['ignore', req.lines === true ? 'pipe' : 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
   });
+  const lines: { at: number; line: string }[] = [];
+  if (req.lines === true) {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => lines.push({ at: epoch(), line }));
+    }
+  }
   const died = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`client exited (${code}): ${stderr.slice(-500)}`))),
   );
+  died.catch(() => undefined);
   try {
     await Promise.race([accepting(req.socksPort, t0 + 30_000), died]);
     const listeningMs = performance.now() - t0;
@@ -125,9 +150,24 @@ async function ttfb(req: Extract<Request, { op: 'ttfb' }>) {
       }),
       died,
     ]);
-    return { listeningMs, firstByteMs: listeningMs + d.firstByteMs };
+    const firstByteMs = listeningMs + d.firstByteMs;
+    if (req.lines !== true) return { listeningMs, firstByteMs };
+    return { listeningMs, firstByteMs, startedAt, firstByteAt: startedAt + firstByteMs, lines };
+  } catch (e) {
+    // The lines say why: keep them in the error for the benchmark's log.
+    if (req.lines === true) {
+      const tail = lines.slice(-30).map((l) => `  ${l.line}`);
+      throw new Error(`${(e as Error).message}\n${tail.join('\n')}`);
+    }
+    throw e;
   } finally {
-    child.kill('SIGKILL');
+    if (req.lines === true && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    } else child.kill('SIGKILL');
   }
 }
 

@@ -30,10 +30,16 @@ export function median(values: readonly number[]): number {
 }
 
 function targetText(t: Target | undefined): string | null {
+  if (t?.plusMs !== undefined) return `value ${t.op} ${t.limit} x baseline + ${t.plusMs}`;
   return t ? `${t.on} ${t.op} ${t.limit}` : null;
 }
 
 function meets(t: Target, value: number, ratio: number | null): boolean | null {
+  if (t.plusMs !== undefined) {
+    if (ratio === null) return null;
+    const limit = t.limit * (value / ratio) + t.plusMs;
+    return t.op === '>=' ? value >= limit : value <= limit;
+  }
   const x = t.on === 'ratio' ? ratio : value;
   if (x === null) return null;
   return t.op === '>=' ? x >= t.limit : x <= t.limit;
