@@ -19,6 +19,7 @@ import { labGroup } from './lab.js';
 import type { FigureDef, Group, Samples } from './lib/group.js';
 import { type FigureResult, formatTable, summarize } from './lib/report.js';
 import { memoryGroup } from './memory.js';
+import { natGroup } from './nat.js';
 import { rttGroup } from './rtt.js';
 import { throughputGroup } from './throughput.js';
 import { ttfbGroup } from './ttfb.js';
@@ -36,6 +37,7 @@ const GROUPS: Group[] = [
   widgetGroup,
   floodGroup,
   labGroup,
+  natGroup,
 ];
 
 const usage = `npm run bench [-- --only NAME]... [--runs N] [--json FILE] [--list]
