@@ -17,7 +17,8 @@
  *   share whose first match connected (no "path attempt failed" before its path came up).
  *
  * Two labs, one per delay; the mixed pool runs in the first. Needs root on Linux (the lab).
- * STARLING_BENCH_TRACE=1 prints every line of each traced client run, with its time from the spawn.
+ * STARLING_BENCH_TRACE=1 prints every line of each traced client run, with its time from the spawn, and
+ * has the tracer log each data channel message.
  */
 import { fileURLToPath } from 'node:url';
 import { newPairingCode } from '../src/signaling/pairing.js';

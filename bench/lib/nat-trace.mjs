@@ -6,6 +6,7 @@
 //   pc<N> <event> <state>                                       each peer connection (NAT detection's too):
 //                                                              ICE gathering, ICE and connection states
 //   dc <label> open                                            a data channel opened
+//   dc <label> send|recv <bytes>                               with STARLING_BENCH_TRACE=1: each message
 import { RTCDataChannel, RTCPeerConnection } from 'node-datachannel/polyfill';
 
 const now = () => (performance.timeOrigin + performance.now()).toFixed(2);
@@ -40,10 +41,20 @@ RTCPeerConnection.prototype.dispatchEvent = function (event) {
   return pcDispatch.call(this, event);
 };
 
+const messages = process.env.STARLING_BENCH_TRACE === '1';
+const size = (data) => data?.byteLength ?? data?.length ?? data?.size ?? '?';
 const dcDispatch = RTCDataChannel.prototype.dispatchEvent;
 RTCDataChannel.prototype.dispatchEvent = function (event) {
   if (event.type === 'open') trace(`dc ${this.label} open`);
+  if (messages && event.type === 'message') trace(`dc ${this.label} recv ${size(event.data)}`);
   return dcDispatch.call(this, event);
 };
+if (messages) {
+  const dcSend = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (data) {
+    trace(`dc ${this.label} send ${size(data)}`);
+    return dcSend.call(this, data);
+  };
+}
 
 trace('preloaded');
