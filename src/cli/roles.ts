@@ -782,6 +782,10 @@ export const volunteerCommand: Command = {
       throw new UsageError(`${(e as Error).message} (--allow-egress, --trust-broker-egress)`);
     }
     const metricsServer = await startMetrics(v, metrics.registry, log.info);
+    relay.addEventListener('network', (e) => {
+      const n = e.detail;
+      log.info(`network: NAT ${n.nat}, ${n.iceServers} ICE server entries${n.hasTurn ? ' with TURN' : ''}`);
+    });
     relay.addEventListener('state', () => {
       const s = relay.stats;
       log.info(`${s.state}${s.clients > 0 ? ` (${s.clients} client${s.clients > 1 ? 's' : ''})` : ''}`);

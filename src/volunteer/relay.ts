@@ -9,13 +9,14 @@
  *
  * Events (all `CustomEvent`, typed by RelayEvents): 'state', 'client' (a client is being served), 'stats'
  * (on changes and every `statsIntervalMs` while helping), 'refused' (an offer for an egress not on the
- * allow-list was ignored).
+ * allow-list was ignored), 'network' (the NAT class and ICE servers it polls with, when they change).
  */
 
 import { IceSource } from '../shared/ice-source.js';
 import { TokenBucket } from '../shared/token-bucket.js';
 import { TypedEventTarget } from '../shared/typed-events.js';
 import { BrokerClient, SignalingError } from '../signaling/client.js';
+import type { NatClass } from '../signaling/fields.js';
 import { type DeliveredOffer, type InfoResponse, parseEgressUrl } from '../signaling/messages.js';
 import { pairingTag } from '../signaling/pairing.js';
 import { backoffMs, sleep } from './backoff.js';
@@ -91,7 +92,15 @@ export type RelayEvents = {
   client: RelayClientDetail;
   stats: RelayStats;
   refused: RelayRefusedDetail;
+  network: RelayNetworkDetail;
 };
+
+/** What the relay tells the broker about its network (signaling-v1 §1 `nat`, §3 ICE servers). */
+export interface RelayNetworkDetail {
+  readonly nat: NatClass;
+  readonly iceServers: number;
+  readonly hasTurn: boolean;
+}
 
 /** A problem and its detail. */
 type Trouble = { problem: RelayProblem; reason: string };
@@ -119,6 +128,8 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #ice: IceSource;
   /** The ICE servers of the last poll, for the answer to its offer. */
   #iceServers: RTCIceServer[] = [];
+  /** The network last reported in a 'network' event. */
+  #network: RelayNetworkDetail | undefined;
   readonly #limiter: TokenBucket | null;
   readonly #paths = new Set<ClientPath>();
   #allow: string[];
@@ -284,6 +295,11 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         const view = await this.#ice.current(signal);
         this.#freshInfo = undefined;
         this.#iceServers = view.iceServers;
+        const network = { nat: view.nat, iceServers: view.iceServers.length, hasTurn: view.hasTurn };
+        if (JSON.stringify(network) !== JSON.stringify(this.#network)) {
+          this.#network = network;
+          this.emit('network', network);
+        }
         const polled = await this.#broker.poll(
           { ...ticket, ...pairing, nat: view.nat, egress: this.#allow },
           signal,

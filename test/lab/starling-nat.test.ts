@@ -58,6 +58,9 @@ describe('Starling across NATs, with coturn (issue 10)', { skip }, () => {
       ...(code === undefined ? [] : ['--pairing', code]),
     ]);
     await proc.waitFor(/waiting/, 30_000);
+    // It tells its user the class it polls with, and the class is its NAT's (signaling-v1 §7).
+    const seen = (await proc.waitFor(/network: NAT (\w+)/, 1000))[1];
+    assert.equal(seen, NAT_CLASS[nat], `volunteer behind ${nat} polls as ${seen}`);
     return proc;
   };
 
