@@ -9,11 +9,12 @@ import { sealWithHeader } from './aead.js';
 import { encodeBody, type Frame, FrameType, padBody } from './frames.js';
 import { open } from './noise.js';
 import { PathRate, type RateLimits } from './path-rate.js';
+import { type RampLimits, RecordRamp } from './record-ramp.js';
 import type { PathTransport } from './transport.js';
 import { MessageType, RECORD_HEADER_BYTES, readRecordHeader, recordHeader, recordNonce } from './wire.js';
 
 /** What a path needs of the session's options. */
-export interface PathLimits extends RateLimits {
+export interface PathLimits extends RateLimits, RampLimits {
   /** session-v1 §3: records sealed on this path, at most. */
   pathMaxRecords: number;
   /** session-v1 §5.4: unreliable records are queued only below pathHighWater + pathControlHeadroom. */
@@ -40,6 +41,8 @@ export class PathState {
   private pingGap = 0;
   /** Reliable records sealed for this path and not yet acknowledged on it, its rate and round trip (§5.4). */
   readonly delivery: PathRate;
+  /** How much stream data this path's next record may carry (session-v1 §5.4). */
+  readonly ramp: RecordRamp;
   /** session-v1 §5.1: a record from the peer authenticated on this path (or it is ours by a handshake). */
   private isProven: boolean;
   private readonly controlBudget: TokenBucket;
@@ -54,6 +57,7 @@ export class PathState {
   ) {
     this.isProven = proven;
     this.delivery = new PathRate(limits);
+    this.ramp = new RecordRamp(limits, limits.maxRecordBytes);
     this.controlBudget = new TokenBucket(
       limits.pathControlRecordsPerSecond,
       limits.pathControlRecordsPerSecond,

@@ -13,6 +13,7 @@ import { AckPolicy } from './ack-policy.js';
 import {
   BODY_HEADER_RELIABLE,
   type Body,
+  DATA_FRAME_OVERHEAD,
   decodeBody,
   encodeBody,
   type Frame,
@@ -501,8 +502,11 @@ export class Session extends EventEmitter<SessionEvents> {
         this.streams.putBack(frames);
         break;
       }
-      this.streams.fillData(frames, this.maxBody - size);
+      // session-v1 §5.4: a fresh or idle path starts with small records and doubles them as they fill.
+      const room = Math.min(this.maxBody - size, path.ramp.room(now));
+      const left = this.streams.fillData(frames, room);
       if (frames.length === 0) break;
+      if (left < room) path.ramp.sent(now, left <= DATA_FRAME_OVERHEAD);
       if (this.sent.nextSeq > MAX_U48) throw new Error('reliable sequence numbers exhausted (session-v1 §3)');
       const body = encodeBody(this.sent.nextSeq, frames);
       this.sent.add(body, path.id, path.sendReliable(body, now));

@@ -195,8 +195,9 @@ export class StreamMux implements StreamHost {
   /**
    * Adds DATA (and END) frames from streams with credit, round-robin, into `room` bytes. A stream puts one
    * DATA frame per queued chunk, as many as fit, so records stay full however its source chunks the bytes.
+   * Returns the room left.
    */
-  fillData(frames: Frame[], room: number): void {
+  fillData(frames: Frame[], room: number): number {
     for (const s of [...this.sendable]) {
       if (room <= DATA_FRAME_OVERHEAD) break;
       for (;;) {
@@ -215,6 +216,7 @@ export class StreamMux implements StreamHost {
       this.sendable.delete(s);
       if (s.readyToSend) this.sendable.add(s);
     }
+    return room;
   }
 
   // ---- StreamHost -------------------------------------------------------------------------------

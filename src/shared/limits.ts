@@ -60,6 +60,19 @@ export const SESSION_DEFAULTS = {
    * WebSocket frame, an AEAD setup and an ACK share (docs/benchmarks.md). @default 64000
    */
   maxDataFrameBytes: 64_000,
+  /**
+   * Stream-frame bytes (DATA with its 7-byte header, END) in a path's first record and in its first after
+   * `recordRampIdleMs` without one, bytes; each record that fills its allowance doubles it, up to the full
+   * record (session-v1 §5.4). One packet's worth: with the record's 33 bytes of header and tag, the path
+   * message fits one SCTP packet (libdatachannel's MTU 1280 less UDP, DTLS and SCTP headers leaves ~1185), so
+   * a response's first byte arrives after one packet, not a whole 64 KB record in slow start. @default 1100
+   */
+  recordRampStartBytes: 1100,
+  /**
+   * Time a path sends no stream data after which its records start small again, ms (session-v1 §5.4): about
+   * when an idle TCP or SCTP sender restarts slow start (one retransmission timeout, at least 1 s). @default 1000
+   */
+  recordRampIdleMs: 1000,
   /** Initial per-stream receive window, bytes (session-v1 §2, §4.3). @default 1 MiB */
   streamWindow: 1024 * 1024,
   /**

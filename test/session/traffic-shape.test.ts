@@ -92,6 +92,8 @@ test('a path waits a different time before each PING: half to one and a half int
     ackEveryRecords: 16,
     ackDelayMs: 20,
     maxRecordBytes: 64_064,
+    recordRampStartBytes: 1100,
+    recordRampIdleMs: 1000,
   };
   const path = new PathState(3, transport, key, key, limits, true);
   const pingsAt: number[] = [];
