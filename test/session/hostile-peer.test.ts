@@ -155,11 +155,15 @@ test('a path that sends unreliable records faster than pathControlRecordsPerSeco
     void table.accept(p.egress);
     const c = await HostileClient.connect(p.client, keys.publicKey);
     c.greet();
+    const start = performance.now();
     for (let i = 0; i < 5000; i++) c.sendRawUnreliable(Buffer.from([FrameType.ping, 0, 0, i >> 8, i & 0xff]));
-    await until(() => p.client.closed, 'the path to close', 3000);
+    await until(() => p.client.closed, 'the path to close', 10_000);
     assert.equal(p.client.closeCode, CloseCode.protocol);
+    // The burst, plus what the rate refilled while a loaded machine took its time over the 5000 records.
     const limit = SESSION_DEFAULTS.pathControlRecordsPerSecond;
-    assert.ok(c.received.length <= limit + 50, `${c.received.length} records came back`);
+    const refill = (limit * (performance.now() - start)) / 1000;
+    assert.ok(c.received.length <= limit + refill + 50, `${c.received.length} records came back`);
+    assert.ok(c.received.length < 5000 / 2, 'most of the flood got nothing back');
   } finally {
     table.close();
   }
