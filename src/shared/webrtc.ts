@@ -70,3 +70,12 @@ export function holdCandidates(sdp: string): HeldCandidates {
   flush();
   return { sdp: kept.join(eol), candidates };
 }
+
+/**
+ * An `actpass` offer rewritten to `active`, so that a libdatachannel answerer answers `passive` and is the DTLS
+ * server (path-v1 §1.2); the offerer, which offered `actpass`, takes the role the answer leaves it (RFC 8842
+ * §5.3). libdatachannel on its own answers `actpass` with `active`.
+ */
+export function offerForPassiveAnswer(sdp: string): string {
+  return sdp.replace(/^a=setup:actpass(\r?)$/gm, 'a=setup:active$1');
+}

@@ -4,7 +4,8 @@
  */
 import { CloseCode, PATH_LABEL } from '../shared/path.js';
 import { TokenBucket } from '../shared/token-bucket.js';
-import { holdCandidates, localSdp, waitIceComplete } from '../shared/webrtc.js';
+import { holdCandidates, localSdp, offerForPassiveAnswer, waitIceComplete } from '../shared/webrtc.js';
+import type { NatClass } from '../signaling/fields.js';
 import type { RelayEnv } from './env.js';
 import type { ResolvedVolunteerOptions } from './options.js';
 import { Splice } from './splice.js';
@@ -15,6 +16,24 @@ export interface ClientPathHooks {
   onBytes(bytes: number): void;
   /** The path is over and its peer connection closed (called once). */
   onEnd(reason: string): void;
+}
+
+/** What the volunteer knows, as it answers, of how its path will connect. */
+export interface AnswerHints {
+  /** This volunteer's NAT class, as it reported it to the broker (signaling-v1 §1). */
+  nat: NatClass;
+  /** The offer is relay-only (signaling-v1 §4 `relay`). */
+  relay: boolean;
+}
+
+/**
+ * path-v1 §1.2: whether the volunteer's own checks, not the client's, will connect the path, so that its ICE
+ * agent calls the pair connected before the client's does. Behind a NAT the client's checks are dropped until
+ * the held candidates go in; on a relay-only path the TURN server drops them until the volunteer's agent has
+ * asked for a permission. A public volunteer is connected by the client's checks, after the client.
+ */
+export function volunteerConnectsFirst({ nat, relay }: AnswerHints): boolean {
+  return relay || nat === 'cone' || nat === 'symmetric';
 }
 
 export class ClientPath {
@@ -62,9 +81,12 @@ export class ClientPath {
   /**
    * Answers the client's complete offer; resolves with the complete answer SDP (no trickle). The offer's
    * candidates are held back (path-v1 §1.2), so no check of ours reaches the client before it has the answer.
+   * The DTLS client is the end whose ICE connects last (path-v1 §1.2): a host that may choose
+   * (`RelayEnv.picksDtlsRole`) answers `passive` when `hints` say the volunteer connects first, else `active`.
    */
-  async answer(offerSdp: string): Promise<string> {
-    const { sdp, candidates } = holdCandidates(offerSdp);
+  async answer(offerSdp: string, hints?: AnswerHints): Promise<string> {
+    const passive = this.#env.picksDtlsRole === true && hints !== undefined && volunteerConnectsFirst(hints);
+    const { sdp, candidates } = holdCandidates(passive ? offerForPassiveAnswer(offerSdp) : offerSdp);
     this.#held = candidates;
     await this.#pc.setRemoteDescription({ type: 'offer', sdp });
     await this.#pc.setLocalDescription(await this.#pc.createAnswer());

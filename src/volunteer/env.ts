@@ -19,6 +19,13 @@ export interface RelayEnv {
   rtcConfig?: RTCConfiguration;
   /** Detects this host's NAT class with these ICE servers (src/shared/nat-class.ts); none: `unknown`. */
   detectNat?: (servers: readonly RTCIceServer[]) => Promise<NatClass>;
+  /**
+   * The host may choose its DTLS role per path (path-v1 §1.2): true for Node, whose peer connections are
+   * libdatachannel's like the client's, so the ClientHello's shape tells a censor nothing either way
+   * (docs/dtls.md). A browser stays the DTLS client, so that its own ClientHello crosses (issue 12).
+   * @default false
+   */
+  picksDtlsRole?: boolean;
   /** What the host can tell of itself, for `pauseWhenHidden` and `pauseOnBattery`; none: never paused for them. */
   conditions?: HostConditions;
 }

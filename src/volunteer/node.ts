@@ -42,6 +42,7 @@ export function nodeRelayEnv(opts: NodeRtcOptions = {}, ca?: string): RelayEnv {
     ...(iceServers === undefined || iceServers.length === 0
       ? {}
       : { rtcConfig: { iceServers: iceServers.map((urls) => ({ urls })) } }),
+    picksDtlsRole: true,
     detectNat: (servers) =>
       detectNatNode(servers, opts.bindAddress === undefined ? {} : { bindAddress: opts.bindAddress }),
     // `ws` implements the part of the standard WebSocket the relay uses (addEventListener for open, message,

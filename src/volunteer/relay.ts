@@ -130,6 +130,8 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   #iceServers: RTCIceServer[] = [];
   /** The network last reported in a 'network' event. */
   #network: RelayNetworkDetail | undefined;
+  /** The NAT class this volunteer last reported in a poll: its answers' DTLS role follows it (path-v1 §1.2). */
+  #nat: NatClass = 'unknown';
   readonly #limiter: TokenBucket | null;
   readonly #paths = new Set<ClientPath>();
   #allow: string[];
@@ -295,6 +297,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         const view = await this.#ice.current(signal);
         this.#freshInfo = undefined;
         this.#iceServers = view.iceServers;
+        this.#nat = view.nat;
         const network = { nat: view.nat, iceServers: view.iceServers.length, hasTurn: view.hasTurn };
         if (JSON.stringify(network) !== JSON.stringify(this.#network)) {
           this.#network = network;
@@ -380,7 +383,7 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     };
     const path = this.#newPath(egress, rtcConfig);
     try {
-      const sdp = await path.answer(offer.sdp);
+      const sdp = await path.answer(offer.sdp, { nat: this.#nat, relay: offer.relay === true });
       if (signal.aborted) throw signal.reason;
       await this.#broker.answer(offer.id, sdp, signal);
       path.answered();
