@@ -11,6 +11,12 @@ export interface PeerConfig {
   iceServers: RTCIceServer[];
   /** `iceTransportPolicy: 'relay'`: TURN relay candidates only. @default false */
   relayOnly?: boolean;
+  /**
+   * The answerer's DTLS role for an `actpass` offer: `active` is libdatachannel's own answer (the answerer
+   * sends the ClientHello), `passive` makes the offerer the DTLS client (docs/lab.md, "An early ClientHello").
+   * @default 'active'
+   */
+  answererDtls?: 'active' | 'passive';
 }
 
 /** From the test process to an agent. */
@@ -27,7 +33,8 @@ export type AgentRequest =
 /** From an agent to the test process. */
 export type AgentEvent =
   | { op: 'description'; id: string; sdp: string }
-  | { op: 'echoed'; id: string; local: string; remote: string }
+  /** `iceMs`, `openMs`: the offerer's ICE connected and its data channel open, ms after it had the answer. */
+  | { op: 'echoed'; id: string; local: string; remote: string; iceMs?: number; openMs?: number }
   | { op: 'probed'; id: string }
   | { op: 'error'; id: string; message: string };
 
@@ -38,6 +45,9 @@ export interface PairResult {
   /** Candidate types of the selected pair (host, srflx, prflx, relay), offerer's side. */
   local?: string;
   remote?: string;
+  /** The offerer's ICE connected and its channel open, ms after it had the answer (as its agent timed them). */
+  iceMs?: number;
+  openMs?: number;
   /** Why not, when not connected. */
   reason?: string;
   /** Hosts whose agent was found deadlocked in node-datachannel (docs/lab.md) when the pair failed. */
@@ -141,7 +151,8 @@ export async function connectPair(
     answerer.send({ op: 'answered', id });
     const event = await echoed;
     if (event?.op === 'echoed') {
-      return { connected: true, ms: performance.now() - start, local: event.local, remote: event.remote };
+      const { local, remote, iceMs, openMs } = event;
+      return { connected: true, ms: performance.now() - start, local, remote, iceMs, openMs };
     }
     if (event?.op === 'error') return { connected: false, reason: event.message };
     const stuck = await Promise.all(

@@ -5,7 +5,7 @@
  */
 import { cleanup, type IceServer, initLogger, type LogLevel, PeerConnection } from 'node-datachannel';
 import { VOLUNTEER_DEFAULTS } from '../../../src/shared/limits.js';
-import { holdCandidates } from '../../../src/shared/webrtc.js';
+import { holdCandidates, offerForPassiveAnswer } from '../../../src/shared/webrtc.js';
 import type { AgentEvent, AgentRequest, PeerConfig } from '../dc-peers.js';
 
 const bindAddress = process.argv[2];
@@ -20,6 +20,8 @@ if (rtcLog) initLogger(rtcLog as LogLevel, (level, message) => trace(`${level} $
 const peers = new Map<string, PeerConnection>();
 /** An answerer's offer candidates, held as a volunteer holds them (path-v1 §1.2) until `answered`. */
 const held = new Map<string, RTCIceCandidateInit[]>();
+/** An offerer's times, ms after `accept`: its ICE connected, its channel open. */
+const times = new Map<string, { accepted: number; ice?: number; open?: number }>();
 
 function send(event: AgentEvent): void {
   process.send?.(event);
@@ -51,8 +53,14 @@ function create(id: string, config: PeerConfig): PeerConnection {
   peers.set(id, pc);
   if (rtcLog) {
     pc.onStateChange((state) => trace(`${id} state ${state}`));
-    pc.onIceStateChange((state) => trace(`${id} ice ${state}`));
+    pc.onLocalDescription((sdp) => trace(`${id} local ${/^a=setup:(\w+)/m.exec(sdp)?.[1]}`));
   }
+  pc.onIceStateChange((state) => {
+    trace(`${id} ice ${state}`);
+    const t = times.get(id);
+    if (t !== undefined && state === 'connected' && t.ice === undefined)
+      t.ice = performance.now() - t.accepted;
+  });
   pc.onGatheringStateChange((state) => {
     const sdp = pc.localDescription()?.sdp;
     if (state === 'complete' && sdp !== undefined) send({ op: 'description', id, sdp });
@@ -65,22 +73,35 @@ function handle(req: AgentRequest): void {
     const pc = create(req.id, req.config);
     const channel = pc.createDataChannel('lab');
     channel.onOpen(() => {
+      const t = times.get(req.id);
+      if (t !== undefined) t.open = performance.now() - t.accepted;
       trace(`${req.id} channel open`);
       channel.sendMessage('ping');
     });
     channel.onMessage((msg) => {
       if (msg !== 'ping') return;
       const pair = pc.getSelectedCandidatePair();
-      send({ op: 'echoed', id: req.id, local: pair?.local.type ?? '?', remote: pair?.remote.type ?? '?' });
+      const t = times.get(req.id);
+      send({
+        op: 'echoed',
+        id: req.id,
+        local: pair?.local.type ?? '?',
+        remote: pair?.remote.type ?? '?',
+        ...(t?.ice === undefined ? {} : { iceMs: t.ice }),
+        ...(t?.open === undefined ? {} : { openMs: t.open }),
+      });
     });
   } else if (req.op === 'answer') {
     const pc = create(req.id, req.config);
     pc.onDataChannel((channel) => channel.onMessage((msg) => channel.sendMessage(String(msg))));
-    const { sdp, candidates } = holdCandidates(req.sdp);
+    // libdatachannel answers `actpass` with `active`, and `passive` to an offer rewritten to say `active`.
+    const offer = req.config.answererDtls === 'passive' ? offerForPassiveAnswer(req.sdp) : req.sdp;
+    const { sdp, candidates } = holdCandidates(offer);
     held.set(req.id, candidates);
     pc.setRemoteDescription(sdp, 'offer');
   } else if (req.op === 'accept') {
     trace(`${req.id} accept`);
+    times.set(req.id, { accepted: performance.now() });
     peers.get(req.id)?.setRemoteDescription(req.sdp, 'answer');
   } else if (req.op === 'answered') {
     // As ClientPath does: our own checks start only if the offerer's have not connected us by then.
@@ -98,6 +119,7 @@ function handle(req: AgentRequest): void {
     send({ op: 'probed', id: req.id });
   } else {
     held.delete(req.id);
+    times.delete(req.id);
     peers.get(req.id)?.close();
     peers.delete(req.id);
   }
