@@ -64,6 +64,8 @@ export class BridgeController {
   #status: BridgeStatus = { state: 'off', on: false };
   #bytesBefore = 0;
   #stats: BridgeStats = { helping: 0, totalHelped: readHelped(), bytesRelayed: 0 };
+  /** The counts the hooks last heard of. */
+  #toldStats: BridgeStats = this.#stats;
 
   constructor(makeEnv: EnvFactory, hooks: ControllerHooks) {
     this.#makeEnv = makeEnv;
@@ -120,12 +122,16 @@ export class BridgeController {
     const run = this.#on && this.#attached && !this.#hiddenPause && !('problem' in settings);
     if (this.#relay !== null && (!run || this.#relayKey !== this.#settingsKey)) this.#retire();
     if (run && this.#relay === null) this.#launch(settings);
-    if (this.#relay !== null) return;
-    if (!this.#on) this.#setStatus({ state: 'off', on: false });
-    else if ('problem' in settings) {
-      this.#setStatus({ state: 'error', on: true, problem: 'config', reason: settings.problem });
-    } else if (this.#hiddenPause) this.#setStatus({ state: 'paused', on: true, pausedBy: 'hidden' });
-    else if (!this.#attached) this.#setStatus({ state: 'off', on: true });
+    if (this.#relay === null) {
+      if (!this.#on) this.#setStatus({ state: 'off', on: false });
+      else if ('problem' in settings) {
+        this.#setStatus({ state: 'error', on: true, problem: 'config', reason: settings.problem });
+      } else if (this.#hiddenPause) this.#setStatus({ state: 'paused', on: true, pausedBy: 'hidden' });
+      else if (!this.#attached) this.#setStatus({ state: 'off', on: true });
+    }
+    // A retired relay's counts are told only now, after the status: a hook that reads both (the extension's
+    // relay page sends them as one snapshot) must never see the old 'helping', on, with no one helped.
+    if (this.#stats !== this.#toldStats) this.#tellStats();
   }
 
   #launch(settings: RelaySettings): void {
@@ -159,7 +165,8 @@ export class BridgeController {
     const stopping = relay.stop().catch(() => relay.kill());
     this.#stopping.add(stopping);
     void stopping.then(() => this.#stopping.delete(stopping));
-    this.#setStats({ helping: 0, bytesRelayed: this.#bytesBefore });
+    // Not told yet: #sync tells the counts after the status.
+    this.#stats = { ...this.#stats, helping: 0, bytesRelayed: this.#bytesBefore };
   }
 
   #onStats(stats: RelayStats): void {
@@ -194,7 +201,20 @@ export class BridgeController {
     )
       return;
     this.#stats = next;
-    this.#hooks.stats({ ...next });
+    this.#tellStats();
+  }
+
+  #tellStats(): void {
+    const told = this.#toldStats;
+    const now = this.#stats;
+    this.#toldStats = now;
+    if (
+      now.helping === told.helping &&
+      now.totalHelped === told.totalHelped &&
+      now.bytesRelayed === told.bytesRelayed
+    )
+      return;
+    this.#hooks.stats({ ...now });
   }
 }
 
