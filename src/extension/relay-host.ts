@@ -1,7 +1,7 @@
 /**
  * The extension's relay: the widget's own BridgeController (src/widget/controller.ts, over the unchanged relay
  * core) in a page that lives on its own, Chromium's offscreen document or Firefox's background page. It
- * follows the RelayConfig the background sends and reports a Snapshot on every change.
+ * follows the RelayConfig the background sends and reports a Snapshot on every change (one per config).
  */
 import { browserEnv } from '../widget/browser-env.js';
 import { BridgeController, type EnvFactory } from '../widget/controller.js';
@@ -12,6 +12,7 @@ export class RelayHost {
   readonly #controller: BridgeController;
   readonly #send: (event: RelayEvent) => void;
   #applied = 0;
+  #applying = false;
 
   constructor(send: (event: RelayEvent) => void, makeEnv: EnvFactory = browserEnv) {
     this.#send = send;
@@ -31,9 +32,23 @@ export class RelayHost {
   /** Follows `config`; the same config again changes nothing (the relay is rebuilt only for new settings). */
   apply(config: RelayConfig): void {
     const settings = parseSettings(cleanSettings(config.settings));
-    this.#controller.configure(settings.relay, settings.relayKey);
     const applied = ++this.#applied;
-    const settled = this.#controller.setOn(config.on);
+    let settled: Promise<void>;
+    // One snapshot for the whole config: the controller reports each of its steps, and a step's snapshot (a
+    // relay rebuilt for new settings, 'connecting', before the switch-off) would contradict the background.
+    this.#applying = true;
+    try {
+      if (config.on) {
+        this.#controller.configure(settings.relay, settings.relayKey);
+        settled = this.#controller.setOn(true);
+      } else {
+        // Switched off first: new settings then rebuild no relay only to retire it at once.
+        settled = this.#controller.setOn(false);
+        this.#controller.configure(settings.relay, settings.relayKey);
+      }
+    } finally {
+      this.#applying = false;
+    }
     this.#report();
     if (!config.on) {
       // Only the latest config may say "stopped": an "on" applied during the goodbye grace wins.
@@ -44,6 +59,7 @@ export class RelayHost {
   }
 
   #report(): void {
+    if (this.#applying) return;
     this.#send({ type: 'snapshot', snapshot: this.snapshot });
   }
 }
