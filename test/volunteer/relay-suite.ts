@@ -252,8 +252,15 @@ export function relaySuite(
       const egressLog = f.egress.connections[0]!.log;
       f.egress.echo = false; // so the client sees the volunteer's GOODBYE, not the echo of the egress's copy
       // The client keeps its path busy, as one whose session answers every ping would.
+      // The volunteer closes the channel at the lifetime's end; node-datachannel may throw on a send before its
+      // readyState says so, which is that very close, not a failure.
       const keepAlive = setInterval(() => {
-        if (client.channel.readyState === 'open') client.channel.send(new Uint8Array([0x02, 0, 0, 0, 0, 1]));
+        if (client.channel.readyState !== 'open') return;
+        try {
+          client.channel.send(new Uint8Array([0x02, 0, 0, 0, 0, 1]));
+        } catch (e) {
+          if (!/closed|not 'open'/i.test(String(e))) throw e;
+        }
       }, 50);
       t.after(() => clearInterval(keepAlive));
       // GOODBYE goes to both sides at once, but the client's keep-alive records already on their way (and those sent
