@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { encodeKey } from '../../src/session/noise.js';
 import { getViaSocks, seededSha, startTarget } from '../helpers/http-target.js';
 import { Network } from '../helpers/network.js';
 import { eventually } from './browser.js';
@@ -34,7 +35,9 @@ describe('the Firefox extension as the only volunteer', { skip: missing }, () =>
   const firefox = new Firefox();
 
   before(async () => {
-    net = await Network.start({ volunteers: 0, paths: 1 });
+    // The client starts once the popup shows 'waiting' (as in extension.test.ts): one already retrying
+    // could take the relay first, and 'waiting' would be over before the test looked.
+    net = await Network.start({ volunteers: 0, paths: 1, client: false });
     target = await startTarget();
     await firefox.start(XPI, {
       // The lab only: Firefox hides host candidates behind mDNS names, which the Node client cannot resolve
@@ -64,6 +67,7 @@ describe('the Firefox extension as the only volunteer', { skip: missing }, () =>
     await firefox.open(`${BASE}popup.html`);
     await firefox.run(`${bridge}.shadowRoot.querySelector('button[role=switch]').click();`);
     await firefox.until(`${bridge}.state.state === 'waiting'`);
+    await net.startClient(1, encodeKey(net.keys.publicKey));
     await firefox.open('about:blank');
     const got = await getViaSocks(net.socksPort, '127.0.0.1', target.port, `/bytes/${4 * MiB}`);
     assert.equal(got.status, 200);

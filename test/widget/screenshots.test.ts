@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startDemoWeb } from '../../src/demo/web.js';
+import { encodeKey } from '../../src/session/noise.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { getViaSocks, seededSha, startTarget } from '../helpers/http-target.js';
 import { Network } from '../helpers/network.js';
@@ -46,7 +47,9 @@ async function shoot(page: Page, name: string, layout: string): Promise<void> {
 
 test('screenshots of every layout in light and dark, while helping', async (t) => {
   mkdirSync(OUT, { recursive: true });
-  const net = await Network.start({ volunteers: 0, paths: 1 });
+  // The client starts once the tab is seen waiting: one already retrying could take the tab the moment it
+  // reaches the broker, and 'waiting' would be over before the test looked.
+  const net = await Network.start({ volunteers: 0, paths: 1, client: false });
   t.after(() => net.stop());
   const target = await startTarget();
   t.after(() => target.close());
@@ -66,6 +69,7 @@ test('screenshots of every layout in light and dark, while helping', async (t) =
   // The tab must be at the broker before the client asks: a client with no path that gets "no volunteer"
   // fails its waiting streams at once (SOCKS reply 1), as it should.
   await waitForState(page, 'waiting');
+  await net.startClient(1, encodeKey(net.keys.publicKey));
   const got = await getViaSocks(net.socksPort, '127.0.0.1', target.port, `/bytes/${3 * 1024 * 1024}`);
   assert.equal(got.sha, seededSha(3 * 1024 * 1024));
   await waitForState(page, 'helping');
