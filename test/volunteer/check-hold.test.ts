@@ -6,32 +6,26 @@
 // standing in for a client to see what the volunteer sends.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { after, before, test } from 'node:test';
-import { WebSocketServer } from 'ws';
+import { test } from 'node:test';
 import { holdCandidates, localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { ClientPath } from '../../src/volunteer/client-path.js';
 import { nodeRelayEnv } from '../../src/volunteer/node.js';
 import { resolveVolunteerOptions } from '../../src/volunteer/options.js';
+import { pathEgress } from './path-egress.js';
 
 const env = nodeRelayEnv({ bindAddress: '127.0.0.1' });
 const RtcPeerConnection = env.RTCPeerConnection;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// An egress that takes the path's WebSocket and nothing more, so an opened path stays open.
-let egress: WebSocketServer;
-let egressUrl = '';
-before(async () => {
-  egress = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'starling.path.v1' });
-  await new Promise((resolve) => egress.once('listening', resolve));
-  const address = egress.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  egressUrl = `ws://127.0.0.1:${address.port}/`;
-});
-after(() => egress.close());
+const egress = pathEgress();
 
 function newPath(checkHoldMs: number): ClientPath {
-  const options = resolveVolunteerOptions({ broker: 'http://127.0.0.1:9/', allow: [egressUrl], checkHoldMs });
-  return new ClientPath(egressUrl, env, options, null, {
+  const options = resolveVolunteerOptions({
+    broker: 'http://127.0.0.1:9/',
+    allow: [egress.url()],
+    checkHoldMs,
+  });
+  return new ClientPath(egress.url(), env, options, null, {
     onOpen: () => {},
     onBytes: () => {},
     onEnd: () => {},

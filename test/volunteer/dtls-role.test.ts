@@ -6,36 +6,26 @@
 // test/widget/dtls-role.test.ts). Real node-datachannel peers on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, test } from 'node:test';
-import { WebSocketServer } from 'ws';
+import { test } from 'node:test';
 import { localSdp, waitIceComplete } from '../../src/shared/webrtc.js';
 import { type AnswerHints, ClientPath, volunteerConnectsFirst } from '../../src/volunteer/client-path.js';
 import type { RelayEnv } from '../../src/volunteer/env.js';
 import { nodeRelayEnv } from '../../src/volunteer/node.js';
 import { resolveVolunteerOptions } from '../../src/volunteer/options.js';
+import { pathEgress } from './path-egress.js';
 
 const env = nodeRelayEnv({ bindAddress: '127.0.0.1' });
 const RtcPeerConnection = env.RTCPeerConnection;
 const setupOf = (sdp: string): string | undefined => /^a=setup:(\w+)/m.exec(sdp)?.[1];
 
-// An egress that takes the path's WebSocket, so that a path whose channel opens stays open.
-let egress: WebSocketServer;
-let egressUrl = '';
-before(async () => {
-  egress = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'starling.path.v1' });
-  await new Promise((resolve) => egress.once('listening', resolve));
-  const address = egress.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  egressUrl = `ws://127.0.0.1:${address.port}/`;
-});
-after(() => egress.close());
+const egress = pathEgress();
 
 /** A client's offer (actpass) answered by a ClientPath on `pathEnv` with `hints`; checks the channel opens. */
 async function answerAndOpen(pathEnv: RelayEnv, hints: AnswerHints | undefined): Promise<string> {
   const client = new RtcPeerConnection();
   let opened = false;
-  const options = resolveVolunteerOptions({ broker: 'http://127.0.0.1:9/', allow: [egressUrl] });
-  const path = new ClientPath(egressUrl, pathEnv, options, null, {
+  const options = resolveVolunteerOptions({ broker: 'http://127.0.0.1:9/', allow: [egress.url()] });
+  const path = new ClientPath(egress.url(), pathEnv, options, null, {
     onOpen: () => {
       opened = true;
     },
