@@ -24,6 +24,9 @@ import { answerKey, keepsFailing, volunteerKey } from './outcomes.js';
 import { RateLimiter } from './rate-limit.js';
 import type { SignalingStore, Standing, WaitingVolunteer } from './store.js';
 
+/** What the outcome store's `read` gives: counts by key. */
+type OutcomeCountsRead = Awaited<ReturnType<SignalingStore['outcomes']['read']>>;
+
 export type BrokerServiceOptions = Pick<
   BrokerOptions,
   | 'pollTimeoutMs'
@@ -295,14 +298,23 @@ export class BrokerService {
    * `standing`). A store that cannot tell gives no record.
    */
   async #standing(id: string, source: string): Promise<Standing> {
-    const keys = [answerKey(source), volunteerKey(id)];
-    let counts: Awaited<ReturnType<SignalingStore['outcomes']['read']>>;
     try {
-      counts = await this.#store.outcomes.read(keys);
+      return this.#standingOf(await this.#store.outcomes.read([answerKey(source), volunteerKey(id)]), {
+        id,
+        source,
+      });
     } catch {
       return 1;
     }
-    const records = keys.map((k) => counts.get(k));
+  }
+
+  /**
+   * signaling-v1 §7, §11, from outcome counts that hold the volunteer's and its source's keys: 2 failing (it
+   * or its source keeps failing), 0 proven (its source answered in time lately, or it connected a client; a
+   * declared NAT class or a crowd of polls buys no place before these), else 1, no record.
+   */
+  #standingOf(counts: OutcomeCountsRead, v: { id: string; source: string }): Standing {
+    const records = [counts.get(volunteerKey(v.id)), counts.get(answerKey(v.source))];
     if (records.some((c) => keepsFailing(c, this.#opts.volunteerFailures, 2))) return 2;
     return records.some((c) => (c?.connected ?? 0) > 0) ? 0 : 1;
   }
@@ -316,35 +328,18 @@ export class BrokerService {
     const pairings = match.relay === true ? [] : classes.map((v) => pairingKey(match.nat, v, false));
     const sources = new Set(candidates.map((v) => answerKey(v.source)));
     const keys = [...pairings, ...candidates.map((v) => volunteerKey(v.id)), ...sources];
-    let counts: Awaited<ReturnType<SignalingStore['outcomes']['read']>>;
+    let counts: OutcomeCountsRead;
     try {
       counts = await this.#store.outcomes.read(keys);
     } catch {
       return match;
     }
     if (counts.size === 0) return match;
-    const failing = new Set<string>();
-    for (const v of candidates) {
-      const failures = this.#opts.volunteerFailures;
-      if (
-        keepsFailing(counts.get(volunteerKey(v.id)), failures, 2) ||
-        keepsFailing(counts.get(answerKey(v.source)), failures, 2)
-      )
-        failing.add(v.id);
-    }
+    const standings = new Map(candidates.map((v) => [v.id, this.#standingOf(counts, v)]));
+    const failing = new Set(candidates.filter((v) => standings.get(v.id) === 2).map((v) => v.id));
+    const proven = new Set(candidates.filter((v) => standings.get(v.id) === 0).map((v) => v.id));
     const failingPairings = new Set(
       pairings.filter((k) => keepsFailing(counts.get(k), this.#opts.pairingFailures, 4)),
-    );
-    // Proven: answered in time lately from its source, or connected a client itself. A declared NAT class
-    // or a crowd of polls buys no place before these (issue 9, finding 1 and 7).
-    const proven = new Set(
-      candidates
-        .filter(
-          (v) =>
-            (counts.get(answerKey(v.source))?.connected ?? 0) > 0 ||
-            (counts.get(volunteerKey(v.id))?.connected ?? 0) > 0,
-        )
-        .map((v) => v.id),
     );
     return { ...match, failing, failingPairings, proven };
   }
