@@ -6,6 +6,7 @@ import { DIRECT_PATH_MODES, type DirectPathMode, directTarget } from '../client/
 import { DEFAULT_DENIED_PORTS, DestinationPolicy, parsePortRanges } from '../egress/policy.js';
 import { decodeKey, encodeKey } from '../session/noise.js';
 import { parseFront, readCaFile } from '../shared/ca-fetch.js';
+import { joinHostPort } from '../shared/ip.js';
 import {
   BROKER_DEFAULTS,
   CLIENT_DEFAULTS,
@@ -47,7 +48,7 @@ import {
   proxyAddresses,
   startMetrics,
 } from './ops-flags.js';
-import { address, hangOnceForTests, reportListening } from './supervised.js';
+import { hangOnceForTests, reportListening } from './supervised.js';
 
 // Each role imports its libraries when it runs, not when the CLI loads: a client then starts without
 // loading the broker's Redis driver, the egress's WebSocket server or the volunteer (~60 ms less to a first
@@ -1029,8 +1030,8 @@ export const clientCommand: Command = {
       socksAddress = { host: socks.host, port: socksPort };
       log.info(`SOCKS5 proxy on ${socks.host}:${socksPort}, HTTP proxy on ${http.host}:${httpPort}`);
       const ports: { socks: string; http: string; status?: string } = {
-        socks: address(socks.host, socksPort),
-        http: address(http.host, httpPort),
+        socks: joinHostPort(socks.host, socksPort),
+        http: joinHostPort(http.host, httpPort),
       };
       log.info(`proxy auto-config: http://${hostForUrl(http.host)}:${httpPort}/proxy.pac`);
       if (pairing !== undefined)
@@ -1042,7 +1043,7 @@ export const clientCommand: Command = {
           listen(statusServer, status.port, status.host),
         );
         log.info(`status on http://${hostForUrl(status.host)}:${statusPort}/status`);
-        ports.status = address(status.host, statusPort);
+        ports.status = joinHostPort(status.host, statusPort);
       }
       reportListening(ports);
     } catch (e) {

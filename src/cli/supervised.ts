@@ -38,11 +38,6 @@ export function startHeartbeat(): void {
   process.channel?.unref();
 }
 
-/** `host:port` as `--socks` and `--http` take it back. */
-export function address(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** Tells the supervisor the proxies' addresses, so that a client started after a hang binds the same ports. */
 export function reportListening(ports: { socks: string; http: string; status?: string }): void {
   if (isSupervised()) send({ type: 'listening', ...ports });

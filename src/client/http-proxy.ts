@@ -9,6 +9,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { NoPathError, StreamError } from '../shared/errors.js';
+import { joinHostPort } from '../shared/ip.js';
 import { PROXY_DEFAULTS, type ProxyOptions, resolveLimits } from '../shared/limits.js';
 import { splice } from '../shared/splice.js';
 import type { Dialer } from './dialer.js';
@@ -21,7 +22,7 @@ import {
   withoutHeader,
 } from './http-message.js';
 import { NoPathNotice, type OpenFailure, openStream, toOpenFailure } from './open-stream.js';
-import { pacAddress, proxyPac } from './pac.js';
+import { proxyPac } from './pac.js';
 
 export type HttpProxyOptions = Partial<
   Pick<
@@ -94,8 +95,8 @@ export function createHttpProxyServer(dialer: Dialer, opts: HttpProxyOptions = {
       const socks = opts.pacSocks?.();
       const socksHost = socks && (socks.host === '0.0.0.0' || socks.host === '::') ? here : socks?.host;
       const pac = proxyPac(
-        pacAddress(here, req.socket.localPort ?? 0),
-        socks && socksHost ? pacAddress(socksHost, socks.port) : undefined,
+        joinHostPort(here, req.socket.localPort ?? 0),
+        socks && socksHost ? joinHostPort(socksHost, socks.port) : undefined,
       );
       res.writeHead(200, {
         'Content-Type': 'application/x-ns-proxy-autoconfig',

@@ -18,8 +18,3 @@ function FindProxyForURL(url, host) {
 }
 `;
 }
-
-/** `host:port` for a PAC line; an IPv6 address in brackets. */
-export function pacAddress(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}

@@ -101,3 +101,8 @@ export function sourcePrefix(address: string): string {
   const groups = [0, 2, 4, 6].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
   return `${groups.join(':')}::/64`;
 }
+
+/** `host:port`, an IPv6 address in brackets: as a PAC line, `--socks` and `--http` take it. */
+export function joinHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
