@@ -128,10 +128,11 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
   readonly #ice: IceSource;
   /** The ICE servers of the last poll, for the answer to its offer. */
   #iceServers: RTCIceServer[] = [];
-  /** The network last reported in a 'network' event. */
+  /**
+   * The network last reported in a 'network' event, and so in the last poll: its answers' DTLS role follows
+   * its NAT class (path-v1 §1.2).
+   */
   #network: RelayNetworkDetail | undefined;
-  /** The NAT class this volunteer last reported in a poll: its answers' DTLS role follows it (path-v1 §1.2). */
-  #nat: NatClass = 'unknown';
   readonly #limiter: TokenBucket | null;
   readonly #paths = new Set<ClientPath>();
   #allow: string[];
@@ -297,7 +298,6 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
         const view = await this.#ice.current(signal);
         this.#freshInfo = undefined;
         this.#iceServers = view.iceServers;
-        this.#nat = view.nat;
         const network = { nat: view.nat, iceServers: view.iceServers.length, hasTurn: view.hasTurn };
         if (JSON.stringify(network) !== JSON.stringify(this.#network)) {
           this.#network = network;
@@ -383,7 +383,10 @@ export class VolunteerRelay extends TypedEventTarget<RelayEvents> {
     };
     const path = this.#newPath(egress, rtcConfig);
     try {
-      const sdp = await path.answer(offer.sdp, { nat: this.#nat, relay: offer.relay === true });
+      const sdp = await path.answer(offer.sdp, {
+        nat: this.#network?.nat ?? 'unknown',
+        relay: offer.relay === true,
+      });
       if (signal.aborted) throw signal.reason;
       await this.#broker.answer(offer.id, sdp, signal);
       path.answered();
